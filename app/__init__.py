@@ -1,0 +1,60 @@
+"""Yuantou 源头好货: the application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.config import PROJECT_ROOT, load_config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=None,  # WhiteNoise serves static/ (see app.assets)
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(load_config())
+    if overrides:
+        app.config.update(overrides)
+
+    from app.routing import IdConverter, SlugConverter
+
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["slug"] = SlugConverter
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from app import models  # noqa: F401  (register every table)
+    from app.extensions import cache, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    cache.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from app.assets import init_assets
+    from app.errors import init_errors
+    from app.i18n import init_i18n
+    from app.security import init_security
+
+    init_i18n(app)
+    init_security(app)
+    init_errors(app)
+    init_assets(app)
+
+    from app.accounts import init_accounts
+    from app.catalog import init_catalog
+    from app.core import init_core
+    from app.merchants import init_merchants
+
+    init_core(app)
+    init_accounts(app)
+    init_catalog(app)
+    init_merchants(app)
+
+    from app.cli import init_cli
+
+    init_cli(app)
+    return app

@@ -1,0 +1,24 @@
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def init_accounts(app: Flask) -> None:
+    from app.accounts import routes, services
+    from app.extensions import login_manager
+
+    login_manager.login_view = "accounts.signin"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.login_message_category = "info"
+    # "basic": phones change IP all the time; a strong check would sign buyers out mid-checkout.
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(services.load_user)
+    app.register_blueprint(routes.bp)
+
+    @app.context_processor
+    def account_context():
+        from flask_login import current_user
+
+        unread = 0
+        if current_user.is_authenticated:
+            unread = services.unread_count(current_user.id)
+        return {"unread_notifications": unread}

@@ -1,0 +1,102 @@
+"""Users and roles, belt-admin scopes, in-app notifications and the audit log."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class User(UserMixin, db.Model):
+    """Anyone with an account. Roles: every user can buy; owning a shop makes a merchant;
+    belt_admin_of scopes a belt-base admin; is_operator marks platform operators."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    display_name: Mapped[str] = mapped_column(String(30))
+    is_operator: Mapped[bool] = mapped_column(default=False)
+    # Bumped on password change so old remember-me cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_signin_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    belt_scopes: Mapped[list[BeltAdmin]] = relationship(
+        back_populates="user", cascade="all, delete-orphan",
+        foreign_keys="BeltAdmin.user_id", lazy="selectin",
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def admin_belt_ids(self) -> set[int]:
+        return {scope.belt_id for scope in self.belt_scopes}
+
+    @property
+    def is_belt_admin(self) -> bool:
+        return bool(self.belt_scopes)
+
+    def administers(self, belt_id: int | None) -> bool:
+        """Operators act on every belt; a belt admin only on their own."""
+        if belt_id is None:
+            return self.is_operator
+        return self.is_operator or belt_id in self.admin_belt_ids
+
+
+class BeltAdmin(db.Model):
+    """基地管理员: a user scoped to one belt's base (a user may hold several)."""
+
+    __tablename__ = "belt_admins"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    belt_id: Mapped[int] = mapped_column(ForeignKey("belts.id"), primary_key=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="belt_scopes", foreign_keys=[user_id])
+    belt = relationship("Belt")
+
+
+class Notification(db.Model):
+    """In-app notification. `message` is a msgid translated when shown, with `params`."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    message: Mapped[str] = mapped_column(String(200))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    link: Mapped[str] = mapped_column(String(200), default="")
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(db.Model):
+    """Who did what, when and why: certification decisions, enforcement, role changes."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    belt_id: Mapped[int | None] = mapped_column(ForeignKey("belts.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    actor = relationship("User")

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from app.accounts import services
+from app.accounts.forms import (
+    AssignBeltAdminForm,
+    ChangePasswordForm,
+    EmptyForm,
+    SignInForm,
+    SignUpForm,
+)
+from app.accounts.models import BeltAdmin
+from app.core import safe_next
+from app.exceptions import DomainError
+from app.extensions import db, limiter
+from app.forms import attach_error
+from app.rendering import render_page
+
+bp = Blueprint("accounts", __name__)
+
+
+def _signin_account_key() -> str:
+    """Rate-limit key per account typed, so one account can't be guessed from many IPs."""
+    return "signin-account:" + (request.form.get("account") or "").strip().lower()[:254]
+
+
+def _signin_limit() -> str:
+    return current_app.config["RATELIMIT_SIGNIN"]
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+@limiter.limit(_signin_limit, methods=["POST"])
+@limiter.limit(_signin_limit, methods=["POST"], key_func=_signin_account_key)
+def signin():
+    form = SignInForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.authenticate(form.account.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data, url_for("catalog.home")), code=303)
+        form.form_errors.append(_("账号或密码不正确。"))
+    status = 400 if request.method == "POST" else 200
+    return render_page("accounts/signin.html", form=form, status=status)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(_signin_limit, methods=["POST"])
+def signup():
+    form = SignUpForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(form.account.data, form.password.data,
+                                    form.display_name.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            login_user(user)
+            flash(_("注册成功，欢迎来到源头好货！"), "success")
+            return redirect(safe_next(form.next.data, url_for("catalog.home")), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_page("accounts/signup.html", form=form, status=status)
+
+
+@bp.post("/signout")
+def signout():
+    logout_user()
+    return redirect(url_for("catalog.home"), code=303)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.password.data)
+        except DomainError as error:
+            attach_error(form, error)
+            status = 400
+        else:
+            login_user(current_user)  # keep this session after the version bump
+            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
+            return redirect(url_for("accounts.account"), code=303)
+    elif request.method == "POST":
+        status = 400
+    return render_page("accounts/account.html", form=form, status=status)
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    items = services.recent_notifications(current_user.id)
+    return render_page("accounts/notifications.html", items=items, form=EmptyForm())
+
+
+@bp.post("/notifications/read")
+@login_required
+def notifications_read():
+    services.mark_all_read(current_user.id)
+    return redirect(url_for("accounts.notifications"), code=303)
+
+
+@bp.route("/admin/belt-admins", methods=["GET", "POST"])
+@login_required
+def belt_admins():
+    from app.catalog.services import all_belts
+
+    services.require_operator(current_user)
+    form = AssignBeltAdminForm()
+    form.belt_id.choices = [(b.id, b.name) for b in all_belts()]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.assign_belt_admin(current_user, form.account.data, form.belt_id.data)
+        except DomainError as error:
+            attach_error(form, error)
+            status = error.status
+        else:
+            flash(_("已任命基地管理员。"), "success")
+            return redirect(url_for("accounts.belt_admins"), code=303)
+    elif request.method == "POST":
+        status = 400
+    scopes = db.session.scalars(select(BeltAdmin).order_by(BeltAdmin.belt_id)).all()
+    return render_page("accounts/belt_admins.html", form=form, scopes=scopes,
+                       remove_form=EmptyForm(), status=status)
+
+
+@bp.post("/admin/belt-admins/<id:user_id>/<id:belt_id>/remove")
+@login_required
+def remove_belt_admin(user_id: int, belt_id: int):
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("accounts.belt_admins"), code=303)
+    services.remove_belt_admin(current_user, user_id, belt_id)
+    flash(_("已撤销该基地管理员。"), "success")
+    return redirect(url_for("accounts.belt_admins"), code=303)
+
+
+@bp.get("/admin/audit")
+@login_required
+def audit():
+    from app.inputs import parse_int
+
+    before = parse_int(request.args.get("before"), minimum=1)
+    entries = services.audit_log(current_user, before_id=before)
+    return render_page("accounts/audit.html", entries=entries)

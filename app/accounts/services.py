@@ -1,0 +1,238 @@
+"""Accounts: sign-up and sign-in by phone or e-mail, roles, notifications, the audit log."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app import clock
+from app.accounts.models import AuditEntry, BeltAdmin, Notification, User
+from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.extensions import db
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+
+# Computed once so a sign-in for an unknown account costs as much as a real one.
+_DUMMY_HASH: str | None = None
+
+
+def normalise_account(raw: str) -> tuple[str, str]:
+    """'138 0013 8000' → ('phone', '13800138000'); 'A@B.cn' → ('email', 'a@b.cn')."""
+    text = (raw or "").strip()
+    if not text or len(text) > 254:
+        raise InvalidInput(_("请输入手机号或邮箱。"), field="account")
+    digits = re.sub(r"[\s-]", "", text)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    if digits.isdigit():
+        if not MOBILE_RE.match(digits):
+            raise InvalidInput(_("手机号格式不正确，应为 11 位大陆手机号。"), field="account")
+        return "phone", digits
+    try:
+        email = validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise InvalidInput(_("邮箱格式不正确。"), field="account") from None
+    return "email", email.lower()
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(_("密码至少 %(n)d 位。", n=MIN_PASSWORD), field="password")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput(_("密码不能超过 %(n)d 位。", n=MAX_PASSWORD), field="password")
+
+
+def find_by_account(account: str) -> User | None:
+    kind, value = normalise_account(account)
+    column = User.phone if kind == "phone" else User.email
+    return db.session.scalar(select(User).where(column == value))
+
+
+def sign_up(account: str, password: str, display_name: str) -> User:
+    kind, value = normalise_account(account)
+    check_password_rules(password)
+    name = display_name.strip()
+    if not name or len(name) > 30:
+        raise InvalidInput(_("昵称需为 1–30 个字。"), field="display_name")
+    user = User(display_name=name, password_hash=_hash(password))
+    setattr(user, kind, value)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("这个手机号或邮箱已注册，请直接登录。"), field="account") from None
+    return user
+
+
+def authenticate(account: str, password: str) -> User | None:
+    """The user when the password matches; None otherwise (same cost either way)."""
+    global _DUMMY_HASH
+    try:
+        user = find_by_account(account)
+    except InvalidInput:
+        user = None
+    if user is None:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = _hash("not-a-real-password")
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
+        return None
+    user.last_signin_at = clock.now()
+    db.session.commit()
+    return user
+
+
+def load_user(session_id: str) -> User | None:
+    user_id, _, version = (session_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current or ""):
+        raise InvalidInput(_("当前密码不正确。"), field="current")
+    check_password_rules(new)
+    user.password_hash = _hash(new)
+    user.session_version += 1  # signs out every other session
+    db.session.commit()
+
+
+def create_operator(account: str, password: str, display_name: str) -> User:
+    """`flask create-operator`: a new operator, or an existing user promoted to one."""
+    existing = find_by_account(account)
+    if existing is not None:
+        existing.is_operator = True
+        db.session.commit()
+        return existing
+    user = sign_up(account, password, display_name)
+    user.is_operator = True
+    db.session.commit()
+    return user
+
+
+# --- roles -------------------------------------------------------------------------------
+
+def require_operator(actor: User | None) -> User:
+    if actor is None or not actor.is_authenticated or not actor.is_operator:
+        raise PermissionDenied(_("只有平台运营可以这样做。"))
+    return actor
+
+
+def require_belt_admin(actor: User | None, belt_id: int | None) -> User:
+    """Operators act on every belt; a belt admin only on their own (403 otherwise)."""
+    if actor is None or not actor.is_authenticated or not actor.administers(belt_id):
+        raise PermissionDenied(_("你不是这个产业带基地的管理员。"))
+    return actor
+
+
+def assign_belt_admin(operator: User, account: str, belt_id: int) -> BeltAdmin:
+    from app.catalog.models import Belt
+
+    require_operator(operator)
+    belt = db.session.get(Belt, belt_id)
+    if belt is None:
+        raise NotFound(_("产业带不存在。"), field="belt")
+    user = find_by_account(account)
+    if user is None:
+        raise NotFound(_("没有这个账号，请对方先注册。"), field="account")
+    if db.session.get(BeltAdmin, (user.id, belt.id)) is not None:
+        raise Conflict(_("%(name)s 已经是该基地管理员。", name=user.display_name), field="account")
+    scope = BeltAdmin(user_id=user.id, belt_id=belt.id, assigned_by_id=operator.id)
+    db.session.add(scope)
+    record_audit(operator, "belt_admin.assign", "user", user.id, belt_id=belt.id)
+    notify(user.id, "你已被任命为 %(belt)s 基地管理员。", link=f"/belts/{belt.slug}",
+           belt=belt.name)
+    db.session.commit()
+    return scope
+
+
+def remove_belt_admin(operator: User, user_id: int, belt_id: int) -> None:
+    require_operator(operator)
+    scope = db.session.get(BeltAdmin, (user_id, belt_id))
+    if scope is None:
+        raise NotFound(_("该管理员任命不存在。"))
+    db.session.delete(scope)
+    record_audit(operator, "belt_admin.remove", "user", user_id, belt_id=belt_id)
+    db.session.commit()
+
+
+# --- notifications ----------------------------------------------------------------------
+
+def notify(user_id: int, message: str, link: str = "", **params) -> None:
+    """Queue an in-app notification in the caller's transaction.
+
+    `message` is a Chinese msgid marked with N_() by the caller; it is translated when shown
+    to the recipient in their own language, with `params` filled in."""
+    db.session.add(Notification(user_id=user_id, message=message, params=params, link=link))
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def recent_notifications(user_id: int, limit: int = 50) -> list[Notification]:
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    ))
+
+
+def mark_all_read(user_id: int) -> int:
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+# --- audit log ------------------------------------------------------------------------
+
+def record_audit(actor: User | None, action: str, subject_type: str, subject_id: int, *,
+                 belt_id: int | None = None, reason: str = "", **details) -> AuditEntry:
+    """Append to the audit log in the caller's transaction (it commits with the decision)."""
+    entry = AuditEntry(
+        actor_id=actor.id if actor is not None else None, action=action,
+        subject_type=subject_type, subject_id=subject_id, belt_id=belt_id, reason=reason,
+        details=details,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def audit_log(viewer: User, *, belt_ids: Iterable[int] | None = None, limit: int = 200,
+              before_id: int | None = None) -> list[AuditEntry]:
+    """Operators see everything; a belt admin sees entries of their own belts."""
+    if not viewer.is_operator:
+        if not viewer.is_belt_admin:
+            raise PermissionDenied(_("只有平台运营和基地管理员可以查看审计日志。"))
+        allowed = viewer.admin_belt_ids
+        belt_ids = allowed if belt_ids is None else set(belt_ids) & allowed
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if belt_ids is not None:
+        query = query.where(AuditEntry.belt_id.in_(list(belt_ids)))
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return list(db.session.scalars(query))

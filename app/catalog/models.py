@@ -1,0 +1,123 @@
+"""Industries, belts, categories, products and their photos."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.catalog.reference import SOURCE_TYPE_CHECK
+from app.db import UTCDateTime, utcnow
+from app.extensions import db
+
+
+
+class ProductStatus:
+    active = "active"        # on sale
+    off_shelf = "off_shelf"  # the merchant took it down
+    delisted = "delisted"    # the platform or belt base took it down
+
+
+class Industry(db.Model):
+    __tablename__ = "industries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    portal_name: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(default=0)
+
+    belts: Mapped[list[Belt]] = relationship(back_populates="industry", order_by="Belt.id")
+
+
+class Belt(db.Model):
+    """产业带: a cluster region of one industry, run with the platform through a base (基地)."""
+
+    __tablename__ = "belts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    name_en: Mapped[str] = mapped_column(String(80), default="")
+    province: Mapped[str] = mapped_column(String(20))
+    city: Mapped[str] = mapped_column(String(20))
+    industry_id: Mapped[int] = mapped_column(ForeignKey("industries.id"), index=True)
+    base_name: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    hotline: Mapped[str] = mapped_column(String(30), default="")
+    intro: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    industry: Mapped[Industry] = relationship(back_populates="belts")
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    industry_id: Mapped[int] = mapped_column(ForeignKey("industries.id"), index=True)
+    venue_group: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(default=0)
+
+    industry: Mapped[Industry] = relationship()
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("price_fen > 0", name="price_positive"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("sales_count >= 0", name="sales_not_negative"),
+        CheckConstraint(SOURCE_TYPE_CHECK, name="source_type_known"),
+        CheckConstraint("status IN ('active','off_shelf','delisted')", name="status_known"),
+        # Listing pages: a belt's / an industry's goods, best sellers first.
+        Index("ix_products_belt_listing", "belt_id", "status", "sales_count"),
+        Index("ix_products_industry_listing", "industry_id", "status", "sales_count"),
+        Index("ix_products_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    # Copied from the merchant when listed, so listings filter without a join.
+    industry_id: Mapped[int] = mapped_column(ForeignKey("industries.id"))
+    belt_id: Mapped[int | None] = mapped_column(ForeignKey("belts.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    title: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price_fen: Mapped[int]
+    stock: Mapped[int] = mapped_column(default=0)
+    source_type: Mapped[str] = mapped_column(String(20))
+    is_lightning: Mapped[bool] = mapped_column(default=False)  # 闪电购 listing
+    status: Mapped[str] = mapped_column(String(12), default=ProductStatus.active)
+    sales_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    merchant: Mapped[Merchant] = relationship(back_populates="products")  # noqa: F821 (merchants domain)
+    industry: Mapped[Industry] = relationship()
+    belt: Mapped[Belt | None] = relationship()
+    category: Mapped[Category | None] = relationship()
+    photos: Mapped[list[ProductPhoto]] = relationship(
+        back_populates="product", order_by="ProductPhoto.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def cover(self) -> ProductPhoto | None:
+        return self.photos[0] if self.photos else None
+
+
+class ProductPhoto(db.Model):
+    __tablename__ = "product_photos"
+    __table_args__ = (UniqueConstraint("product_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    # Content hash naming the stored WebP sizes under MEDIA_ROOT (see app.media).
+    image_key: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int]
+    height: Mapped[int]
+
+    product: Mapped[Product] = relationship(back_populates="photos")

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, request, url_for
+
+from app.catalog import services
+from app.catalog.filters import parse_filter
+from app.catalog.reference import SOURCE_TYPE_NAMES, VENUE_GROUPS
+from app.rendering import render_page
+
+bp = Blueprint("catalog", __name__)
+
+LISTING_FRAGMENTS = {"listing": "listing", None: "results"}
+
+
+def _parsed_filter(**fixed):
+    parsed = parse_filter(request.args, **services.filter_vocabulary())
+    if fixed:
+        parsed.filter = parsed.filter.with_(**fixed)
+    return parsed
+
+
+@bp.get("/")
+def home():
+    industries = services.all_industries()
+    featured = services.find_products(
+        services.ProductFilter(certified=True), page_size=current_app.config["PAGE_SIZE"])
+    return render_page("catalog/home.html", industries=industries, featured=featured,
+                       belts=services.belt_summaries())
+
+
+@bp.get("/portals/<slug:industry_slug>")
+def portal(industry_slug: str):
+    industry = services.industry_by_slug(industry_slug)
+    if industry is None:
+        abort(404)
+    parsed = _parsed_filter(industry=industry.slug)
+    goods = services.find_products(parsed.filter, current_app.config["PAGE_SIZE"])
+    return render_page(
+        "catalog/portal.html", LISTING_FRAGMENTS,
+        industry=industry, belts=services.belt_summaries(industry.id),
+        merchants=services.ranked_merchants(industry_id=industry.id, certified_only=True,
+                                            limit=20),
+        filter=parsed.filter, notes=parsed.notes, goods=goods,
+        base_url=url_for("catalog.portal", industry_slug=industry.slug),
+    )
+
+
+@bp.get("/belts/<slug:belt_slug>")
+def belt(belt_slug: str):
+    belt = services.belt_by_slug(belt_slug)
+    if belt is None:
+        abort(404)
+    parsed = _parsed_filter(belt=belt.slug)
+    goods = services.find_products(parsed.filter, current_app.config["PAGE_SIZE"])
+    return render_page(
+        "catalog/belt.html", LISTING_FRAGMENTS,
+        belt=belt, merchants=services.ranked_merchants(belt_id=belt.id),
+        facets=services.belt_facets(belt), filter=parsed.filter, notes=parsed.notes,
+        goods=goods, source_names=SOURCE_TYPE_NAMES,
+        base_url=url_for("catalog.belt", belt_slug=belt.slug),
+    )
+
+
+@bp.get("/search")
+def search():
+    parsed = _parsed_filter()
+    goods = services.find_products(parsed.filter, current_app.config["PAGE_SIZE"])
+    return render_page(
+        "catalog/search.html", LISTING_FRAGMENTS,
+        filter=parsed.filter, notes=parsed.notes, goods=goods,
+        industries=services.all_industries(), categories=services.all_categories(),
+        belts=services.all_belts(),
+        source_names=SOURCE_TYPE_NAMES, base_url=url_for("catalog.search"),
+    )
+
+
+@bp.get("/products/<id:product_id>")
+def product(product_id: int):
+    product = services.get_product(product_id)
+    if product is None:
+        abort(404)
+    from flask_login import current_user
+
+    owner_view = current_user.is_authenticated and current_user.id == product.merchant.owner_id
+    listable = services.is_listable(product)
+    if not listable and not owner_view:
+        return render_page("catalog/product_gone.html", product=product, status=404)
+    from app.merchants.services import product_certificates
+
+    return render_page(
+        "catalog/product.html", product=product, listable=listable,
+        certificates=product_certificates(product.id),
+        related=services.related_products(product), venue_groups=VENUE_GROUPS,
+    )

@@ -1,0 +1,271 @@
+"""Catalog rules: what is listed, in which order, and how search finds it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from app.catalog.filters import ProductFilter
+from app.catalog.models import Belt, Category, Industry, Product, ProductStatus
+from app.catalog.reference import SourceType
+from app.extensions import db
+from app.merchants.models import Merchant
+
+CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+@dataclass
+class ProductPage:
+    items: list[Product]
+    page: int
+    has_more: bool
+    relaxed: bool = False  # no exact match: results for the query split into shorter words
+
+
+def listable_products():
+    """The single rule for what buyers can see and buy: active goods of active shops.
+
+    Every listing (home, portals, belts, shops, search, live rooms) starts from this."""
+    return (
+        select(Product)
+        .join(Product.merchant)
+        .where(Product.status == ProductStatus.active, Merchant.status == "active")
+    )
+
+
+def is_listable(product: Product) -> bool:
+    return product.status == ProductStatus.active and product.merchant.status == "active"
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_terms(q: str, *, relaxed: bool = False) -> list[str]:
+    """Words of the query. Relaxed: long CJK runs split into two-character words, since
+    Chinese has no spaces ('翡翠手镯' → '翡翠', '手镯')."""
+    terms = q.split()[:6]
+    if not relaxed:
+        return terms
+    split: list[str] = []
+    for term in terms:
+        pieces, last = [], 0
+        for run in CJK_RUN.finditer(term):
+            pieces.append(term[last:run.start()])
+            text = run.group()
+            if len(text) >= 4:
+                pieces.extend(text[i:i + 2] for i in range(0, len(text), 2))
+            else:
+                pieces.append(text)
+            last = run.end()
+        pieces.append(term[last:])
+        split.extend(p for p in pieces if p.strip())
+    return split[:8]
+
+
+def _apply_filter(query, f: ProductFilter, terms: list[str]):
+    if f.industry:
+        query = query.join(Industry, Industry.id == Product.industry_id).where(
+            Industry.slug == f.industry)
+    if f.belt:
+        query = query.where(Product.belt_id == select(Belt.id).where(Belt.slug == f.belt)
+                            .scalar_subquery())
+    if f.category:
+        query = query.where(Product.category_id == select(Category.id)
+                            .where(Category.slug == f.category).scalar_subquery())
+    if f.merchant_id:
+        query = query.where(Product.merchant_id == f.merchant_id)
+    if f.source:
+        query = query.where(Product.source_type == f.source)
+    if f.certified:
+        query = query.where(Merchant.certified.is_(True))
+    if f.min_fen is not None:
+        query = query.where(Product.price_fen >= f.min_fen)
+    if f.max_fen is not None:
+        query = query.where(Product.price_fen <= f.max_fen)
+    for term in terms:
+        pattern = f"%{_like_escape(term)}%"
+        query = query.where(or_(Product.title.ilike(pattern, escape="\\"),
+                                Product.description.ilike(pattern, escape="\\")))
+    return query
+
+
+def _ordering(f: ProductFilter, terms: list[str]):
+    if f.sort == "newest":
+        return [Product.created_at.desc(), Product.id.desc()]
+    if f.sort == "price":
+        return [Product.price_fen.asc(), Product.id.asc()]
+    if f.sort == "price_desc":
+        return [Product.price_fen.desc(), Product.id.desc()]
+    if f.sort == "sales":
+        return [Product.sales_count.desc(), Product.id.desc()]
+    # Relevance: title matches above description matches; certified shops first (the seed's
+    # traffic support for certified merchants), then best sellers.
+    order = []
+    if terms:
+        whole = f"%{_like_escape(f.q)}%"
+        title_score = sum(
+            (case((Product.title.ilike(f"%{_like_escape(t)}%", escape="\\"), 1), else_=0)
+             for t in terms),
+            start=case((Product.title.ilike(whole, escape="\\"), 2), else_=0),
+        )
+        order.append(title_score.desc())
+    order += [Merchant.certified.desc(), Product.sales_count.desc(), Product.id.desc()]
+    return order
+
+
+def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
+    """One page of listable goods matching the filter; page_size+1 rows tell if more exist."""
+    for relaxed in (False, True):
+        terms = search_terms(f.q, relaxed=relaxed)
+        if relaxed and (not f.q or terms == search_terms(f.q)):
+            break
+        query = _apply_filter(listable_products(), f, terms)
+        query = (
+            query.options(contains_eager(Product.merchant), selectinload(Product.photos))
+            .order_by(*_ordering(f, terms))
+            .offset((f.page - 1) * page_size)
+            .limit(page_size + 1)
+        )
+        rows = list(db.session.scalars(query).unique())
+        if rows or f.page > 1 or not f.q:
+            return ProductPage(rows[:page_size], f.page, len(rows) > page_size, relaxed)
+    return ProductPage([], f.page, False, False)
+
+
+def count_products(f: ProductFilter) -> int:
+    query = _apply_filter(listable_products(), f, search_terms(f.q))
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+# --- reference lookups ---------------------------------------------------------------
+
+def all_industries() -> list[Industry]:
+    return list(db.session.scalars(
+        select(Industry).options(selectinload(Industry.belts)).order_by(Industry.position)))
+
+
+def industry_by_slug(slug: str) -> Industry | None:
+    return db.session.scalar(select(Industry).where(Industry.slug == slug))
+
+
+def all_belts() -> list[Belt]:
+    return list(db.session.scalars(select(Belt).order_by(Belt.industry_id, Belt.id)))
+
+
+def belt_by_slug(slug: str) -> Belt | None:
+    return db.session.scalar(
+        select(Belt).options(selectinload(Belt.industry)).where(Belt.slug == slug))
+
+
+def all_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+
+
+def filter_vocabulary() -> dict[str, set[str]]:
+    """The slugs a filter may name (unknown ones are ignored with a note)."""
+    return {
+        "known_industries": set(db.session.scalars(select(Industry.slug))),
+        "known_belts": set(db.session.scalars(select(Belt.slug))),
+        "known_categories": set(db.session.scalars(select(Category.slug))),
+    }
+
+
+# --- page data -----------------------------------------------------------------------
+
+def ranked_merchants(*, belt_id: int | None = None, industry_id: int | None = None,
+                     certified_only: bool = False, limit: int = 12) -> list[Merchant]:
+    """Shops of a belt or industry: certified first (traffic support), then by sales."""
+    query = select(Merchant).where(Merchant.status == "active")
+    if belt_id is not None:
+        query = query.where(Merchant.belt_id == belt_id)
+    if industry_id is not None:
+        query = query.where(Merchant.industry_id == industry_id)
+    if certified_only:
+        query = query.where(Merchant.certified.is_(True))
+    query = query.order_by(Merchant.certified.desc(), Merchant.sales_count.desc(),
+                           Merchant.id).limit(limit)
+    return list(db.session.scalars(query.options(selectinload(Merchant.belt))))
+
+
+@dataclass
+class Facet:
+    value: str
+    label: str
+    count: int
+
+
+def belt_facets(belt: Belt) -> dict[str, list[Facet]]:
+    """Counts of listable goods in a belt by category and by source type."""
+    base = listable_products().where(Product.belt_id == belt.id).subquery()
+    by_category = db.session.execute(
+        select(Category.slug, Category.name, func.count())
+        .join(base, base.c.category_id == Category.id)
+        .group_by(Category.slug, Category.name, Category.position)
+        .order_by(Category.position)
+    ).all()
+    by_source = db.session.execute(
+        select(base.c.source_type, func.count()).group_by(base.c.source_type)
+    ).all()
+    from app.catalog.reference import SOURCE_TYPE_NAMES
+
+    return {
+        "category": [Facet(slug, name, n) for slug, name, n in by_category],
+        "source": [Facet(s, SOURCE_TYPE_NAMES[SourceType(s)], n) for s, n in by_source],
+    }
+
+
+@dataclass
+class BeltSummary:
+    belt: Belt
+    merchants: int
+    certified: int
+    products: int
+
+
+def belt_summaries(industry_id: int | None = None) -> list[BeltSummary]:
+    """Each belt with its count of shops, certified shops and listable goods (two queries)."""
+    belts_query = select(Belt).order_by(Belt.industry_id, Belt.id)
+    if industry_id is not None:
+        belts_query = belts_query.where(Belt.industry_id == industry_id)
+    belts = list(db.session.scalars(belts_query))
+    shop_counts = dict(
+        (belt_id, (total, certified)) for belt_id, total, certified in db.session.execute(
+            select(Merchant.belt_id, func.count(),
+                   func.sum(case((Merchant.certified.is_(True), 1), else_=0)))
+            .where(Merchant.status == "active", Merchant.belt_id.is_not(None))
+            .group_by(Merchant.belt_id)
+        )
+    )
+    goods = dict(db.session.execute(
+        select(Product.belt_id, func.count())
+        .where(Product.status == ProductStatus.active, Product.belt_id.is_not(None))
+        .group_by(Product.belt_id)
+    ).all())
+    return [
+        BeltSummary(b, shop_counts.get(b.id, (0, 0))[0], int(shop_counts.get(b.id, (0, 0))[1]
+                    or 0), goods.get(b.id, 0))
+        for b in belts
+    ]
+
+
+def get_product(product_id: int) -> Product | None:
+    return db.session.scalar(
+        select(Product)
+        .options(selectinload(Product.photos), selectinload(Product.merchant),
+                 selectinload(Product.belt), selectinload(Product.category))
+        .where(Product.id == product_id)
+    )
+
+
+def related_products(product: Product, limit: int = 6) -> list[Product]:
+    query = (
+        listable_products()
+        .where(Product.id != product.id,
+               and_(Product.merchant_id == product.merchant_id))
+        .options(contains_eager(Product.merchant), selectinload(Product.photos))
+        .order_by(Product.sales_count.desc(), Product.id.desc()).limit(limit)
+    )
+    return list(db.session.scalars(query))

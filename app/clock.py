@@ -1,0 +1,49 @@
+"""The only source of time. Tests and the demo move it; nothing else calls datetime.now()."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_frozen: datetime | None = None
+_offset = timedelta(0)
+
+
+def now() -> datetime:
+    """Timezone-aware UTC now, as the app sees it."""
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(UTC) + _offset
+
+
+def freeze(at: datetime) -> None:
+    if at.tzinfo is None:
+        raise ValueError("freeze() needs an aware datetime")
+    global _frozen
+    _frozen = at.astimezone(UTC)
+
+
+def travel(by: timedelta) -> None:
+    """Move the clock forward (or back); works frozen or running."""
+    global _frozen, _offset
+    if _frozen is not None:
+        _frozen = _frozen + by
+    else:
+        _offset = _offset + by
+
+
+def reset() -> None:
+    global _frozen, _offset
+    _frozen = None
+    _offset = timedelta(0)
+
+
+def local_today():
+    """Today's date in Asia/Shanghai: campaign days and daily limits follow it."""
+    return now().astimezone(SHANGHAI).date()
+
+
+def shanghai_midnight(day) -> datetime:
+    """The UTC instant at which the Shanghai calendar day `day` begins."""
+    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI).astimezone(UTC)

@@ -1,0 +1,88 @@
+"""Settings, read from the environment once at start-up."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(production: bool) -> str:
+    """SECRET_KEY from the environment; in development a key kept under instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise RuntimeError("SECRET_KEY must be set when YUANTOU_ENV=production")
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the driver loosely; we use psycopg 3.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://"):]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / 'yuantou.db'}"
+
+
+def load_config() -> dict:
+    production = os.environ.get("YUANTOU_ENV", "development") == "production"
+    redis_url = os.environ.get("REDIS_URL") or None
+    media_root = Path(os.environ.get("MEDIA_ROOT", PROJECT_ROOT / "media")).resolve()
+    return {
+        "YUANTOU_ENV": "production" if production else "development",
+        "SECRET_KEY": _secret_key(production),
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "MEDIA_ROOT": str(media_root),
+        # Uploads: one 15 MB photo plus form fields; anything larger is refused with 413.
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+        "MAX_FORM_PARTS": 200,
+        "MAX_IMAGE_BYTES": 15 * 1024 * 1024,
+        "MAX_IMAGE_PIXELS": 50_000_000,
+        # Sessions are signed cookies: stateless, so any number of workers and hosts share them.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": {"zh_Hans_CN": "简体中文", "en": "English"},
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SIGNIN": os.environ.get("RATELIMIT_SIGNIN", "10 per minute;60 per hour"),
+        "RATELIMIT_GRAB": os.environ.get("RATELIMIT_GRAB", "30 per minute"),
+        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": "yt:",
+        "CACHE_DEFAULT_TIMEOUT": 30,
+        # Public fragments that carry stock or prices are cached at most this long (issue: ≤ 2 s).
+        "LIVE_FRAGMENT_TTL": 1,
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "PAGE_SIZE": 20,
+    }

@@ -1,0 +1,33 @@
+"""Full pages or one named block of the same template, depending on who asks."""
+from __future__ import annotations
+
+from flask import make_response, render_template, request
+from jinja2_fragments.flask import render_block
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+
+
+def requested_fragment(fragment: str | dict[str | None, str] | None) -> str | None:
+    """The block an htmx request wants: one name, or chosen by the HX-Target element id."""
+    if not fragment or not is_htmx():
+        return None
+    if isinstance(fragment, str):
+        return fragment
+    return fragment.get(request.headers.get("HX-Target"), fragment.get(None))
+
+
+def render_page(template: str, fragment: str | dict[str | None, str] | None = None,
+                status: int = 200, **context):
+    """Render `template`; for an htmx request, only the requested `fragment` block.
+
+    The page and its fragment come from one template, so they never drift apart."""
+    block = requested_fragment(fragment)
+    if block:
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response

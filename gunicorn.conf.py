@@ -1,0 +1,18 @@
+"""gunicorn settings. Production: YUANTOU_ENV=production, DATABASE_URL (PostgreSQL),
+REDIS_URL (shared rate limits and caches), SECRET_KEY; run `gunicorn -c gunicorn.conf.py wsgi:app`."""
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:5000")
+workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = os.environ.get("ACCESS_LOG", "-")
+errorlog = "-"
+# Behind a reverse proxy: trust its X-Forwarded-* headers (set FORWARDED_ALLOW_IPS).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,26 @@
+/* Small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  // Server errors (5xx) are not swapped by htmx: say so in the status area instead.
+  document.addEventListener("htmx:responseError", function (event) {
+    var area = document.getElementById("flash-area");
+    if (!area) { return; }
+    var note = document.createElement("p");
+    note.className = "flash flash-error";
+    note.textContent = document.documentElement.lang === "en"
+      ? "Something went wrong. Please try again."
+      : "服务器开小差了，请稍后再试。";
+    area.replaceChildren(note);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    var area = document.getElementById("flash-area");
+    if (!area) { return; }
+    var note = document.createElement("p");
+    note.className = "flash flash-error";
+    note.textContent = document.documentElement.lang === "en"
+      ? "Network problem. Check your connection."
+      : "网络不稳定，请检查网络后重试。";
+    area.replaceChildren(note);
+  });
+})();
