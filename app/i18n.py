@@ -17,6 +17,11 @@ APP_DIR = Path(__file__).resolve().parent
 DOMAINS = ["catalog", "merchants", "accounts", "live", "orders", "campaigns", "governance"]
 
 
+def N_(text: str) -> str:
+    """Mark a msgid for extraction where it is stored, not shown (it is translated later)."""
+    return text
+
+
 def translation_directories() -> str:
     dirs = [APP_DIR / "translations"] + [APP_DIR / d / "translations" for d in DOMAINS]
     return ";".join(str(d) for d in dirs if d.is_dir())

@@ -15,6 +15,7 @@ from app import clock
 from app.accounts.models import AuditEntry, BeltAdmin, Notification, User
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
+from app.i18n import N_
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 MIN_PASSWORD = 8
@@ -158,7 +159,7 @@ def assign_belt_admin(operator: User, account: str, belt_id: int) -> BeltAdmin:
     scope = BeltAdmin(user_id=user.id, belt_id=belt.id, assigned_by_id=operator.id)
     db.session.add(scope)
     record_audit(operator, "belt_admin.assign", "user", user.id, belt_id=belt.id)
-    notify(user.id, "你已被任命为 %(belt)s 基地管理员。", link=f"/belts/{belt.slug}",
+    notify(user.id, N_("你已被任命为 %(belt)s 基地管理员。"), link=f"/belts/{belt.slug}",
            belt=belt.name)
     db.session.commit()
     return scope

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
-def N_(text: str) -> str:
-    """Mark a string for extraction; it is translated where it is shown."""
-    return text
+from app.i18n import N_
 
 
 class SourceType(StrEnum):

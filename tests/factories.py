@@ -1,0 +1,126 @@
+"""Small helpers that make the rows a story needs, committed, with sensible defaults."""
+from __future__ import annotations
+
+import io
+import itertools
+
+from PIL import Image
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from app.accounts.models import BeltAdmin, User
+from app.catalog.models import Belt, Category, Industry, Product, ProductPhoto
+from app.demo import BELTS
+from app.extensions import db
+from app.merchants.models import Certificate, Merchant
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+_PASSWORD_HASH: str | None = None
+
+
+def _hash() -> str:
+    global _PASSWORD_HASH
+    if _PASSWORD_HASH is None:
+        _PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    return _PASSWORD_HASH
+
+
+def industry(slug: str) -> Industry:
+    return db.session.scalar(select(Industry).where(Industry.slug == slug))
+
+
+def category(slug: str) -> Category:
+    return db.session.scalar(select(Category).where(Category.slug == slug))
+
+
+def user(name: str = "买家", *, email: str | None = None, phone: str | None = None,
+         operator: bool = False) -> User:
+    n = next(_counter)
+    if email is None and phone is None:
+        email = f"user{n}@example.cn"
+    account = User(email=email, phone=phone, display_name=name, password_hash=_hash(),
+                   is_operator=operator)
+    db.session.add(account)
+    db.session.commit()
+    return account
+
+
+def belt(slug: str = "zhenping-jade") -> Belt:
+    existing = db.session.scalar(select(Belt).where(Belt.slug == slug))
+    if existing:
+        return existing
+    row = next(b for b in BELTS if b[0] == slug)
+    slug, name, name_en, province, city, industry_slug, base, address, hotline, intro = row
+    record = Belt(slug=slug, name=name, name_en=name_en, province=province, city=city,
+                  industry_id=industry(industry_slug).id, base_name=base, address=address,
+                  hotline=hotline, intro=intro)
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def belt_admin(belt_slug: str = "zhenping-jade", name: str = "基地管理员") -> User:
+    admin = user(name)
+    db.session.add(BeltAdmin(user_id=admin.id, belt_id=belt(belt_slug).id))
+    db.session.commit()
+    return admin
+
+
+def merchant(name: str = "玉匠人", *, belt_slug: str | None = "zhenping-jade",
+             industry_slug: str | None = None, source_type: str = "industry_belt",
+             certified: bool = False, owner: User | None = None, hotline: str = "400-686-1106",
+             sales: int = 0) -> Merchant:
+    the_belt = belt(belt_slug) if belt_slug else None
+    if industry_slug is None:
+        industry_slug = the_belt.industry.slug if the_belt else "small-commodities"
+    owner = owner or user(f"{name}店主")
+    shop = Merchant(owner_id=owner.id, name=name, source_type=source_type,
+                    industry_id=industry(industry_slug).id,
+                    belt_id=the_belt.id if the_belt else None, hotline=hotline,
+                    certified=certified, sales_count=sales)
+    if certified:
+        from app import clock
+
+        shop.certified_at = clock.now()
+    db.session.add(shop)
+    db.session.commit()
+    return shop
+
+
+def product(shop: Merchant, title: str = "冰种飘花翡翠手镯", *, price_fen: int = 128000,
+            stock: int = 10, category_slug: str | None = None, description: str = "",
+            sales: int = 0, status: str = "active", photo_key: str | None = None) -> Product:
+    if category_slug is None:
+        category_slug = "jade-bangle" if shop.industry.slug == "jade" else "household"
+    item = Product(merchant_id=shop.id, industry_id=shop.industry_id, belt_id=shop.belt_id,
+                   category_id=category(category_slug).id, title=title,
+                   description=description or f"{title}，源头直发。", price_fen=price_fen,
+                   stock=stock, source_type=shop.source_type, sales_count=sales, status=status)
+    db.session.add(item)
+    db.session.flush()
+    if photo_key:
+        db.session.add(ProductPhoto(product_id=item.id, position=0, image_key=photo_key,
+                                    width=480, height=480))
+    db.session.commit()
+    return item
+
+
+def certificate(item: Product, number: str = "NGTC-ZP-20190000001") -> Certificate:
+    cert = Certificate(number=number, product_id=item.id, merchant_id=item.merchant_id,
+                       lab="国家珠宝玉石质量监督检验中心（NGTC）", findings="翡翠（A货）")
+    db.session.add(cert)
+    db.session.commit()
+    return cert
+
+
+def jpeg_bytes(width: int = 800, height: int = 600, color=(20, 120, 80)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def sign_in(client, account: User) -> None:
+    response = client.post("/signin", data={"account": account.email or account.phone,
+                                            "password": PASSWORD})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
