@@ -23,6 +23,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.converters["slug"] = SlugConverter
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    from app.rendering import TemplateModule
+
+    app.jinja_env.globals["ui"] = TemplateModule(app.jinja_env, "macros.html")
 
     from app import models  # noqa: F401  (register every table)
     from app.extensions import cache, csrf, db, limiter, login_manager, migrate

@@ -32,6 +32,9 @@ def init_assets(app: Flask) -> None:
 
     app.jinja_env.globals["asset"] = asset
     # Every URL we emit is versioned, so the files can be cached for a year.
+    from app.security import static_headers
+
     app.wsgi_app = WhiteNoise(
-        app.wsgi_app, root=str(STATIC_DIR), prefix="static/", max_age=31536000
+        app.wsgi_app, root=str(STATIC_DIR), prefix="static/", max_age=31536000,
+        add_headers_function=static_headers,
     )

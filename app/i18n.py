@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel.numbers import format_compact_decimal
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_datetime, get_locale
 from markupsafe import Markup, escape
 
@@ -29,6 +29,8 @@ def translation_directories() -> str:
 
 def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in supported:
         return chosen

@@ -1,12 +1,14 @@
 """Money is integer fen. These helpers parse what people type and format for display."""
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_decimal
 
 # ¥10,000,000.00: far above any single listing; keeps sums inside 64-bit integers.
 MAX_PRICE_FEN = 1_000_000_000
+AMOUNT_RE = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 
 
 class MoneyError(ValueError):
@@ -22,14 +24,17 @@ def parse_yuan(text: str | None, *, allow_zero: bool = False) -> int:
         raise MoneyError("empty")
     if len(cleaned) > 16:
         raise MoneyError("too_long")
+    if cleaned.startswith("-"):
+        raise MoneyError("not_positive")
+    if not AMOUNT_RE.match(cleaned):
+        # plain decimal notation only: no exponents, signs, NaN or a third decimal place
+        if re.match(r"^\d+\.\d{3,}$", cleaned):
+            raise MoneyError("too_precise")
+        raise MoneyError("not_a_number")
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
         raise MoneyError("not_a_number") from None
-    if not amount.is_finite():
-        raise MoneyError("not_a_number")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise MoneyError("too_precise")
     fen = int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
     if fen < 0 or (fen == 0 and not allow_zero):
         raise MoneyError("not_positive")

@@ -5,6 +5,23 @@ from flask import make_response, render_template, request
 from jinja2_fragments.flask import render_block
 
 
+class TemplateModule:
+    """A template's macros as a Jinja global (`ui.product_card(...)`).
+
+    jinja2-fragments renders one block without running the page's top-level
+    `{% import %}`s, so shared macros must be reachable as a global for fragments too."""
+
+    def __init__(self, environment, name: str):
+        self._environment = environment
+        self._name = name
+        self._module = None
+
+    def __getattr__(self, attribute: str):
+        if self._module is None:
+            self._module = self._environment.get_template(self._name).module
+        return getattr(self._module, attribute)
+
+
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
 

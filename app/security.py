@@ -19,6 +19,20 @@ CSP = "; ".join([
 ])
 
 
+BASE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+def static_headers(headers, path: str, url: str) -> None:
+    """WhiteNoise answers static files before Flask runs: give them the same headers."""
+    for name, value in BASE_HEADERS.items():
+        headers[name] = value
+
+
 def _has_nul(values) -> bool:
     return any("\x00" in value for value in values)
 
@@ -38,10 +52,8 @@ def init_security(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        for name, value in BASE_HEADERS.items():
+            headers.setdefault(name, value)
         headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config["SESSION_COOKIE_SECURE"]:

@@ -93,6 +93,7 @@ def update() -> None:
                     message.string = message.id  # ids are already Simplified Chinese
                 message.flags.discard("fuzzy")
             catalog.obsolete.clear()
+            catalog.fuzzy = False  # a fuzzy header makes pybabel compile skip the catalogue
             with po_path.open("wb") as handle:
                 write_po(handle, catalog, omit_header=False, no_location=True, sort_output=True,
                          width=100)
@@ -143,6 +144,8 @@ def problems() -> list[str]:
                 continue
             with po_path.open("rb") as handle:
                 catalog = read_po(handle, locale=locale)
+            if catalog.fuzzy:
+                found.append(f"{name}/{locale}: catalogue header is fuzzy (run update)")
             untranslated = [m.id for m in catalog if m.id and (not _translated(m)
                             or "fuzzy" in m.flags)]
             ids = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
@@ -175,6 +178,7 @@ def fill(path: str) -> None:
                     message.string = tuple(value) if isinstance(value, list) else (value, value)
                 else:
                     message.string = value
+        catalog.fuzzy = False
         with po_path.open("wb") as handle:
             write_po(handle, catalog, no_location=True, sort_output=True, width=100)
 

@@ -3,11 +3,13 @@ SQLite by default or on PostgreSQL when TEST_DATABASE_URL is set. CSRF stays on:
 client fills in the token the way a browser form would."""
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
@@ -40,7 +42,8 @@ class BrowserLikeClient(FlaskClient):
 
     def csrf_token(self) -> str:
         if self._token is None:
-            page = super().open("/signin", method="GET").get_data(as_text=True)
+            page = contextvars.Context().run(super().open, "/signin", method="GET")
+            page = page.get_data(as_text=True)
             match = CSRF_RE.search(page)
             assert match, "no csrf token on /signin"
             self._token = match.group(1)
@@ -54,11 +57,26 @@ class BrowserLikeClient(FlaskClient):
                 kwargs["data"] = data = {}
             if isinstance(data, dict) and "csrf_token" not in data:
                 data["csrf_token"] = self.csrf_token()
-        return super().open(*args, **kwargs)
+        if has_app_context():
+            # The test's own session ends its transaction (SQLite locks) and reloads later.
+            db.session.commit()
+        # Like a real server: the request gets its own app context (and database session),
+        # even when the test has one pushed for calling services.
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def _compile_translations() -> None:
+    """make test compiles them too; this keeps a bare `pytest` run honest."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, str(root / "scripts" / "i18n.py"), "compile"], check=True)
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
+    _compile_translations()
     tmp = tmp_path_factory.mktemp("yuantou")
     url = _database_url(tmp)
     if url.startswith("postgresql"):
@@ -89,10 +107,9 @@ def _clear_tables() -> None:
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # Tables without AUTOINCREMENT reuse ids from 1 once emptied, like RESTART IDENTITY.
         for table in tables:
             db.session.execute(table.delete())
-        db.session.execute(text("DELETE FROM sqlite_sequence WHERE name NOT IN "
-                                "('industries', 'categories')"))
     db.session.commit()
 
 

@@ -11,7 +11,6 @@ from app.db import UTCDateTime, utcnow
 from app.extensions import db
 
 
-
 class ProductStatus:
     active = "active"        # on sale
     off_shelf = "off_shelf"  # the merchant took it down
