@@ -364,8 +364,13 @@ def seed_catalog(scale: int = 0) -> list[str]:
     ]
 
 
-# Each step returns lines to print. Later domains append their own steps.
-DEMO_STEPS: list[Callable[[int], list[str]]] = [seed_catalog]
+# name → step(scale) returning lines to print; run in registration order. Each domain
+# registers its own step in its init (live rooms, orders, the campaign …).
+DEMO_STEPS: dict[str, Callable[[int], list[str]]] = {"catalog": seed_catalog}
+
+
+def register_demo_step(name: str, step: Callable[[int], list[str]]) -> None:
+    DEMO_STEPS[name] = step
 
 
 def seed(scale: int = 0) -> list[str]:
@@ -373,7 +378,7 @@ def seed(scale: int = 0) -> list[str]:
 
     ensure_reference_data()
     lines: list[str] = []
-    for step in DEMO_STEPS:
+    for step in DEMO_STEPS.values():
         lines += step(scale)
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("ANALYZE"))
