@@ -90,6 +90,8 @@ def app(tmp_path_factory):
         "CACHE_TYPE": "SimpleCache",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        # Enough connections for the concurrency tests' parallel clients.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 10, "max_overflow": 70, "pool_timeout": 60},
     })
     application.test_client_class = BrowserLikeClient
     with application.app_context():
