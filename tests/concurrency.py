@@ -6,12 +6,16 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from flask import has_app_context
+
 from app.extensions import db
 
 
 def race(app, count: int, action: Callable[[int], Any], *, timeout: float = 120) -> list[Any]:
     """Run action(i) for i in range(count) at the same moment; returns results (or the
     exception each raised), in order."""
+    if has_app_context():
+        db.session.commit()  # the test's own transaction must not hold SQLite's write lock
     barrier = threading.Barrier(count)
     results: list[Any] = [None] * count
 
