@@ -81,8 +81,11 @@ def load_config() -> dict:
         "CACHE_REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": "yt:",
         "CACHE_DEFAULT_TIMEOUT": 30,
-        # Public fragments that carry stock or prices are cached at most this long (issue: ≤ 2 s).
-        "LIVE_FRAGMENT_TTL": 1,
+        # Anonymous pages (with stock and prices on them) are cached at most this long (≤ 2 s).
+        "PUBLIC_PAGE_TTL": int(os.environ.get("PUBLIC_PAGE_TTL", "1")),
+        "CACHE_THRESHOLD": 2000,
+        # Belts, counts and facets (not stock or prices) may be this many seconds old.
+        "REFERENCE_CACHE_TTL": int(os.environ.get("REFERENCE_CACHE_TTL", "60")),
         "PASSWORD_HASH_METHOD": "scrypt",
         "PAGE_SIZE": 20,
     }

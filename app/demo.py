@@ -15,6 +15,7 @@ from app import clock
 from app.accounts.models import BeltAdmin, User
 from app.catalog.models import Belt, Category, Industry, Product, ProductPhoto
 from app.catalog.reference import SourceType
+from app.catalog.search import tokens_for
 from app.demo_photos import draw_photo
 from app.extensions import db
 from app.media import store_image
@@ -208,10 +209,12 @@ def _new_product_rows(rng, merchant: Merchant, industry_slug: str, categories, b
     for _ in range(count):
         category = rng.choice(categories)
         title = _title(rng, category.slug)
+        description = _description(belt, title, merchant.name)
         rows.append({
             "merchant_id": merchant.id, "industry_id": merchant.industry_id,
             "belt_id": merchant.belt_id, "category_id": category.id, "title": title,
-            "description": _description(belt, title, merchant.name),
+            "description": description, "search_tokens": tokens_for(title, description),
+            "merchant_certified": merchant.certified,
             "price_fen": _price_fen(rng, category.slug), "stock": rng.randint(0, 300)
             if rng.random() > 0.05 else 0,
             "source_type": merchant.source_type, "is_lightning": rng.random() < lightning_share,

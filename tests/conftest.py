@@ -88,6 +88,9 @@ def app(tmp_path_factory):
         # Cheap hashes keep the suite fast; production uses scrypt.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "CACHE_TYPE": "SimpleCache",
+        # Tests change data and look again at once: caches off unless a test turns them on.
+        "PUBLIC_PAGE_TTL": 0,
+        "REFERENCE_CACHE_TTL": 0,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
         # Enough connections for the concurrency tests' parallel clients.

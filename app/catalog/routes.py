@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from app.catalog import services
 from app.catalog.filters import parse_filter
 from app.catalog.reference import SOURCE_TYPE_NAMES, VENUE_GROUPS
+from app.pagecache import public_page
 from app.rendering import render_page
 
 bp = Blueprint("catalog", __name__)
@@ -20,6 +21,7 @@ def _parsed_filter(**fixed):
 
 
 @bp.get("/")
+@public_page
 def home():
     industries = services.all_industries()
     featured = services.find_products(
@@ -29,6 +31,7 @@ def home():
 
 
 @bp.get("/portals/<slug:industry_slug>")
+@public_page
 def portal(industry_slug: str):
     industry = services.industry_by_slug(industry_slug)
     if industry is None:
@@ -46,6 +49,7 @@ def portal(industry_slug: str):
 
 
 @bp.get("/belts/<slug:belt_slug>")
+@public_page
 def belt(belt_slug: str):
     belt = services.belt_by_slug(belt_slug)
     if belt is None:
@@ -62,6 +66,7 @@ def belt(belt_slug: str):
 
 
 @bp.get("/search")
+@public_page
 def search():
     parsed = _parsed_filter()
     goods = services.find_products(parsed.filter, current_app.config["PAGE_SIZE"])
@@ -75,6 +80,7 @@ def search():
 
 
 @bp.get("/products/<id:product_id>")
+@public_page
 def product(product_id: int):
     product = services.get_product(product_id)
     if product is None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, or_, select
+from flask import current_app
+from sqlalchemy import Text, and_, case, func, literal, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.catalog.filters import ProductFilter
 from app.catalog.models import Belt, Category, Industry, Product, ProductStatus
 from app.catalog.reference import SourceType
-from app.extensions import db
+from app.catalog.search import required_tokens
+from app.extensions import cache, db
 from app.merchants.models import Merchant
 
 CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -67,8 +70,8 @@ def search_terms(q: str, *, relaxed: bool = False) -> list[str]:
 
 def _apply_filter(query, f: ProductFilter, terms: list[str]):
     if f.industry:
-        query = query.join(Industry, Industry.id == Product.industry_id).where(
-            Industry.slug == f.industry)
+        query = query.where(Product.industry_id == select(Industry.id)
+                            .where(Industry.slug == f.industry).scalar_subquery())
     if f.belt:
         query = query.where(Product.belt_id == select(Belt.id).where(Belt.slug == f.belt)
                             .scalar_subquery())
@@ -80,12 +83,20 @@ def _apply_filter(query, f: ProductFilter, terms: list[str]):
     if f.source:
         query = query.where(Product.source_type == f.source)
     if f.certified:
-        query = query.where(Merchant.certified.is_(True))
+        query = query.where(Product.merchant_certified.is_(True))
     if f.min_fen is not None:
         query = query.where(Product.price_fen >= f.min_fen)
     if f.max_fen is not None:
         query = query.where(Product.price_fen <= f.max_fen)
+    use_tokens = db.engine.dialect.name == "postgresql"
     for term in terms:
+        tokens = required_tokens(term) if use_tokens else []
+        if tokens:
+            # GIN index on string_to_array(search_tokens, ' ') finds candidates fast; the
+            # expression must match the index's exactly (a literal separator, not a parameter).
+            query = query.where(
+                func.string_to_array(Product.search_tokens, literal_column("' '"),
+                                     type_=ARRAY(Text)).contains(literal(tokens, ARRAY(Text))))
         pattern = f"%{_like_escape(term)}%"
         query = query.where(or_(Product.title.ilike(pattern, escape="\\"),
                                 Product.description.ilike(pattern, escape="\\")))
@@ -112,7 +123,7 @@ def _ordering(f: ProductFilter, terms: list[str]):
             start=case((Product.title.ilike(whole, escape="\\"), 2), else_=0),
         )
         order.append(title_score.desc())
-    order += [Merchant.certified.desc(), Product.sales_count.desc(), Product.id.desc()]
+    order += [Product.merchant_certified.desc(), Product.sales_count.desc(), Product.id.desc()]
     return order
 
 
@@ -164,13 +175,29 @@ def all_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
 
 
+def _reference_ttl() -> int:
+    """Seconds to keep belts, counts and facets (never stock or prices); 0 disables."""
+    return current_app.config["REFERENCE_CACHE_TTL"]
+
+
+def _cached(key: str, compute):
+    ttl = _reference_ttl()
+    if not ttl:
+        return compute()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=ttl)
+    return value
+
+
 def filter_vocabulary() -> dict[str, set[str]]:
     """The slugs a filter may name (unknown ones are ignored with a note)."""
-    return {
+    return _cached("catalog:vocabulary", lambda: {
         "known_industries": set(db.session.scalars(select(Industry.slug))),
         "known_belts": set(db.session.scalars(select(Belt.slug))),
         "known_categories": set(db.session.scalars(select(Category.slug))),
-    }
+    })
 
 
 # --- page data -----------------------------------------------------------------------
@@ -198,7 +225,12 @@ class Facet:
 
 
 def belt_facets(belt: Belt) -> dict[str, list[Facet]]:
-    """Counts of listable goods in a belt by category and by source type."""
+    """Counts of listable goods in a belt by category and by source type (cached a minute:
+    counts, not stock or prices)."""
+    return _cached(f"catalog:facets:{belt.id}", lambda: _belt_facets(belt))
+
+
+def _belt_facets(belt: Belt) -> dict[str, list[Facet]]:
     base = listable_products().where(Product.belt_id == belt.id).subquery()
     by_category = db.session.execute(
         select(Category.slug, Category.name, func.count())
@@ -218,16 +250,30 @@ def belt_facets(belt: Belt) -> dict[str, list[Facet]]:
 
 
 @dataclass
+class BeltCard:
+    slug: str
+    name: str
+    province: str
+    city: str
+    industry_name: str
+
+
+@dataclass
 class BeltSummary:
-    belt: Belt
+    belt: BeltCard
     merchants: int
     certified: int
     products: int
 
 
 def belt_summaries(industry_id: int | None = None) -> list[BeltSummary]:
-    """Each belt with its count of shops, certified shops and listable goods (two queries)."""
-    belts_query = select(Belt).order_by(Belt.industry_id, Belt.id)
+    """Each belt with its count of shops, certified shops and listable goods (cached a minute)."""
+    return _cached(f"catalog:belt-summaries:{industry_id or 'all'}",
+                   lambda: _belt_summaries(industry_id))
+
+
+def _belt_summaries(industry_id: int | None) -> list[BeltSummary]:
+    belts_query = select(Belt).options(selectinload(Belt.industry)).order_by(Belt.industry_id, Belt.id)
     if industry_id is not None:
         belts_query = belts_query.where(Belt.industry_id == industry_id)
     belts = list(db.session.scalars(belts_query))
@@ -244,11 +290,12 @@ def belt_summaries(industry_id: int | None = None) -> list[BeltSummary]:
         .where(Product.status == ProductStatus.active, Product.belt_id.is_not(None))
         .group_by(Product.belt_id)
     ).all())
-    return [
-        BeltSummary(b, shop_counts.get(b.id, (0, 0))[0], int(shop_counts.get(b.id, (0, 0))[1]
-                    or 0), goods.get(b.id, 0))
-        for b in belts
-    ]
+    summaries = []
+    for b in belts:
+        total, certified = shop_counts.get(b.id, (0, 0))
+        card = BeltCard(b.slug, b.name, b.province, b.city, b.industry.name)
+        summaries.append(BeltSummary(card, total, int(certified or 0), goods.get(b.id, 0)))
+    return summaries
 
 
 def get_product(product_id: int) -> Product | None:

@@ -5,12 +5,14 @@ from flask import Blueprint, abort, current_app, request, url_for
 from app.catalog import services as catalog
 from app.catalog.filters import parse_filter
 from app.merchants import services
+from app.pagecache import public_page
 from app.rendering import render_page
 
 bp = Blueprint("merchants", __name__)
 
 
 @bp.get("/shops/<id:merchant_id>")
+@public_page
 def shop(merchant_id: int):
     merchant = services.get_shop(merchant_id)
     if merchant is None:

@@ -132,3 +132,45 @@ def test_a_huge_page_number_in_range_shows_an_empty_page(client, catalogue):
     response = client.get("/search?page=500")
     assert response.status_code == 200
     assert "没有找到符合条件的商品" in response.get_data(as_text=True)
+
+
+def test_search_tokens_cover_every_character_and_pair():
+    from app.catalog.search import required_tokens, tokens_for
+
+    tokens = set(tokens_for("冰种翡翠手镯 56mm", "NGTC-ZP").split())
+    assert {"冰", "镯", "冰种", "翡翠", "手镯", "56mm", "ngtc", "zp"} <= tokens
+    assert required_tokens("翡翠手镯") == ["翡翠", "翠手", "手镯"]
+    assert required_tokens("玉") == ["玉"]
+    assert required_tokens("ngtc") == []  # ASCII substrings are left to the ILIKE recheck
+
+
+def test_single_characters_and_mixed_terms_are_found(client, catalogue):
+    assert "冰种飘花翡翠手镯" in listing(client.get("/search", query_string={"q": "镯"}))
+    assert "法式毛呢大衣" in listing(client.get("/search", query_string={"q": "毛呢"}))
+    assert "木那平安扣吊坠" in listing(client.get("/search", query_string={"q": "冰糯"}))
+
+
+def test_editing_a_title_reindexes_it(client, catalogue):
+    from app.catalog import listing as listing_service
+    from app.catalog.listing import ProductDraft
+
+    bangle = catalogue["bangle"]
+    listing_service.update_product(bangle.merchant.owner, bangle.id,
+                                   ProductDraft("紫罗兰贵妃镯", bangle.price_fen, bangle.stock))
+    assert "紫罗兰贵妃镯" in listing(client.get("/search", query_string={"q": "紫罗兰"}))
+    assert "紫罗兰贵妃镯" not in listing(client.get("/search", query_string={"q": "飘花"}))
+
+
+def test_certifying_a_shop_ranks_its_goods_first_everywhere(client, catalogue):
+    from app.extensions import db
+
+    ruili_shop = catalogue["pendant"].merchant
+    ruili_shop.certified = True
+    db.session.commit()
+    db.session.expire_all()
+    assert catalogue["pendant"].merchant_certified
+    only_cert = listing(client.get("/search", query_string={"certified": "1"}))
+    assert "木那平安扣吊坠" in only_cert
+    ruili_shop.certified = False
+    db.session.commit()
+    assert "木那平安扣吊坠" not in listing(client.get("/search", query_string={"certified": "1"}))

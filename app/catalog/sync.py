@@ -1,0 +1,38 @@
+"""Keeping the product rows' copies of derived data in step, whatever code path saves them.
+
+- search_tokens is a pure function of title and description: set on every insert/update.
+- merchant_certified copies the shop's certification: set on insert, and rewritten for all of
+  a shop's goods when the shop's `certified` changes through the ORM (certification approval
+  or revocation). Bulk UPDATE statements on merchants bypass this: don't use them for that."""
+from __future__ import annotations
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import attributes
+
+from app.catalog.models import Product
+from app.catalog.search import tokens_for
+from app.merchants.models import Merchant
+
+
+@event.listens_for(Product, "before_insert")
+def _product_inserted(mapper, connection, target: Product) -> None:
+    target.search_tokens = tokens_for(target.title, target.description)
+    if target.merchant_id is not None:
+        certified = connection.execute(
+            select(Merchant.certified).where(Merchant.id == target.merchant_id)).scalar()
+        target.merchant_certified = bool(certified)
+
+
+@event.listens_for(Product, "before_update")
+def _product_updated(mapper, connection, target: Product) -> None:
+    state = attributes.instance_state(target)
+    if any(state.attrs[name].history.has_changes() for name in ("title", "description")):
+        target.search_tokens = tokens_for(target.title, target.description)
+
+
+@event.listens_for(Merchant, "after_update")
+def _shop_certification_changed(mapper, connection, target: Merchant) -> None:
+    if attributes.instance_state(target).attrs["certified"].history.has_changes():
+        connection.execute(
+            update(Product.__table__).where(Product.__table__.c.merchant_id == target.id)
+            .values(merchant_certified=bool(target.certified)))
