@@ -143,13 +143,16 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--redis", action="store_true",
+                        help="keep REDIS_URL (shared cache) instead of per-worker caches")
     args = parser.parse_args()
 
     wrk = ensure_wrk()
     media = Path(tempfile.gettempdir()) / "yuantou-bench-media"
     env = {**os.environ, "DATABASE_URL": args.database_url, "MEDIA_ROOT": str(media),
            "WEB_CONCURRENCY": str(args.workers), "ACCESS_LOG": "/dev/null"}
-    env.pop("REDIS_URL", None) if "--redis" not in sys.argv else None
+    if not args.redis:
+        env.pop("REDIS_URL", None)
     seed(env, args.scale)
     server = start_server(env, args.workers)
     try:
@@ -160,25 +163,32 @@ def main() -> None:
             product_ids = [row[0] for row in conn.execute(
                 "SELECT id FROM products WHERE status = 'active' ORDER BY random() LIMIT 2000")]
             total = conn.execute("SELECT count(*) FROM products").fetchone()[0]
+        belt_variants = [f"/belts/{b}{q}" for b in BELTS
+                         for q in ("", "?sort=price", "?certified=1", "?page=2")]
         scenarios = {
             "bare route /ping": ["/ping"],
-            "belt page": [f"/belts/{b}" for b in BELTS],
+            # The scenarios: one URL each.
+            "belt page": ["/belts/zhenping-jade"],
             "jade portal (见宝)": ["/portals/jade"],
-            "search": [f"/search?q={urllib.parse.quote(t)}" for t in SEARCH_TERMS],
-            "product page": [f"/products/{i}" for i in product_ids],
+            "search": [f"/search?q={urllib.parse.quote('翡翠手镯')}"],
+            "product page": [f"/products/{product_ids[0]}"],
+            # Mixed traffic: many URLs, so cold renders and queries show up too.
+            "belt pages ×48": belt_variants,
+            "search ×40 queries": [f"/search?q={urllib.parse.quote(t)}" for t in SEARCH_TERMS],
+            "product pages ×2000": [f"/products/{i}" for i in product_ids],
         }
         for paths in scenarios.values():  # warm up each worker's connections and caches
             load(wrk, paths, 2, args.connections)
         print(f"\n{total} products · gunicorn {args.workers} sync workers · wrk "
               f"{args.connections} connections · {args.duration}s per scenario\n")
-        print(f"{'scenario':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs bare':>10}  errors")
+        print(f"{'scenario':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs bare':>10}  errors")
         results = {}
         for name, paths in scenarios.items():
             results[name] = load(wrk, paths, args.duration, args.connections)
         bare = results["bare route /ping"]["rps"]
         for name, r in results.items():
             errors = r["non2xx"] or r["socket"] or "-"
-            print(f"{name:<22}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}"
+            print(f"{name:<24}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}"
                   f"{r['rps'] / bare:>9.0%}  {errors}")
         weight = page_weight("/belts/zhenping-jade")
         total_kb = sum(weight.values()) / 1024
