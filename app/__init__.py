@@ -65,4 +65,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.cli import init_cli
 
     init_cli(app)
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

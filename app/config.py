@@ -88,4 +88,7 @@ def load_config() -> dict:
         "REFERENCE_CACHE_TTL": int(os.environ.get("REFERENCE_CACHE_TTL", "60")),
         "PASSWORD_HASH_METHOD": "scrypt",
         "PAGE_SIZE": 20,
+        # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (rate limits
+        # must see the buyer's address, not the proxy's). 0 when serving directly.
+        "TRUSTED_PROXY_HOPS": int(os.environ.get("TRUSTED_PROXY_HOPS", "0")),
     }
