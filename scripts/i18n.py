@@ -11,6 +11,7 @@ Message ids are Simplified Chinese, so the zh_Hans_CN catalogue is filled from t
 the English catalogue needs a translation for every message."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
+CJK = re.compile(r"[\u3400-\u9fff]")
 LOCALES = ("zh_Hans_CN", "en")
 KEYWORDS = ["-k", "_l", "-k", "N_", "-k", "lazy_gettext"]
 
@@ -73,9 +75,11 @@ def update() -> None:
         pot = directory / "messages.pot"
         if not pot.exists():
             continue
-        with pot.open("rb") as handle:
-            template = read_po(handle)
         for locale in LOCALES:
+            # Catalog.update adds the template's own Message objects: read a fresh template
+            # per locale, or filling zh_Hans_CN would write Chinese into the English file.
+            with pot.open("rb") as handle:
+                template = read_po(handle)
             po_path = directory / locale / "LC_MESSAGES" / "messages.po"
             po_path.parent.mkdir(parents=True, exist_ok=True)
             if po_path.exists():
@@ -146,8 +150,9 @@ def problems() -> list[str]:
                 catalog = read_po(handle, locale=locale)
             if catalog.fuzzy:
                 found.append(f"{name}/{locale}: catalogue header is fuzzy (run update)")
-            untranslated = [m.id for m in catalog if m.id and (not _translated(m)
-                            or "fuzzy" in m.flags)]
+            untranslated = [m.id for m in catalog if m.id and (
+                not _translated(m) or "fuzzy" in m.flags
+                or (locale != "zh_Hans_CN" and m.string == m.id and CJK.search(str(m.id))))]
             ids = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
             absent = wanted - ids
             if untranslated:
