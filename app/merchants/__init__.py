@@ -6,8 +6,9 @@ from flask import Flask
 
 def init_merchants(app: Flask) -> None:
     from app import tick
+    from app.accounts.services import register_audit_action
     from app.demo import register_demo_step
-    from app.merchants import admin, certification, dashboard, nav, routes, services, stats  # noqa: F401
+    from app.merchants import admin, certificates, certification, dashboard, nav, routes, services, stats  # noqa: F401
     from app.merchants.demo import seed_certification
     from app.rendering import TemplateModule
     from app.slots import register_slot
@@ -29,4 +30,6 @@ def init_merchants(app: Flask) -> None:
     if not any(name == "merchant_views" for name, _fn in tick.JOBS):
         tick.job("merchant_views")(stats.flush_views)
     register_demo_step("certification", seed_certification)
+    for action, label in (*certification.AUDIT_LABELS.items(), *certificates.AUDIT_LABELS.items()):
+        register_audit_action(action, label)
 

@@ -26,6 +26,7 @@ from app.catalog.listing import get_owned_product
 from app.catalog.models import Product
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
+from app.i18n import N_
 from app.merchants.checks import plain_text, store_photo
 from app.merchants.models import Certificate, Merchant
 
@@ -36,6 +37,7 @@ EARLIEST_ISSUE = date(1990, 1, 1)
 
 REUSE_REFUSED = "certificate.reuse_refused"
 REVOKE = "certificate.revoke"
+AUDIT_LABELS = {REUSE_REFUSED: N_("拒绝重复登记证书编号"), REVOKE: N_("撤销质检证书")}
 
 
 @dataclass

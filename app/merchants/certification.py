@@ -38,6 +38,7 @@ MIN_REASON = 4
 APPROVE = "certification.approve"
 REJECT = "certification.reject"
 REVOKE = "certification.revoke"
+AUDIT_LABELS = {APPROVE: N_("通过认证"), REJECT: N_("驳回认证"), REVOKE: N_("撤销认证")}
 
 
 @dataclass

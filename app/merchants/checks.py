@@ -5,6 +5,7 @@ message shows beside that field."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -26,6 +27,8 @@ def plain_text(raw: str | None, *, field: str, label: str, max_len: int, min_len
     text = clean_text(raw, max_len=max_len, keep_newlines=multiline)
     if not multiline:
         text = " ".join(text.split())
+    if MARKUP_RE.search(text):
+        raise InvalidInput(_("%(label)s不能包含 < > 等网页代码。", label=label), field=field)
     if min_len and len(text) < min_len:
         if not text:
             raise InvalidInput(_("请填写%(label)s。", label=label), field=field)
@@ -33,8 +36,6 @@ def plain_text(raw: str | None, *, field: str, label: str, max_len: int, min_len
     if len(text) > max_len:
         raise InvalidInput(_("%(label)s不能超过 %(n)d 个字（现在 %(len)d 个）。", label=label,
                              n=max_len, len=len(text)), field=field)
-    if MARKUP_RE.search(text):
-        raise InvalidInput(_("%(label)s不能包含 < > 等网页代码。", label=label), field=field)
     return text
 
 
@@ -48,7 +49,7 @@ def normalise_hotline(raw: str | None, *, field: str = "hotline") -> str:
 
     '4006861106' → '400-686-1106'; '(0377) 6590 1234' → '0377-65901234';
     '010 8888 6666' → '010-88886666'; '+86 138 0013 8000' → '13800138000'."""
-    text = clean_text(raw, max_len=30)
+    text = unicodedata.normalize("NFKC", clean_text(raw, max_len=30))  # full-width digits too
     if not text:
         raise InvalidInput(_("请填写客服电话。"), field=field)
     digits = HOTLINE_SEPARATORS.sub("", text)

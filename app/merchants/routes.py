@@ -24,6 +24,15 @@ from app.rendering import render_page
 bp = Blueprint("merchants", __name__)
 
 MAX_NUMBER_IN_URL = 60
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@bp.before_request
+def only_form_bodies():
+    """Every action here is a form post (htmx sends forms too): JSON or other bodies get a
+    415 before any form is built from them."""
+    if request.method == "POST" and request.mimetype not in FORM_TYPES:
+        abort(415)
 
 
 @bp.get("/shops/<id:merchant_id>")
