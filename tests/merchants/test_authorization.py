@@ -6,8 +6,8 @@ status code and, for a refusal, that nothing changed; for a permission, that the
 there. The checks live in the services (the routes only call them)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from app.accounts.models import AuditEntry, Notification
 from app.catalog.models import Product
 from app.extensions import db
 from app.merchants import certification
-from app.merchants.models import CertificationApplication, Certificate, Merchant
+from app.merchants.models import Certificate, CertificationApplication, Merchant
 from tests import factories as make
 from tests.merchants.conftest import ROLES, photo
 
