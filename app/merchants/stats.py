@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request, template_rendered
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -209,24 +209,31 @@ def init_view_counting(app: Flask) -> None:
     app.config.setdefault("VIEW_FLUSH_MAX_KEYS", 5000)
     app.extensions["yt_view_buffer"] = ViewBuffer()
 
+    def remember_product(sender, template, context, **extra) -> None:
+        """The product page's own rows, noted while it renders: no query afterwards."""
+        product = context.get("product")
+        if template.name == "catalog/product.html" and product is not None:
+            g.yt_viewed = (product.id, product.merchant_id, product.merchant.owner_id)
+
+    template_rendered.connect(remember_product, app, weak=False)
+
     @app.after_request
     def count_product_view(response):
-        if (not app.config["VIEW_COUNTING"] or request.endpoint != "catalog.product"
-                or request.method != "GET" or response.status_code != 200):
+        viewed = g.pop("yt_viewed", None)
+        if (viewed is None or not app.config["VIEW_COUNTING"] or request.method != "GET"
+                or request.endpoint != "catalog.product" or response.status_code != 200):
             return response
         from app.rendering import is_htmx
 
         purpose = request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", "")
         if is_htmx() or "prefetch" in purpose or _is_bot():
             return response
-        product = db.session.get(Product, request.view_args["product_id"])  # in the identity map
-        if product is None:
-            return response
+        product_id, merchant_id, owner_id = viewed
         from flask_login import current_user
 
-        if current_user.is_authenticated and current_user.id == product.merchant.owner_id:
+        if current_user.is_authenticated and current_user.id == owner_id:
             return response  # the owner looking at their own goods is not a buyer's view
-        record_view(product.id, product.merchant_id)
+        record_view(product_id, merchant_id)
         if _redis(app) is None and _buffer(app).due(app.config["VIEW_FLUSH_SECONDS"],
                                                     app.config["VIEW_FLUSH_MAX_KEYS"]):
             response.call_on_close(lambda: _flush_quietly(app))
