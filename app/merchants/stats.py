@@ -39,8 +39,7 @@ log = logging.getLogger(__name__)
 OrderCounter = Callable[[int, datetime, datetime], int]
 _order_counter: OrderCounter | None = None
 
-REDIS_PENDING = "yt:views:pending"
-REDIS_CLAIM_PREFIX = "yt:views:flushing:"
+# Redis keys, under the deployment's CACHE_KEY_PREFIX ("yt:"): views:pending, views:flushing:*
 UPSERT_CHUNK = 500
 BOT_MARKERS = ("bot", "spider", "crawl", "slurp", "headless")
 # Below this many views on either side an uplift figure is noise, and the page says so.
@@ -111,6 +110,10 @@ def _redis(app: Flask | None = None):
     return client
 
 
+def _pending_key() -> str:
+    return current_app.config.get("CACHE_KEY_PREFIX", "yt:") + "views:pending"
+
+
 def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
@@ -121,7 +124,7 @@ def record_view(product_id: int, merchant_id: int, when: datetime | None = None)
     client = _redis()
     if client is not None:
         try:
-            client.hincrby(REDIS_PENDING, f"{product_id}:{merchant_id}:{hour}", 1)
+            client.hincrby(_pending_key(), f"{product_id}:{merchant_id}:{hour}", 1)
             return
         except Exception:  # noqa: BLE001 (analytics must never break a page)
             log.warning("view counter: Redis unavailable, buffering in this process")
@@ -176,12 +179,16 @@ def flush_views() -> int:
         return written
     import redis
 
-    claim = f"{REDIS_CLAIM_PREFIX}{uuid.uuid4().hex}"
+    pending = _pending_key()
+    claim = f"{pending.removesuffix('pending')}flushing:{uuid.uuid4().hex}"
     try:
-        client.rename(REDIS_PENDING, claim)  # atomic: each snapshot goes to one flusher
+        client.rename(pending, claim)  # atomic: each snapshot goes to one flusher
     except redis.ResponseError:
         return written  # nothing pending
-    client.expire(claim, 86400)
+    except redis.RedisError:
+        log.warning("view counter: Redis unavailable, its views wait for the next flush")
+        return written
+    client.expire(claim, 86400)  # if this host dies mid-flush, the claim does not linger
     counts = _parse_redis(client.hgetall(claim))
     try:
         written += _write(counts)
@@ -189,7 +196,7 @@ def flush_views() -> int:
         db.session.rollback()
         pipe = client.pipeline()
         for (p, m, h), n in counts.items():
-            pipe.hincrby(REDIS_PENDING, f"{p}:{m}:{h}", n)
+            pipe.hincrby(pending, f"{p}:{m}:{h}", n)
         pipe.delete(claim)
         pipe.execute()
         raise

@@ -240,3 +240,68 @@ def test_a_failing_order_counter_does_not_break_the_dashboard(cast):
     stats.register_order_counter(broken)
     response = cast.clients["owner"].get("/my-shop")
     assert response.status_code == 200 and "订单数据暂时无法读取" in page(response)
+
+
+# --- with Redis (several workers and hosts share the counts) --------------------------------
+
+@pytest.fixture
+def redis_views(app, monkeypatch):
+    """The app pointed at a Redis (REDIS_TEST_URL, default a local one), with keys of its own."""
+    import os
+    import uuid
+
+    import redis
+
+    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/3")
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.3)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    prefix = f"yt-test-{uuid.uuid4().hex[:8]}:"
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    monkeypatch.setitem(app.config, "CACHE_KEY_PREFIX", prefix)
+    app.extensions.pop("yt_view_redis", None)
+    yield client, prefix
+    for key in client.scan_iter(prefix + "*"):
+        client.delete(key)
+    app.extensions.pop("yt_view_redis", None)
+
+
+def test_with_redis_views_are_shared_and_flushed_once(cast, app, redis_views):
+    client, prefix = redis_views
+    product = make.product(cast.shop, "冰种手镯")
+    for _ in range(4):
+        cast.clients["buyer"].get(f"/products/{product.id}")
+    assert len(app.extensions["yt_view_buffer"]) == 0  # nothing held in this process
+    assert sum(int(v) for v in client.hgetall(prefix + "views:pending").values()) == 4
+    assert stored_views() == 0
+    assert stats.flush_views() == 4
+    assert stored_views(cast.shop.id) == 4 and not client.exists(prefix + "views:pending")
+    assert list(client.scan_iter(prefix + "views:flushing:*")) == []
+    assert stats.flush_views() == 0
+
+
+@pytest.mark.concurrency
+def test_with_redis_hosts_flushing_at_once_count_each_view_once(cast, app, redis_views):
+    client, prefix = redis_views
+    product_id, merchant_id = make.product(cast.shop, "冰种手镯").id, cast.shop.id
+    total = 0
+    for _ in range(5):  # views keep arriving while several hosts flush
+        for _ in range(30):
+            stats.record_view(product_id, merchant_id)
+        total += 30
+        race(app, 4, lambda i: stats.flush_views())
+    assert stored_views(merchant_id) == total
+
+
+def test_when_redis_is_down_views_fall_back_to_the_process(cast, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    app.extensions.pop("yt_view_redis", None)
+    try:
+        product = make.product(cast.shop, "冰种手镯")
+        assert cast.clients["buyer"].get(f"/products/{product.id}").status_code == 200
+        assert len(app.extensions["yt_view_buffer"]) == 1
+        assert stats.flush_views() == 1  # and the flush still writes them
+    finally:
+        app.extensions.pop("yt_view_redis", None)
