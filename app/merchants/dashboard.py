@@ -71,7 +71,7 @@ def _belt_choices() -> dict:
     for belt in db.session.scalars(select(Belt).order_by(Belt.industry_id, Belt.id)):
         grouped.setdefault(industries[belt.industry_id], []).append(
             (str(belt.id), f"{belt.name} · {belt.base_name}"))
-    return {"": [("", _("不在产业带（工厂直供、达人品牌可不选）"))], **grouped}
+    return {"": [("", _("不在产业带"))], **grouped}
 
 
 def _fill_open_choices(form: OpenShopForm) -> None:

@@ -129,7 +129,11 @@ STORIES = [
 ]
 
 
-def _story(email: str, slug: str, outcome: str, days: float, text: str, seed: int) -> str | None:
+Event = tuple  # (when, audit action, actor, shop, reason)
+
+
+def _story(email: str, slug: str, outcome: str, days: float, text: str, seed: int,
+           events: list[Event]) -> str | None:
     shop = _shop(email)
     admin = _admin(slug)
     if shop is None or admin is None or _has_applications(shop):
@@ -148,30 +152,20 @@ def _story(email: str, slug: str, outcome: str, days: float, text: str, seed: in
         if outcome == "rejected":
             application.status = CertificationStatus.rejected
             application.decision_reason = text
-            entry = record_audit(admin, REJECT, "merchant", shop.id, belt_id=shop.belt_id,
-                                 reason=text, shop=shop.name)
-            entry.created_at = decided
-            notify(shop.owner_id, N_("%(shop)s 的官方认证申请未通过：%(reason)s"),
-                   link="/my-shop/certification", shop=shop.name, reason=text)
+            events.append((decided, REJECT, admin, shop, text))
         else:  # approved, later revoked
-            entry = record_audit(admin, APPROVE, "merchant", shop.id, belt_id=shop.belt_id,
-                                 shop=shop.name)
-            entry.created_at = decided
+            events.append((decided, APPROVE, admin, shop, ""))
             revoked = decided + timedelta(days=days / 2)
             application.status = CertificationStatus.revoked
             application.revoked_at, application.revoked_by_id = revoked, admin.id
             application.revoke_reason = text
-            entry = record_audit(admin, REVOKE, "merchant", shop.id, belt_id=shop.belt_id,
-                                 reason=text, shop=shop.name)
-            entry.created_at = revoked
-            notify(shop.owner_id, N_("%(shop)s 的官方认证已被撤销：%(reason)s"),
-                   link="/my-shop/certification", shop=shop.name, reason=text)
+            events.append((revoked, REVOKE, admin, shop, text))
     db.session.add(application)
     db.session.flush()
     return f"{shop.name}: {outcome}"
 
 
-def _certified_history(shop: Merchant, seed: int) -> bool:
+def _certified_history(shop: Merchant, seed: int, events: list[Event]) -> bool:
     """Shops the catalog step made certified get the approved application behind it."""
     admin = _admin(shop.belt.slug) if shop.belt else None
     if admin is None or _has_applications(shop) or not shop.certified_at:
@@ -182,10 +176,23 @@ def _certified_history(shop: Merchant, seed: int) -> bool:
         decided_by_id=admin.id, statement="")
     application.documents = _documents(shop, seed)
     db.session.add(application)
-    entry = record_audit(admin, APPROVE, "merchant", shop.id, belt_id=shop.belt_id,
-                         shop=shop.name)
-    entry.created_at = shop.certified_at
+    events.append((shop.certified_at, APPROVE, admin, shop, ""))
     return True
+
+
+NOTICES = {REJECT: N_("%(shop)s 的官方认证申请未通过：%(reason)s"),
+           REVOKE: N_("%(shop)s 的官方认证已被撤销：%(reason)s")}
+
+
+def _replay(events: list[Event]) -> None:
+    """Audit entries (and notices) in the order the decisions happened."""
+    for when, action, admin, shop, reason in sorted(events, key=lambda e: e[0]):
+        entry = record_audit(admin, action, "merchant", shop.id, belt_id=shop.belt_id,
+                             reason=reason, shop=shop.name)
+        entry.created_at = when
+        if action in NOTICES:
+            notify(shop.owner_id, NOTICES[action], link="/my-shop/certification",
+                   shop=shop.name, reason=reason)
 
 
 def _views(shop: Merchant, rng: random.Random) -> int:
@@ -208,15 +215,18 @@ def _views(shop: Merchant, rng: random.Random) -> int:
 
 def seed_certification(scale: int = 0) -> list[str]:
     rng = random.Random(20190906)
-    done = [line for i, story in enumerate(STORIES) if (line := _story(*story, seed=i + 1))]
+    events: list[Event] = []
+    done = [line for i, story in enumerate(STORIES)
+            if (line := _story(*story, seed=i + 1, events=events))]
     history = 0
     for shop in db.session.scalars(select(Merchant).where(Merchant.certified.is_(True),
                                                           Merchant.belt_id.is_not(None))
                                    .order_by(Merchant.id)):
-        if shop.belt.slug in ("zhenping-jade", "ruili-jade") and _certified_history(shop, shop.id):
+        if shop.belt.slug in ("zhenping-jade", "ruili-jade") and _certified_history(shop, shop.id, events):
             history += 1
     yujiangren = _shop("yujiangren@demo.yuantou.cn")
     views = _views(yujiangren, rng) if yujiangren else 0
+    _replay(events)
     db.session.commit()
     return [f"certification: {len(done)} new stories ({', '.join(done) or 'already there'}), "
             f"{history} approved histories, {views} demo product views for 玉匠人; review as "
