@@ -14,6 +14,8 @@ def init_merchants(app: Flask) -> None:
     from app.slots import register_slot
 
     app.config.setdefault("PUBLIC_BASE_URL", os.environ.get("PUBLIC_BASE_URL") or None)
+    # Forms that store photos: a per-account cap, so nobody fills the disk from a script.
+    app.config.setdefault("RATELIMIT_UPLOADS", os.environ.get("RATELIMIT_UPLOADS", "60 per hour"))
     app.register_blueprint(routes.bp)
     app.jinja_env.globals["shop_hotline"] = services.shop_hotline
     app.jinja_env.globals["mui"] = TemplateModule(app.jinja_env, "merchants/_macros.html")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import User
-from app.accounts.services import record_audit
+from app.accounts.services import notify, record_audit
 from app.catalog.listing import get_owned_product
 from app.catalog.models import Product
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -166,6 +166,10 @@ def revoke(actor: User | None, number: str, reason: str) -> Certificate:
         raise Conflict(_("这张证书已经撤销了。"))
     record_audit(actor, REVOKE, "certificate", certificate.id,
                  belt_id=certificate.merchant.belt_id, reason=reason, number=certificate.number)
+    if certificate.merchant.owner_id != actor.id:
+        notify(certificate.merchant.owner_id, N_("质检证书 %(number)s 已被撤销：%(reason)s"),
+               link=f"/certificates/{certificate.number}", number=certificate.number,
+               reason=reason)
     db.session.commit()
     db.session.refresh(certificate)
     return certificate

@@ -17,7 +17,7 @@ from app import clock
 from app.accounts.models import BeltAdmin, User
 from app.accounts.services import notify, record_audit, require_belt_admin
 from app.catalog.models import Belt
-from app.exceptions import Conflict, InvalidInput, NotFound
+from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.i18n import N_
 from app.merchants.checks import plain_text, store_photo
@@ -171,6 +171,12 @@ def get_for_admin(actor: User | None, application_id: int) -> CertificationAppli
     return application
 
 
+def _not_own_shop(actor: User, application: CertificationApplication) -> None:
+    """A base admin who also runs a shop does not decide on it (nor does an operator)."""
+    if application.merchant.owner_id == actor.id:
+        raise PermissionDenied(_("不能审核自己店铺的申请，请由基地其他管理员或平台运营处理。"))
+
+
 def _reason(raw: str | None, *, required: bool) -> str:
     return plain_text(raw, field="reason", label=_("原因"), max_len=MAX_REASON,
                       min_len=MIN_REASON if required else 0)
@@ -192,6 +198,7 @@ def _decide(actor: User, application: CertificationApplication, status: str, rea
 def approve(actor: User | None, application_id: int, reason: str = "") -> CertificationApplication:
     """通过: the shop gets 官方认证 from now on (its goods get the tags, ranking puts it first)."""
     application = get_for_admin(actor, application_id)
+    _not_own_shop(actor, application)
     reason = _reason(reason, required=False)
     _decide(actor, application, CertificationStatus.approved, reason)
     merchant = application.merchant
@@ -214,6 +221,7 @@ def approve(actor: User | None, application_id: int, reason: str = "") -> Certif
 def reject(actor: User | None, application_id: int, reason: str) -> CertificationApplication:
     """驳回 with a reason the merchant reads; they may apply again."""
     application = get_for_admin(actor, application_id)
+    _not_own_shop(actor, application)
     reason = _reason(reason, required=True)
     _decide(actor, application, CertificationStatus.rejected, reason)
     merchant = application.merchant

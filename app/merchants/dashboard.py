@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from app.catalog import listing
 from app.catalog.models import Belt, Category, Industry, Product
 from app.catalog.reference import SOURCE_TYPE_NAMES
 from app.exceptions import DomainError, InvalidInput
-from app.extensions import db
+from app.extensions import db, limiter
 from app.forms import attach_error
 from app.inputs import PG_INT_MAX, parse_int
 from app.merchants import certificates, certification, services, stats
@@ -35,6 +35,20 @@ from app.rendering import render_page
 MULTI_PHOTO_ENDPOINTS = {"merchants.certification_apply", "merchants.goods_new",
                          "merchants.goods_edit"}
 MULTI_PHOTO_REQUEST_LIMIT = 64 * 1024 * 1024
+
+
+def _upload_limit() -> str:
+    return current_app.config["RATELIMIT_UPLOADS"]
+
+
+def _per_user() -> str:
+    """Uploads are limited per account (per address for the anonymous)."""
+    if current_user.is_authenticated:
+        return f"uploads:user:{current_user.id}"
+    return "uploads:ip:" + (request.remote_addr or "")
+
+
+limit_uploads = limiter.limit(_upload_limit, methods=["POST"], key_func=_per_user)
 
 
 @bp.url_value_preprocessor
@@ -92,6 +106,7 @@ def _draft(form) -> services.ShopDraft:
 
 
 @bp.route("/my-shop/open", methods=["GET", "POST"])
+@limit_uploads
 @login_required
 def open_shop():
     if services.shop_of(current_user.id) is not None:
@@ -115,6 +130,7 @@ def open_shop():
 
 
 @bp.route("/my-shop/settings", methods=["GET", "POST"])
+@limit_uploads
 @login_required
 def settings():
     shop = services.own_shop(current_user)
@@ -174,6 +190,7 @@ def _parse_goods(form: ProductForm) -> tuple[int, int]:
 
 
 @bp.route("/my-shop/goods/new", methods=["GET", "POST"])
+@limit_uploads
 @login_required
 def goods_new():
     shop = services.own_shop(current_user)
@@ -200,6 +217,7 @@ def goods_new():
 
 
 @bp.route("/my-shop/goods/<id:product_id>/edit", methods=["GET", "POST"])
+@limit_uploads
 @login_required
 def goods_edit(product_id: int):
     product = listing.get_owned_product(current_user, product_id)
@@ -276,6 +294,7 @@ def certification_status():
 
 
 @bp.post("/my-shop/certification")
+@limit_uploads
 @login_required
 def certification_apply():
     form = ApplyForm()
@@ -314,6 +333,7 @@ def _issued_on(raw: str | None) -> date | None:
 
 
 @bp.route("/my-shop/certificates", methods=["GET", "POST"])
+@limit_uploads
 @login_required
 def certificates_page():
     if request.method == "GET" and services.shop_of(current_user.id) is None:
@@ -346,8 +366,6 @@ def certificates_page():
 def upload_too_large(error: RequestEntityTooLarge):
     """A body over the limit is refused before it is read (413). Show the form again with
     the message beside its file field; what was typed could not be read, so say so."""
-    from flask import current_app
-
     from app.errors import render_error
 
     endpoint = request.endpoint

@@ -224,3 +224,15 @@ def test_who_may_revoke_a_certificate(cast, bangle):
     assert done.status_code == 303
     db.session.expire_all()
     assert db.session.get(Certificate, cert.id).revoked_at is not None
+
+
+def test_the_merchant_is_told_when_a_base_admin_revokes_a_certificate(cast, bangle):
+    from app.accounts.models import Notification
+
+    cert = make.certificate(bangle, "NGTC-ZP-20240001234")
+    cast.clients["zhenping_admin"].post(f"/certificates/{cert.number}/revoke",
+                                        data={"reason": "送检结果为 B 货"})
+    [notice] = db.session.scalars(select(Notification)
+                                  .where(Notification.user_id == cast.owner.id))
+    assert notice.params == {"number": cert.number, "reason": "送检结果为 B 货"}
+    assert "送检结果为 B 货" in page(cast.clients["owner"].get("/notifications"))

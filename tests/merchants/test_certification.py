@@ -338,3 +338,27 @@ def test_operators_see_every_decision_in_the_audit_log(cast):
     assert "执照过期，请更新后再申请" in log and "镇平基地管理员" in log
     assert "驳回认证" in log and "镇平玉缘" in log
     assert "执照过期" not in page(cast.clients["ruili_admin"].get("/admin/audit"))
+
+
+def test_a_base_admin_does_not_decide_on_their_own_shop(cast, make_client):
+    admin_shop = make.merchant("管理员自己的店", owner=cast.zhenping_admin)
+    application = make.application(admin_shop)
+    admin = cast.clients["zhenping_admin"]
+    response = admin.post(f"/admin/certifications/{application.id}/approve")
+    assert response.status_code == 403 and "不能审核自己店铺的申请" in page(response)
+    assert reload(CertificationApplication, application.id).status == "pending"
+    assert not reload(Merchant, admin_shop.id).certified
+    other_admin = make.belt_admin("zhenping-jade", "另一位管理员")
+    client = make_client()
+    make.sign_in(client, other_admin)
+    assert client.post(f"/admin/certifications/{application.id}/approve").status_code == 303
+
+
+def test_uploads_are_rate_limited_per_account(cast, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_UPLOADS", "2 per hour")
+    owner = cast.clients["owner"]
+    statuses = [apply(owner, licence=b"not an image").status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+    assert "操作太频繁" in page(apply(owner))
+    assert cast.clients["other_merchant"].get("/my-shop/certification").status_code == 200
+    assert apply(cast.clients["other_merchant"]).status_code == 303  # someone else is not limited
