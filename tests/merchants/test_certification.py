@@ -157,6 +157,7 @@ def test_a_shop_outside_any_belt_cannot_apply(ctx, client):
 
 def test_the_zhenping_admin_approves_with_plain_forms(cast):
     rival = make.merchant("镇平老字号", sales=99999)  # sells more, but is not certified
+    make.product(rival, "岫玉平安扣 热卖", sales=5000)
     product = make.product(cast.shop, "独山玉平安扣")
     application = make.application(cast.shop)
     admin = cast.clients["zhenping_admin"]
@@ -179,6 +180,11 @@ def test_the_zhenping_admin_approves_with_plain_forms(cast):
     assert "源头好货" in product_page and "官方认证" in product_page
     belt_page = page(buyer.get("/belts/zhenping-jade"))
     assert belt_page.index("镇平玉缘") < belt_page.index(rival.name)
+    results = page(buyer.get("/search?q=平安扣"))  # the rival's piece sells far more
+    assert results.index("独山玉平安扣") < results.index("岫玉平安扣 热卖")
+    portal = page(buyer.get("/portals/jade"))
+    certified_row = portal.split('id="portal-shops"')[1].split("</ul>")[0]
+    assert "镇平玉缘" in certified_row and rival.name not in certified_row
     merchant_view = page(cast.clients["owner"].get("/my-shop/certification"))
     assert "已通过" in merchant_view
 
