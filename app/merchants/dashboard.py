@@ -11,9 +11,9 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.catalog import listing
-from app.catalog.models import Belt, Category, Industry, Product
+from app.catalog.models import Belt, Category, Industry, Product, ProductStatus
 from app.catalog.reference import SOURCE_TYPE_NAMES
-from app.exceptions import DomainError, InvalidInput
+from app.exceptions import Conflict, DomainError, InvalidInput
 from app.extensions import db, limiter
 from app.forms import attach_error
 from app.inputs import PG_INT_MAX, parse_int
@@ -248,21 +248,30 @@ def goods_edit(product_id: int):
 
 def _save_goods(form: ProductForm, product: Product) -> None:
     """Details through update_product; a changed stock figure as a +/- adjustment, so units
-    sold while the form was open are not written back (one conditional UPDATE decides)."""
+    sold while the form was open are not written back (one conditional UPDATE decides).
+
+    Everything that can be refused is checked first (fields, photos by content, shelf state),
+    then the stock adjustment (the one step a concurrent sale can refuse), then the details:
+    a refusal leaves nothing half-saved."""
     price, typed_stock = _parse_goods(form)
     seen = parse_int(form.stock_seen.data, minimum=0, maximum=PG_INT_MAX)
-    draft = listing.ProductDraft(title=form.title.data, price_fen=price,
-                                 stock=product.stock,  # unchanged: the UPDATE leaves stock alone
-                                 description=form.description.data or "",
-                                 category_id=form.category_id.data)
+    description, category_id = form.description.data or "", form.category_id.data
+    listing.check_draft(listing.ProductDraft(title=form.title.data, price_fen=price,
+                                             stock=typed_stock, description=description,
+                                             category_id=category_id), product.merchant)
+    if product.status == ProductStatus.delisted:
+        raise Conflict(_("商品已被平台下架，不能修改。"))
     photos = _photos("photos")
-    listing.check_draft(listing.ProductDraft(title=draft.title, price_fen=price, stock=typed_stock,
-                                             description=draft.description,
-                                             category_id=draft.category_id), product.merchant)
-    listing.update_product(current_user, product.id, draft, photos)
+    if len(product.photos) + len(photos) > listing.MAX_PHOTOS:
+        raise InvalidInput(_("最多上传 %(n)d 张照片。", n=listing.MAX_PHOTOS), field="photos")
+    listing.store_photos(photos)  # by content, before anything is saved (stored by hash, once)
     delta = typed_stock - (seen if seen is not None else typed_stock)
     if delta:
-        listing.adjust_stock(current_user, product.id, delta)
+        product = listing.adjust_stock(current_user, product.id, delta)
+    draft = listing.ProductDraft(title=form.title.data, price_fen=price,
+                                 stock=product.stock,  # as loaded: the UPDATE leaves stock alone
+                                 description=description, category_id=category_id)
+    listing.update_product(current_user, product.id, draft, photos)
 
 
 @bp.post("/my-shop/goods/<id:product_id>/shelf")

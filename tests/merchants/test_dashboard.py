@@ -305,3 +305,21 @@ def test_when_redis_is_down_views_fall_back_to_the_process(cast, app, monkeypatc
         assert stats.flush_views() == 1  # and the flush still writes them
     finally:
         app.extensions.pop("yt_view_redis", None)
+
+
+def test_a_refused_stock_change_saves_nothing_else(cast):
+    product = make.product(cast.shop, "冰种手镯", stock=10, price_fen=12800)
+    assert listing.take_stock(product.id, 8)  # only 2 left after orders
+    db.session.commit()
+    response = cast.clients["owner"].post(f"/my-shop/goods/{product.id}/edit", data={
+        "title": "新标题", "price": "999", "stock": "5", "stock_seen": "10"})  # -5 of 2 left
+    assert response.status_code == 409 and "库存不足" in page(response)
+    fresh = reload(Product, product.id)
+    assert (fresh.title, fresh.price_fen, fresh.stock) == ("冰种手镯", 12800, 2)
+    bad_photo = cast.clients["owner"].post(
+        f"/my-shop/goods/{product.id}/edit",
+        data={"title": "新标题", "price": "999", "stock": "12", "stock_seen": "2",
+              "photos": photo(b"not a photo", "x.jpg")}, content_type="multipart/form-data")
+    assert bad_photo.status_code == 400
+    fresh = reload(Product, product.id)
+    assert (fresh.title, fresh.stock) == ("冰种手镯", 2)
