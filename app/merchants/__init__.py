@@ -8,7 +8,18 @@ def init_merchants(app: Flask) -> None:
     from app import tick
     from app.accounts.services import register_audit_action
     from app.demo import register_demo_step
-    from app.merchants import admin, certificates, certification, dashboard, nav, routes, services, stats  # noqa: F401
+    from app.merchants import (  # noqa: F401 (importing registers the routes)
+        admin,
+        certificates,
+        certification,
+        dashboard,
+        goods,
+        nav,
+        routes,
+        services,
+        stats,
+        uploads,
+    )
     from app.merchants.demo import seed_certification
     from app.rendering import TemplateModule
     from app.slots import register_slot

@@ -11,14 +11,13 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.catalog import listing
-from app.catalog.models import Belt, Category, Industry, Product, ProductStatus
+from app.catalog.models import Belt, Industry
 from app.catalog.reference import SOURCE_TYPE_NAMES
-from app.exceptions import Conflict, DomainError, InvalidInput
-from app.extensions import db, limiter
+from app.exceptions import DomainError, InvalidInput
+from app.extensions import db
 from app.forms import attach_error
-from app.inputs import PG_INT_MAX, parse_int
-from app.merchants import certificates, certification, services, stats
-from app.merchants.checks import has_file, read_photo
+from app.inputs import parse_int
+from app.merchants import certificates, certification, services, stats, uploads
 from app.merchants.forms import (
     ApplyForm,
     CertificateForm,
@@ -26,47 +25,11 @@ from app.merchants.forms import (
     ProductForm,
     ShopSettingsForm,
 )
-from app.merchants.models import Merchant
+from app.merchants.goods import categories
 from app.merchants.routes import bp
-from app.money import MoneyError, input_value, parse_yuan
+from app.merchants.uploads import limit_uploads, photo, photos
+from app.money import input_value
 from app.rendering import render_page
-
-# Uploads of several photos need more than the app-wide request limit (one photo).
-MULTI_PHOTO_ENDPOINTS = {"merchants.certification_apply", "merchants.goods_new",
-                         "merchants.goods_edit"}
-MULTI_PHOTO_REQUEST_LIMIT = 64 * 1024 * 1024
-
-
-def _upload_limit() -> str:
-    return current_app.config["RATELIMIT_UPLOADS"]
-
-
-def _per_user() -> str:
-    """Uploads are limited per account (per address for the anonymous)."""
-    if current_user.is_authenticated:
-        return f"uploads:user:{current_user.id}"
-    return "uploads:ip:" + (request.remote_addr or "")
-
-
-limit_uploads = limiter.limit(_upload_limit, methods=["POST"], key_func=_per_user)
-
-
-@bp.url_value_preprocessor
-def _raise_upload_limit(endpoint: str | None, values: dict | None) -> None:
-    """Runs before any before_request (CSRF reads the body there), so the larger limit
-    applies to the few endpoints that take several photos."""
-    if request.method == "POST" and endpoint in MULTI_PHOTO_ENDPOINTS:
-        request.max_content_length = MULTI_PHOTO_REQUEST_LIMIT
-
-
-def _photo(field: str) -> bytes | None:
-    upload = request.files.get(field)
-    return read_photo(upload, field=field) if has_file(upload) else None
-
-
-def _photos(field: str) -> list[bytes]:
-    return [read_photo(upload, field=field) for upload in request.files.getlist(field)
-            if has_file(upload)]
 
 
 def _my_shop_or_redirect():
@@ -116,7 +79,7 @@ def open_shop():
     status = 200
     if form.validate_on_submit():
         try:
-            shop = services.open_shop(current_user, _draft(form), _photo("logo"))
+            shop = services.open_shop(current_user, _draft(form), photo("logo"))
         except DomainError as error:
             attach_error(form, error)
             status = error.status
@@ -138,7 +101,7 @@ def settings():
     status = 200
     if form.validate_on_submit():
         try:
-            services.update_shop(current_user, shop.id, _draft(form), _photo("logo"))
+            services.update_shop(current_user, shop.id, _draft(form), photo("logo"))
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -170,120 +133,6 @@ def dashboard():
         report=stats.conversion(shop), min_views=stats.MIN_VIEWS_FOR_COMPARISON)
 
 
-# --- goods ----------------------------------------------------------------------------------
-
-def _categories(shop: Merchant) -> list[tuple[str, str]]:
-    rows = db.session.scalars(select(Category).where(Category.industry_id == shop.industry_id)
-                              .order_by(Category.position))
-    return [("", _("请选择"))] + [(str(c.id), _(c.name)) for c in rows]
-
-
-def _parse_goods(form: ProductForm) -> tuple[int, int]:
-    try:
-        price = parse_yuan(form.price.data)
-    except MoneyError:
-        raise InvalidInput(_("价格请填写金额，如 128 或 128.50。"), field="price") from None
-    stock = parse_int(form.stock.data, minimum=0, maximum=listing.MAX_STOCK)
-    if stock is None:
-        raise InvalidInput(_("库存需为 0–%(max)d 的整数。", max=listing.MAX_STOCK), field="stock")
-    return price, stock
-
-
-@bp.route("/my-shop/goods/new", methods=["GET", "POST"])
-@limit_uploads
-@login_required
-def goods_new():
-    shop = services.own_shop(current_user)
-    form = ProductForm()
-    form.category_id.choices = _categories(shop)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            price, stock = _parse_goods(form)
-            draft = listing.ProductDraft(title=form.title.data, price_fen=price, stock=stock,
-                                         description=form.description.data or "",
-                                         category_id=form.category_id.data)
-            product = listing.create_product(current_user, shop, draft, _photos("photos"))
-        except DomainError as error:
-            attach_error(form, error)
-            status = error.status
-        else:
-            flash(_("“%(title)s”已上架。", title=product.title), "success")
-            return redirect(url_for("merchants.dashboard") + "#goods", code=303)
-    elif request.method == "POST":
-        status = 400
-    return render_page("merchants/goods_form.html", form=form, shop=shop, product=None,
-                       status=status)
-
-
-@bp.route("/my-shop/goods/<id:product_id>/edit", methods=["GET", "POST"])
-@limit_uploads
-@login_required
-def goods_edit(product_id: int):
-    product = listing.get_owned_product(current_user, product_id)
-    shop = product.merchant
-    if request.method == "GET":
-        form = ProductForm(obj=product, price=input_value(product.price_fen),
-                           stock=str(product.stock), stock_seen=str(product.stock))
-    else:
-        form = ProductForm()
-    form.category_id.choices = _categories(shop)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            _save_goods(form, product)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-            status = error.status
-        else:
-            flash(_("“%(title)s”已保存。", title=form.title.data), "success")
-            return redirect(url_for("merchants.dashboard") + "#goods", code=303)
-    elif request.method == "POST":
-        status = 400
-    db.session.refresh(product)
-    return render_page("merchants/goods_form.html", form=form, shop=shop, product=product,
-                       status=status)
-
-
-def _save_goods(form: ProductForm, product: Product) -> None:
-    """Details through update_product; a changed stock figure as a +/- adjustment, so units
-    sold while the form was open are not written back (one conditional UPDATE decides).
-
-    Everything that can be refused is checked first (fields, photos by content, shelf state),
-    then the stock adjustment (the one step a concurrent sale can refuse), then the details:
-    a refusal leaves nothing half-saved."""
-    price, typed_stock = _parse_goods(form)
-    seen = parse_int(form.stock_seen.data, minimum=0, maximum=PG_INT_MAX)
-    description, category_id = form.description.data or "", form.category_id.data
-    listing.check_draft(listing.ProductDraft(title=form.title.data, price_fen=price,
-                                             stock=typed_stock, description=description,
-                                             category_id=category_id), product.merchant)
-    if product.status == ProductStatus.delisted:
-        raise Conflict(_("商品已被平台下架，不能修改。"))
-    photos = _photos("photos")
-    if len(product.photos) + len(photos) > listing.MAX_PHOTOS:
-        raise InvalidInput(_("最多上传 %(n)d 张照片。", n=listing.MAX_PHOTOS), field="photos")
-    listing.store_photos(photos)  # by content, before anything is saved (stored by hash, once)
-    delta = typed_stock - (seen if seen is not None else typed_stock)
-    if delta:
-        product = listing.adjust_stock(current_user, product.id, delta)
-    draft = listing.ProductDraft(title=form.title.data, price_fen=price,
-                                 stock=product.stock,  # as loaded: the UPDATE leaves stock alone
-                                 description=description, category_id=category_id)
-    listing.update_product(current_user, product.id, draft, photos)
-
-
-@bp.post("/my-shop/goods/<id:product_id>/shelf")
-@login_required
-def goods_shelf(product_id: int):
-    on_shelf = request.form.get("on") == "1"
-    product = listing.set_on_shelf(current_user, product_id, on_shelf)
-    flash(_("“%(title)s”已上架。", title=product.title) if on_shelf
-          else _("“%(title)s”已下架，买家暂时看不到它。", title=product.title), "success")
-    return redirect(url_for("merchants.dashboard") + "#goods", code=303)
-
-
 # --- certification --------------------------------------------------------------------------
 
 def _certification_page(form: ApplyForm, status: int = 200):
@@ -309,8 +158,8 @@ def certification_apply():
     form = ApplyForm()
     services.own_shop(current_user)
     try:
-        documents = certification.Documents(licence=_photo("licence"),
-                                            workshop=_photos("workshop"))
+        documents = certification.Documents(licence=photo("licence"),
+                                            workshop=photos("workshop"))
         certification.apply(current_user, documents, form.statement.data or "")
     except DomainError as error:
         if error.status == 403:
@@ -358,7 +207,7 @@ def certificates_page():
         draft = certificates.CertificateDraft(
             number=form.number.data, lab=form.lab.data, findings=form.findings.data,
             issued_on=_issued_on(form.issued_on.data))
-        certificates.attach(current_user, form.product_id.data, draft, _photo("scan"))
+        certificates.attach(current_user, form.product_id.data, draft, photo("scan"))
     except DomainError as error:
         if error.status == 403 or (error.status == 404 and not error.field):
             raise
@@ -378,7 +227,7 @@ def upload_too_large(error: RequestEntityTooLarge):
     from app.errors import render_error
 
     endpoint = request.endpoint
-    limit = (MULTI_PHOTO_REQUEST_LIMIT if endpoint in MULTI_PHOTO_ENDPOINTS
+    limit = (uploads.MULTI_PHOTO_REQUEST_LIMIT if endpoint in uploads.MULTI_PHOTO_ENDPOINTS
              else current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024)
     message = _("上传的文件太大了：一次合计不能超过 %(mb)d MB。请压缩照片或分几次上传，"
                 "并重新填写本页。", mb=limit)
@@ -412,7 +261,7 @@ def upload_too_large(error: RequestEntityTooLarge):
                                stock=str(product.stock), stock_seen=str(product.stock))
         else:
             form = ProductForm(formdata=None)
-        form.category_id.choices = _categories(shop)
+        form.category_id.choices = categories(shop)
         form.photos.errors = [message]
         return render_page("merchants/goods_form.html", form=form, shop=shop, product=product,
                            status=413)
