@@ -205,10 +205,9 @@ def approve(actor: User | None, application_id: int, reason: str = "") -> Certif
     if merchant.belt_id != application.belt_id:
         db.session.rollback()
         raise Conflict(_("这家店铺已不在本产业带，不能通过。"))
-    now = clock.now()
-    db.session.execute(update(Merchant).where(Merchant.id == merchant.id)
-                       .values(certified=True, certified_at=now)
-                       .execution_options(synchronize_session=False))
+    # Through the ORM (not a bulk UPDATE), so listeners that copy the flag onto the shop's
+    # goods see the change. The application's conditional UPDATE above already decided.
+    merchant.certified, merchant.certified_at = True, clock.now()
     record_audit(actor, APPROVE, "merchant", merchant.id, belt_id=application.belt_id,
                  reason=reason, application_id=application.id, shop=merchant.name)
     notify(merchant.owner_id, N_("恭喜！%(shop)s 已通过%(belt)s基地官方认证。"),
@@ -246,9 +245,11 @@ def revoke(actor: User | None, merchant_id: int, reason: str) -> Merchant:
         update(Merchant).where(Merchant.id == merchant.id, Merchant.certified.is_(True))
         .values(certified=False, certified_at=None)
         .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # the row count decides between revocations racing
         db.session.rollback()
         raise Conflict(_("这家店铺当前没有官方认证。"))
+    # And through the ORM too, so listeners that copy the flag onto the goods see it.
+    merchant.certified, merchant.certified_at = False, None
     db.session.execute(
         update(CertificationApplication)
         .where(CertificationApplication.merchant_id == merchant.id,

@@ -1,7 +1,8 @@
 """The merchant's numbers: product-page views → orders, before and after certification.
 
-Views are counted without a database write on the request path. Each view adds one to a
-buffer keyed by (product, merchant, hour):
+Views are counted without a database query or write on the request path (a page served
+from a cache counts too). Each view adds one to a buffer keyed by (product, hour); the shop
+is looked up when the buffer is written:
   * with REDIS_URL, a Redis hash shared by every worker and host (one HINCRBY per view);
     `flask tick` claims the hash with an atomic RENAME, so two hosts never flush the same
     views, and merges it into the database;
@@ -45,7 +46,7 @@ BOT_MARKERS = ("bot", "spider", "crawl", "slurp", "headless")
 # Below this many views on either side an uplift figure is noise, and the page says so.
 MIN_VIEWS_FOR_COMPARISON = 100
 
-ViewKey = tuple[int, int, int]  # product id, merchant id, hour (unix seconds, UTC)
+ViewKey = tuple[int, int]  # product id, hour (unix seconds, UTC); the shop is looked up at flush
 
 
 def register_order_counter(counter: OrderCounter | None) -> None:
@@ -118,17 +119,17 @@ def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def record_view(product_id: int, merchant_id: int, when: datetime | None = None) -> None:
+def record_view(product_id: int, when: datetime | None = None) -> None:
     """Count one product-page view. Never touches the database."""
     hour = int(hour_of(when or clock.now()).timestamp())
     client = _redis()
     if client is not None:
         try:
-            client.hincrby(_pending_key(), f"{product_id}:{merchant_id}:{hour}", 1)
+            client.hincrby(_pending_key(), f"{product_id}:{hour}", 1)
             return
         except Exception:  # noqa: BLE001 (analytics must never break a page)
             log.warning("view counter: Redis unavailable, buffering in this process")
-    _buffer().add((product_id, merchant_id, hour))
+    _buffer().add((product_id, hour))
 
 
 def _write(counts: Counter[ViewKey]) -> int:
@@ -136,10 +137,11 @@ def _write(counts: Counter[ViewKey]) -> int:
     if not counts:
         return 0
     product_ids = {key[0] for key in counts}
-    existing = set(db.session.scalars(select(Product.id).where(Product.id.in_(product_ids))))
+    shop_of = dict(db.session.execute(select(Product.id, Product.merchant_id)
+                                      .where(Product.id.in_(product_ids))).all())
     # Sorted, so concurrent flushers lock rows in the same order and cannot deadlock.
-    rows = [{"product_id": p, "merchant_id": m, "hour": datetime.fromtimestamp(h, UTC), "views": n}
-            for (p, m, h), n in sorted(counts.items()) if p in existing and n > 0]
+    rows = [{"product_id": p, "merchant_id": shop_of[p], "hour": datetime.fromtimestamp(h, UTC),
+             "views": n} for (p, h), n in sorted(counts.items()) if p in shop_of and n > 0]
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     for start in range(0, len(rows), UPSERT_CHUNK):
         statement = dialect.insert(ProductViewCount).values(rows[start:start + UPSERT_CHUNK])
@@ -155,8 +157,8 @@ def _parse_redis(raw: dict) -> Counter[ViewKey]:
     counts: Counter[ViewKey] = Counter()
     for field, value in raw.items():
         try:
-            p, m, h = (int(part) for part in field.decode().split(":"))
-            counts[(p, m, h)] += int(value)
+            p, h = (int(part) for part in field.decode().split(":"))
+            counts[(p, h)] += int(value)
         except ValueError:
             continue
     return counts
@@ -195,8 +197,8 @@ def flush_views() -> int:
     except Exception:
         db.session.rollback()
         pipe = client.pipeline()
-        for (p, m, h), n in counts.items():
-            pipe.hincrby(pending, f"{p}:{m}:{h}", n)
+        for (p, h), n in counts.items():
+            pipe.hincrby(pending, f"{p}:{h}", n)
         pipe.delete(claim)
         pipe.execute()
         raise
@@ -218,18 +220,19 @@ def init_view_counting(app: Flask) -> None:
     app.config.setdefault("VIEW_FLUSH_MAX_KEYS", 5000)
     app.extensions["yt_view_buffer"] = ViewBuffer()
 
-    def remember_product(sender, template, context, **extra) -> None:
-        """The product page's own rows, noted while it renders: no query afterwards."""
+    def remember_owner(sender, template, context, **extra) -> None:
+        """Whose goods the rendered product page shows, noted while it renders (no query).
+        A page served from a cache is not rendered: its visitor is anonymous, not the owner."""
         product = context.get("product")
         if template.name == "catalog/product.html" and product is not None:
-            g.yt_viewed = (product.id, product.merchant_id, product.merchant.owner_id)
+            g.yt_product_owner = product.merchant.owner_id
 
-    template_rendered.connect(remember_product, app, weak=False)
+    template_rendered.connect(remember_owner, app, weak=False)
 
     @app.after_request
     def count_product_view(response):
-        viewed = g.pop("yt_viewed", None)
-        if (viewed is None or not app.config["VIEW_COUNTING"] or request.method != "GET"
+        owner_id = g.pop("yt_product_owner", None)
+        if (not app.config["VIEW_COUNTING"] or request.method != "GET"
                 or request.endpoint != "catalog.product" or response.status_code != 200):
             return response
         from app.rendering import is_htmx
@@ -237,12 +240,11 @@ def init_view_counting(app: Flask) -> None:
         purpose = request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", "")
         if is_htmx() or "prefetch" in purpose or _is_bot():
             return response
-        product_id, merchant_id, owner_id = viewed
         from flask_login import current_user
 
         if current_user.is_authenticated and current_user.id == owner_id:
             return response  # the owner looking at their own goods is not a buyer's view
-        record_view(product_id, merchant_id)
+        record_view(request.view_args["product_id"])
         if _redis(app) is None and _buffer(app).due(app.config["VIEW_FLUSH_SECONDS"],
                                                     app.config["VIEW_FLUSH_MAX_KEYS"]):
             response.call_on_close(lambda: _flush_quietly(app))

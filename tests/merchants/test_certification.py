@@ -368,3 +368,27 @@ def test_uploads_are_rate_limited_per_account(cast, app, monkeypatch):
     assert "操作太频繁" in page(apply(owner))
     assert cast.clients["other_merchant"].get("/my-shop/certification").status_code == 200
     assert apply(cast.clients["other_merchant"]).status_code == 303  # someone else is not limited
+
+
+def test_certification_changes_go_through_the_orm_so_listeners_see_them(cast):
+    """Other domains copy Merchant.certified onto derived rows with ORM events (the catalog
+    keeps a certified flag on goods for certified-first listings): approval and revocation
+    must change the flag through the ORM, not only by a bulk UPDATE."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import attributes
+
+    seen = []
+
+    def listener(mapper, connection, target):
+        history = attributes.instance_state(target).attrs["certified"].history
+        if history.has_changes():
+            seen.append((target.id, bool(target.certified)))
+
+    event.listen(Merchant, "after_update", listener)
+    try:
+        application = make.application(cast.shop)
+        certification.approve(cast.zhenping_admin, application.id)
+        certification.revoke(cast.zhenping_admin, cast.shop.id, "抽检不合格，撤销认证")
+    finally:
+        event.remove(Merchant, "after_update", listener)
+    assert seen == [(cast.shop.id, True), (cast.shop.id, False)]
