@@ -1,6 +1,7 @@
 """Small helpers that make the rows a story needs, committed, with sensible defaults."""
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 
@@ -124,3 +125,33 @@ def sign_in(client, account: User) -> None:
     response = client.post("/signin", data={"account": account.email or account.phone,
                                             "password": PASSWORD})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
+
+
+# --- merchants (issue 3) -----------------------------------------------------------------
+
+def application(shop: Merchant, *, statement: str = "石佛寺玉器市场 3 号档口"):
+    """A pending certification application with a licence and one workshop photo."""
+    from app.media import store_image
+    from app.merchants.models import CertificationApplication, CertificationDocument
+
+    licence = store_image(jpeg_bytes(640, 480, (250, 248, 240)))
+    workshop = store_image(jpeg_bytes(640, 480, (60, 50, 40)))
+    record = CertificationApplication(merchant_id=shop.id, belt_id=shop.belt_id,
+                                      statement=statement)
+    record.documents = [
+        CertificationDocument(kind="licence", position=0, image_key=licence.key,
+                              width=licence.width, height=licence.height),
+        CertificationDocument(kind="workshop", position=1, image_key=workshop.key,
+                              width=workshop.width, height=workshop.height),
+    ]
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+@functools.lru_cache(maxsize=2)
+def png_bomb(side: int = 30000) -> bytes:
+    """A small PNG that claims side x side pixels (a decompression bomb); made once."""
+    buffer = io.BytesIO()
+    Image.new("1", (side, side)).save(buffer, "PNG")
+    return buffer.getvalue()

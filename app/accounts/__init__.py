@@ -13,6 +13,7 @@ def init_accounts(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(services.load_user)
     app.register_blueprint(routes.bp)
+    app.jinja_env.globals["audit_action_label"] = services.audit_action_label
 
     @app.context_processor
     def account_context():

@@ -211,6 +211,22 @@ def mark_all_read(user_id: int) -> int:
 
 # --- audit log ------------------------------------------------------------------------
 
+# action code → msgid shown on the audit page (domains register theirs in their init).
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "belt_admin.assign": N_("任命基地管理员"),
+    "belt_admin.remove": N_("撤销基地管理员"),
+}
+
+
+def register_audit_action(action: str, label: str) -> None:
+    """Name an audit action for people: `register_audit_action("x.y", N_("中文"))`."""
+    AUDIT_ACTION_LABELS[action] = label
+
+
+def audit_action_label(action: str) -> str | None:
+    return AUDIT_ACTION_LABELS.get(action)
+
+
 def record_audit(actor: User | None, action: str, subject_type: str, subject_id: int, *,
                  belt_id: int | None = None, reason: str = "", **details) -> AuditEntry:
     """Append to the audit log in the caller's transaction (it commits with the decision)."""

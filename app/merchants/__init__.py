@@ -1,8 +1,48 @@
+"""Merchants: shops, the belt certification workflow, quality certificates, the dashboard."""
+import os
+
 from flask import Flask
 
 
 def init_merchants(app: Flask) -> None:
-    from app.merchants import routes, services
+    from app import tick
+    from app.accounts.services import register_audit_action
+    from app.demo import register_demo_step
+    from app.merchants import (  # noqa: F401 (importing registers the routes)
+        admin,
+        certificates,
+        certification,
+        dashboard,
+        goods,
+        nav,
+        routes,
+        services,
+        stats,
+        uploads,
+    )
+    from app.merchants.demo import seed_certification
+    from app.rendering import TemplateModule
+    from app.slots import register_slot
 
+    app.config.setdefault("PUBLIC_BASE_URL", os.environ.get("PUBLIC_BASE_URL") or None)
+    # Forms that store photos: a per-account cap, so nobody fills the disk from a script.
+    app.config.setdefault("RATELIMIT_UPLOADS", os.environ.get("RATELIMIT_UPLOADS", "60 per hour"))
     app.register_blueprint(routes.bp)
     app.jinja_env.globals["shop_hotline"] = services.shop_hotline
+    app.jinja_env.globals["mui"] = TemplateModule(app.jinja_env, "merchants/_macros.html")
+    app.jinja_env.globals["merchant_nav"] = nav.nav_for_current_user
+    app.jinja_env.globals["reviews_belt"] = nav.reviews_belt
+    app.jinja_env.globals["certification_pending"] = certification.pending_count
+
+    register_slot(app, "product_extras", "merchants/_product_certificates.html")
+    register_slot(app, "shop_header", "merchants/_shop_certification.html")
+    register_slot(app, "belt_header", "merchants/_belt_admin_link.html")
+    register_slot(app, "account_menu", "merchants/_account_menu.html")
+
+    stats.init_view_counting(app)
+    if not any(name == "merchant_views" for name, _fn in tick.JOBS):
+        tick.job("merchant_views")(stats.flush_views)
+    register_demo_step("certification", seed_certification)
+    for action, label in (*certification.AUDIT_LABELS.items(), *certificates.AUDIT_LABELS.items()):
+        register_audit_action(action, label)
+

@@ -1,9 +1,9 @@
-"""Shops (merchants) and quality certificates."""
+"""Shops (merchants), the belt certification workflow, quality certificates and view counts."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.reference import SOURCE_TYPE_CHECK
@@ -45,7 +45,9 @@ class Merchant(db.Model):
 
 
 class Certificate(db.Model):
-    """质检证书: a per-item quality certificate, publicly verifiable by its number."""
+    """质检证书: a per-item quality certificate, publicly verifiable by its number.
+
+    A number is registered once, ever: revoking a certificate does not free its number."""
 
     __tablename__ = "certificates"
 
@@ -56,6 +58,8 @@ class Certificate(db.Model):
     lab: Mapped[str] = mapped_column(String(80))
     findings: Mapped[str] = mapped_column(Text, default="")
     scan_key: Mapped[str | None] = mapped_column(String(64))
+    scan_width: Mapped[int | None]
+    scan_height: Mapped[int | None]
     issued_on: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoke_reason: Mapped[str] = mapped_column(String(200), default="")
@@ -63,3 +67,86 @@ class Certificate(db.Model):
 
     product = relationship("Product")
     merchant = relationship("Merchant")
+
+
+class CertificationStatus:
+    pending = "pending"      # waiting for the belt base's decision
+    approved = "approved"    # in force: the shop carries 官方认证
+    rejected = "rejected"    # refused, with a reason; the merchant may apply again
+    revoked = "revoked"      # was approved, later withdrawn with a reason
+
+
+class CertificationApplication(db.Model):
+    """A merchant's application to its belt's base for 官方认证, and what became of it.
+
+    At most one application per shop is open (pending, or approved and in force): a partial
+    unique index says so, so two submissions racing cannot both get in."""
+
+    __tablename__ = "certification_applications"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','approved','rejected','revoked')",
+                        name="status_known"),
+        Index("uq_certification_open_per_merchant", "merchant_id", unique=True,
+              sqlite_where=text("status IN ('pending','approved')"),
+              postgresql_where=text("status IN ('pending','approved')")),
+        Index("ix_certification_queue", "belt_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    belt_id: Mapped[int] = mapped_column(ForeignKey("belts.id"))
+    status: Mapped[str] = mapped_column(String(12), default=CertificationStatus.pending)
+    statement: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str] = mapped_column(String(200), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoke_reason: Mapped[str] = mapped_column(String(200), default="")
+
+    merchant: Mapped[Merchant] = relationship()
+    belt = relationship("Belt")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    revoked_by = relationship("User", foreign_keys=[revoked_by_id])
+    documents: Mapped[list[CertificationDocument]] = relationship(
+        back_populates="application", order_by="CertificationDocument.position",
+        cascade="all, delete-orphan")
+
+    @property
+    def licence(self) -> CertificationDocument | None:
+        return next((d for d in self.documents if d.kind == "licence"), None)
+
+    @property
+    def workshop_photos(self) -> list[CertificationDocument]:
+        return [d for d in self.documents if d.kind == "workshop"]
+
+
+class CertificationDocument(db.Model):
+    """A photo supporting an application: the business licence (营业执照) or the workshop/stall."""
+
+    __tablename__ = "certification_documents"
+    __table_args__ = (CheckConstraint("kind IN ('licence','workshop')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("certification_applications.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    position: Mapped[int] = mapped_column(default=0)
+    image_key: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int]
+    height: Mapped[int]
+
+    application: Mapped[CertificationApplication] = relationship(back_populates="documents")
+
+
+class ProductViewCount(db.Model):
+    """Product-page views per product and hour, written in batches (see merchants.stats)."""
+
+    __tablename__ = "product_view_counts"
+    __table_args__ = (Index("ix_product_views_merchant_hour", "merchant_id", "hour"),)
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
+    views: Mapped[int] = mapped_column(default=0)

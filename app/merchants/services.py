@@ -1,11 +1,39 @@
-"""Shops and quality certificates (the certification workflow builds on this)."""
+"""Shops: opening one, its settings, and the lookups other domains use."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.accounts.models import User
+from app.catalog.listing import require_shop_owner
+from app.catalog.models import Belt, Industry
+from app.catalog.reference import SOURCE_TYPES_NEEDING_BELT, SourceType
+from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
+from app.merchants.checks import normalise_hotline, plain_text, store_photo
 from app.merchants.models import Certificate, Merchant
+
+MAX_NAME = 20
+MIN_NAME = 2
+MAX_ADDRESS = 200
+MAX_INTRO = 500
+
+
+@dataclass
+class ShopDraft:
+    """What the open-shop and settings forms carry. Source type and belt are fixed at opening."""
+
+    name: str
+    address: str
+    hotline: str
+    intro: str = ""
+    source_type: str = ""
+    belt_id: int | None = None
+    industry_id: int | None = None
 
 
 def get_shop(merchant_id: int) -> Merchant | None:
@@ -16,6 +44,21 @@ def get_shop(merchant_id: int) -> Merchant | None:
 
 def shop_of(user_id: int) -> Merchant | None:
     return db.session.scalar(select(Merchant).where(Merchant.owner_id == user_id))
+
+
+def require_signed_in(actor: User | None) -> User:
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("请先登录。"))
+    return actor
+
+
+def own_shop(actor: User | None) -> Merchant:
+    """The acting user's shop (403 when they have none)."""
+    require_signed_in(actor)
+    shop = shop_of(actor.id)
+    if shop is None:
+        raise PermissionDenied(_("你还没有开店。"))
+    return shop
 
 
 def product_certificates(product_id: int) -> list[Certificate]:
@@ -29,3 +72,81 @@ def shop_hotline(merchant: Merchant) -> str:
     if merchant.hotline:
         return merchant.hotline
     return merchant.belt.hotline if merchant.belt is not None else ""
+
+
+def _common_fields(draft: ShopDraft) -> dict:
+    name = plain_text(draft.name, field="name", label=_("店铺名称"), max_len=MAX_NAME,
+                      min_len=MIN_NAME)
+    address = plain_text(draft.address, field="address", label=_("地址"), max_len=MAX_ADDRESS,
+                         min_len=4)
+    hotline = normalise_hotline(draft.hotline, field="hotline")
+    intro = plain_text(draft.intro, field="intro", label=_("店铺简介"), max_len=MAX_INTRO,
+                       multiline=True)
+    return {"name": name, "address": address, "hotline": hotline, "intro": intro}
+
+
+def _name_taken(name: str, except_id: int | None = None) -> bool:
+    """Shop names are unique (case-insensitively), so nobody opens a second '玉匠人'."""
+    query = select(func.count()).select_from(Merchant).where(func.lower(Merchant.name) == name.lower())
+    if except_id is not None:
+        query = query.where(Merchant.id != except_id)
+    return bool(db.session.scalar(query))
+
+
+def open_shop(actor: User | None, draft: ShopDraft, logo: bytes | None = None) -> Merchant:
+    """开店: any signed-in user opens one shop. Industry and belt decide where its goods list."""
+    require_signed_in(actor)
+    if shop_of(actor.id) is not None:
+        raise Conflict(_("你已经开过店了，一个账号只能开一家店。"))
+    fields = _common_fields(draft)
+    try:
+        source = SourceType(draft.source_type)
+    except ValueError:
+        raise InvalidInput(_("请选择源头类型。"), field="source_type") from None
+    belt = None
+    if draft.belt_id is not None:
+        belt = db.session.get(Belt, draft.belt_id)
+        if belt is None:
+            raise InvalidInput(_("请选择列表中的产业带。"), field="belt_id")
+    if source in SOURCE_TYPES_NEEDING_BELT and belt is None:
+        raise InvalidInput(_("产业带和原产地商家需要选择所在的产业带。"), field="belt_id")
+    if belt is not None:
+        industry_id = belt.industry_id
+    else:
+        industry = db.session.get(Industry, draft.industry_id) if draft.industry_id else None
+        if industry is None:
+            raise InvalidInput(_("没有产业带时，请选择经营的行业。"), field="industry_id")
+        industry_id = industry.id
+    if _name_taken(fields["name"]):
+        raise Conflict(_("已有同名店铺，请换一个名称。"), field="name")
+    logo_key = store_photo(logo, field="logo").key if logo else None
+    shop = Merchant(owner_id=actor.id, source_type=source.value, industry_id=industry_id,
+                    belt_id=belt.id if belt else None, logo_key=logo_key, **fields)
+    db.session.add(shop)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two submissions of the form at once: the unique owner decides.
+        db.session.rollback()
+        raise Conflict(_("你已经开过店了，一个账号只能开一家店。")) from None
+    return shop
+
+
+def update_shop(actor: User | None, merchant_id: int, draft: ShopDraft,
+                logo: bytes | None = None) -> Merchant:
+    """店铺设置: name, address, hotline, intro and logo. Source type and belt stay as opened
+    (a certified shop's belt is what its base vouched for)."""
+    shop = get_shop(merchant_id)
+    if shop is None:
+        raise NotFound(_("店铺不存在。"))
+    require_shop_owner(actor, shop)
+    fields = _common_fields(draft)
+    if _name_taken(fields["name"], except_id=shop.id):
+        raise Conflict(_("已有同名店铺，请换一个名称。"), field="name")
+    logo_key = store_photo(logo, field="logo").key if logo else None
+    for key, value in fields.items():
+        setattr(shop, key, value)
+    if logo_key:
+        shop.logo_key = logo_key
+    db.session.commit()
+    return shop
