@@ -1,4 +1,5 @@
 """Imports every domain's models so the mapper registry and Alembic see all tables."""
 from app.accounts import models as accounts_models  # noqa: F401
 from app.catalog import models as catalog_models  # noqa: F401
+from app.live import models as live_models  # noqa: F401
 from app.merchants import models as merchants_models  # noqa: F401
