@@ -15,7 +15,7 @@ from app.demo import YUJIANGREN_EMAIL
 from app.demo_photos import draw_photo
 from app.extensions import db
 from app.live.models import LiveRoom, LiveRoomItem, RoomStatus
-from app.merchants.models import Merchant
+from app.merchants.models import Certificate, Merchant
 
 # (owner e-mail, room title, status, hours from now to the announced start, lightning goods)
 ROOMS = [
@@ -55,6 +55,12 @@ def _lightning_goods(shop: Merchant, goods: list[tuple[str, int, int, str]]) -> 
             description=f"{title}。主播直播间现拍现上架，源头直发。",
             category_id=category.id if category else None), [photo], lightning=True,
             commit=False)
+        db.session.flush()
+        # Every piece 玉匠人 sells carries a quality certificate (质检证书), as in the seed.
+        db.session.add(Certificate(
+            number=f"NGTC-ZP-L{product.id:07d}", product_id=product.id, merchant_id=shop.id,
+            lab="国家珠宝玉石质量监督检验中心（NGTC）", findings=f"{title}；现场复检合格",
+            issued_on=clock.now() - timedelta(days=2)))
         made.append(product.id)
     return made
 

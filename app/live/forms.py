@@ -88,7 +88,7 @@ class QuickListForm(FlaskForm):
         Length(max=MAX_TITLE, message=_l("标题不能超过 %(max)d 个字。"))])
     price = StringField(_l("价格（元）"), validators=[DataRequired(_l("请填写价格。"))])
     stock = StringField(_l("库存（件）"), validators=[DataRequired(_l("请填写库存。"))])
-    category = SelectField(_l("类目（可不选）"), choices=[], validate_choice=True)
+    category = SelectField(_l("类目（可不选）"), choices=[], validate_choice=False)
     pin = BooleanField(_l("上架后立即讲解（置顶到直播间）"), default=True)
 
     price_fen: int | None = None
@@ -105,6 +105,10 @@ class QuickListForm(FlaskForm):
             self.stock_count = parse_stock(field.data)
         except ValueError as error:
             raise ValidationError(str(error)) from None
+
+    def validate_category(self, field) -> None:
+        if field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_("未知的类目。"))
 
     @property
     def category_id(self) -> int | None:

@@ -42,12 +42,14 @@ def viewer_key() -> str:
     return f"b{token}"
 
 
-def touch(room_id: int) -> None:
-    """Note that the current viewer is watching; writes at most once per REFRESH_SECONDS."""
+def touch(room_id: int) -> bool:
+    """Note that the current viewer is watching; writes at most once per REFRESH_SECONDS.
+    True when it wrote (a caller's open read transaction will not see the row: on SQLite its
+    snapshot is older, so end it before counting)."""
     key = viewer_key()
     memo = f"live:seen:{room_id}:{key}"
     if not cache.add(memo, 1, timeout=REFRESH_SECONDS):
-        return
+        return False
     now = clock.now()
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     statement = insert(LiveViewer).values(room_id=room_id, viewer_key=key, last_seen_at=now)
@@ -55,7 +57,8 @@ def touch(room_id: int) -> None:
         index_elements=[LiveViewer.room_id, LiveViewer.viewer_key],
         set_={"last_seen_at": now})
     try:
-        # Its own short transaction on its own connection: never holds the page's locks.
+        # Its own short transaction on its own connection (called from GET requests, whose
+        # session holds no write lock).
         with db.engine.begin() as connection:
             connection.execute(statement)
     except SQLAlchemyError:
@@ -63,6 +66,8 @@ def touch(room_id: int) -> None:
         current_app.logger.warning("live: could not record a viewer of room %s", room_id,
                                    exc_info=True)
         cache.delete(memo)
+        return False
+    return True
 
 
 def count(room_id: int) -> int:
@@ -86,13 +91,10 @@ def counts(room_ids: list[int]) -> dict[int, int]:
             result[room_id] = int(cached)
     if missing:
         since = clock.now() - WINDOW
-        # Its own connection: a page's read transaction (an SQLite snapshot) started before
-        # touch() wrote would not see this viewer yet.
-        with db.engine.connect() as connection:
-            found = dict(connection.execute(
-                select(LiveViewer.room_id, func.count()).where(
-                    LiveViewer.room_id.in_(missing), LiveViewer.last_seen_at >= since)
-                .group_by(LiveViewer.room_id)).all())
+        found = dict(db.session.execute(
+            select(LiveViewer.room_id, func.count()).where(
+                LiveViewer.room_id.in_(missing), LiveViewer.last_seen_at >= since)
+            .group_by(LiveViewer.room_id)).all())
         for room_id in missing:
             result[room_id] = found.get(room_id, 0)
             cache.set(f"live:viewers:{room_id}", result[room_id], timeout=COUNT_TTL)

@@ -45,8 +45,8 @@ def room(room_id: int):
     room = services.get_room(room_id)
     if room is None or not (services.is_visible(room) or _is_owner(room)):
         abort(404)
-    if room.is_live:
-        presence.touch(room.id)
+    if room.is_live and presence.touch(room.id):
+        db.session.commit()  # end the read snapshot so the count includes this viewer
     tag = services.state_tag(room, locale_code())
     polled = requested_fragment(LIVE_FRAGMENTS) == "live_state"
     if polled and request.if_none_match.contains(tag):
