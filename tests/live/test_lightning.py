@@ -257,3 +257,15 @@ def test_a_listed_product_is_only_shown_back_to_its_own_shop(make_client, studio
     rival = signed_in(make_client, outsiders["another merchant"])
     page = rival.get(f"/sell/quick?listed={studio.bangle.id}").get_data(as_text=True)
     assert "listed-card" not in page
+
+
+def test_a_real_sized_photo_of_several_hundred_kilobytes_uploads(anchor, studio):
+    """Photos are many multipart chunks of binary data (werkzeug reads 64 KB at a time and
+    keeps a possible boundary's tail between chunks): they must not trip the form-memory
+    limit meant for text fields."""
+    noise = Image.merge("RGB", [Image.effect_noise((900, 700), 80) for _ in range(3)])
+    buffer = io.BytesIO()
+    noise.save(buffer, "JPEG", quality=95)
+    assert len(buffer.getvalue()) > 500_000
+    answer = anchor.post("/sell/quick", data=form(buffer.getvalue()))
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
