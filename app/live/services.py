@@ -96,12 +96,18 @@ def room_goods(room_id: int, *, buyer_view: bool = True) -> list[Product]:
     return list(db.session.scalars(query))
 
 
+def watching(room: LiveRoom) -> int:
+    """Viewers of a live room as its page shows them: whoever is looking counts, even before
+    the cached count (a few seconds old) has caught up with them."""
+    return max(presence.count(room.id), 1) if room.is_live else 0
+
+
 def room_view(room: LiveRoom) -> RoomView:
     goods = room_goods(room.id)
     pinned = None
     if room.status != RoomStatus.ended and room.pinned_product_id is not None:
         pinned = next((p for p in goods if p.id == room.pinned_product_id), None)
-    viewers = presence.count(room.id) if room.is_live else 0
+    viewers = watching(room)
     numbers = {p.id: n for n, p in enumerate(goods, start=1)}
     return RoomView(room, goods, pinned, viewers, numbers)
 
@@ -117,7 +123,7 @@ def state_tag(room: LiveRoom, locale: str) -> str:
         .join(Merchant, Merchant.id == Product.merchant_id)
         .where(LiveRoomItem.room_id == room.id)
         .order_by(LiveRoomItem.position, LiveRoomItem.product_id)).all()
-    viewers = presence.count(room.id) if room.is_live else 0
+    viewers = watching(room)
     state = repr((room.id, room.version, room.status, room.pinned_product_id,
                   room.merchant.status, viewers, locale, [tuple(r) for r in rows]))
     return hashlib.sha256(state.encode()).hexdigest()[:32]

@@ -19,6 +19,21 @@
     }
   });
 
+  // After the console or 闪电购 form comes back: take the anchor to what needs a look — the
+  // field to fix, the message, or the "listed" card at the top of the form.
+  document.addEventListener("htmx:afterSettle", function () {
+    var area = document.getElementById("quick") || document.getElementById("console");
+    if (!area || area.getAttribute("data-seen") === "1") { return; }
+    area.setAttribute("data-seen", "1");
+    var target = area.querySelector("[aria-invalid=true]");
+    if (target) { target.focus(); return; }
+    target = area.querySelector("[role=alert], .listed-card");
+    if (target) {
+      target.setAttribute("tabindex", "-1");
+      target.focus();
+    }
+  });
+
   // 闪电购: a photo over the limit is refused before it is uploaded, with the same message
   // the server gives; a chosen photo is previewed in the camera tile.
   document.addEventListener("change", function (event) {
