@@ -133,6 +133,8 @@ def _failed(room_id: int, error: DomainError, typed: dict | None = None,
     room = services.get_room(room_id)
     if room is None or not _is_owner(room):
         raise error
+    if error.field not in ("stock", "price"):
+        typed = None  # not about what was typed in an item's field: say it above the list
     return render_console(room, status=error.status, error=error, typed=typed,
                           settings=settings)
 
@@ -237,7 +239,8 @@ def stock(room_id: int, product_id: int):
     """Quick buttons send `delta` (+1, +10, −1); the field sends a counted `stock`."""
     raw_delta = request.form.get("delta")
     raw = request.form.get("stock", "")
-    typed = {"product_id": product_id, "field": "stock", "value": raw[:20]}
+    typed = {"product_id": product_id, "field": "delta" if raw_delta is not None else "stock",
+             "value": raw[:20]}
     try:
         if raw_delta is not None:
             delta = parse_int(raw_delta, minimum=-MAX_STOCK, maximum=MAX_STOCK)

@@ -195,7 +195,11 @@ def room_cards(*, merchant_id: int | None = None, belt_id: int | None = None,
 def cart_number(room: LiveRoom, product_id: int) -> tuple[int | None, bool]:
     """A product's number in the room's 小黄车 (“3号链接”, as buyers see it) and whether it
     is the pinned one; (None, False) when it is not in the room."""
-    goods = [p.id for p in room_goods(room.id)]
+    goods = list(db.session.scalars(
+        listable_products().with_only_columns(Product.id)
+        .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
+        .where(LiveRoomItem.room_id == room.id)
+        .order_by(LiveRoomItem.position, LiveRoomItem.product_id)))
     if product_id not in goods:
         return None, False
     pinned = room.status != RoomStatus.ended and room.pinned_product_id == product_id

@@ -219,6 +219,7 @@ def test_stock_of_goods_outside_the_room_is_not_the_consoles_business(anchor, st
     answer = anchor.post(f"/live/{studio.room.id}/goods/{elsewhere.id}/stock",
                          data={"delta": "-1"})
     assert answer.status_code == 404
+    assert "这件商品不在小黄车里" in answer.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Product, elsewhere.id).stock == 4
 
