@@ -320,13 +320,36 @@ def _listed(shop, room: LiveRoom | None, product_id: int | None) -> dict | None:
     return {"product": product, "number": number, "pinned": pinned}
 
 
+def _take_photo(form: QuickListForm) -> int:
+    """Stage the uploaded photo, or keep the one staged by an earlier try (its signed token
+    rides in the form). 200, or the status of what was wrong with the photo."""
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        if lightning.staged_photo(form.photo_token.data) is None:
+            attach_error(form, InvalidInput(_("请拍一张商品照片。"), field="photo"))
+            return 400
+        return 200
+    try:
+        staged = lightning.stage_photo(current_user, read_upload(
+            upload.stream, current_app.config["MAX_IMAGE_BYTES"]))
+    except ImageRejected as rejected:
+        error: DomainError = lightning.photo_error(rejected)
+    except DomainError as refused:
+        error = refused
+    else:
+        form.photo_token.data = staged.token
+        return 200
+    form.photo_token.data = ""
+    attach_error(form, error)
+    return error.status
+
+
 @bp.route("/sell/quick", methods=["GET", "POST"])
 @login_required
 def quick():
     shop = services.own_shop(current_user)
     room = services.room_of_shop(shop.id)
     form = _quick_form(shop)
-    status = 200
     if request.method == "GET":
         listed = _listed(shop, room, parse_int(request.args.get("listed"), minimum=1))
         return render_page("live/quick.html", "quick", form=form, shop=shop, room=room,
@@ -336,24 +359,7 @@ def quick():
         return render_page("live/quick.html", "quick", form=form, shop=shop, room=room,
                            listed=None, status=429)
     fields_ok = form.validate()
-    upload = request.files.get("photo")
-    if upload is not None and upload.filename:
-        try:
-            staged = lightning.stage_photo(current_user, read_upload(
-                upload.stream, current_app.config["MAX_IMAGE_BYTES"]))
-        except ImageRejected as rejected:
-            error = lightning.photo_error(rejected)
-            attach_error(form, error)
-            status = error.status
-            form.photo_token.data = ""
-        except DomainError as error:
-            attach_error(form, error)
-            status = error.status
-        else:
-            form.photo_token.data = staged.token
-    elif lightning.staged_photo(form.photo_token.data) is None:
-        attach_error(form, InvalidInput(_("请拍一张商品照片。"), field="photo"))
-        status = 400
+    status = _take_photo(form)
     if fields_ok and status == 200:
         draft = ProductDraft(title=form.title.data or "", price_fen=form.price_fen or 0,
                              stock=form.stock_count if form.stock_count is not None else -1,
@@ -370,8 +376,8 @@ def quick():
                 return redirect(url_for("live.quick", listed=result.product.id), code=303)
             db.session.expire_all()
             room = services.room_of_shop(shop.id)
-            fresh = _quick_form(shop, data={"pin": form.pin.data,
-                                            "category": form.category.data or ""})
+            fresh = _quick_form(shop, data={  # ready for the next one, same choices
+                "pin": form.pin.data or not (room and room.is_live), "category": form.category.data or ""})
             return render_page("live/quick.html", "quick", form=fresh, shop=shop, room=room,
                                listed=_listed(shop, room, result.product.id))
     if status == 200:

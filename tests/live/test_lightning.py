@@ -106,6 +106,9 @@ def test_a_shop_without_a_room_still_lists(make_client, ctx):
     assert "还没有直播间" in merchant.get("/sell/quick").get_data(as_text=True)
     assert merchant.post("/sell/quick", data=form(make.jpeg_bytes())).status_code == 303
     assert lightning_product().merchant_id == shop.id
+    in_place = merchant.post("/sell/quick", data=form(make.jpeg_bytes(color=(1, 2, 3)),
+                                                      title="第二件"), headers=htmx("quick"))
+    assert in_place.status_code == 200 and "已上架" in in_place.get_data(as_text=True)
 
 
 def test_the_photo_is_turned_upright_and_its_metadata_removed(anchor, studio):
