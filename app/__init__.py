@@ -55,12 +55,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.accounts import init_accounts
     from app.catalog import init_catalog
     from app.core import init_core
+    from app.live import init_live
     from app.merchants import init_merchants
 
     init_core(app)
     init_accounts(app)
     init_catalog(app)
     init_merchants(app)
+    init_live(app)
 
     from app.cli import init_cli
 

@@ -2,4 +2,5 @@
 from app.accounts import models as accounts_models  # noqa: F401
 from app.catalog import models as catalog_models  # noqa: F401
 from app.catalog import sync as catalog_sync  # noqa: F401,E402  (derived-column listeners)
+from app.live import models as live_models  # noqa: F401
 from app.merchants import models as merchants_models  # noqa: F401

@@ -155,3 +155,22 @@ def png_bomb(side: int = 30000) -> bytes:
     buffer = io.BytesIO()
     Image.new("1", (side, side)).save(buffer, "PNG")
     return buffer.getvalue()
+# --- live rooms (issue 4) ----------------------------------------------------------------
+
+def live_room(shop: Merchant, *, title: str = "镇平玉雕源头直播", status: str = "live",
+              goods: tuple | list = (), pinned: Product | None = None, stream_url: str = "",
+              scheduled_start=None):
+    """A shop's live room with `goods` in its 小黄车 (in that order) and maybe one pinned."""
+    from app import clock
+    from app.live.models import LiveRoom, LiveRoomItem
+
+    room = LiveRoom(merchant_id=shop.id, title=title, status=status, stream_url=stream_url,
+                    scheduled_start=scheduled_start,
+                    started_at=clock.now() if status == "live" else None)
+    db.session.add(room)
+    db.session.flush()
+    for position, item in enumerate(goods, start=1):
+        db.session.add(LiveRoomItem(room_id=room.id, product_id=item.id, position=position))
+    room.pinned_product_id = pinned.id if pinned is not None else None
+    db.session.commit()
+    return room

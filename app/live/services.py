@@ -1,0 +1,225 @@
+"""Live rooms (直播间): what buyers see, and what only the room's anchor may change.
+
+Who may act: only the shop's owner (the anchor, 主播) changes a room or lists into it.
+Platform operators and belt-base admins may not: a live room is the merchant's own stage, and
+goods or shops that break the rules are taken down through the catalog and certification
+workflows, which also hide them from every room. `require_room_owner` is the one check.
+The anchor's actions are in app.live.console, 闪电购 in app.live.lightning."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from sqlalchemy import case, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.catalog.models import Product, ProductPhoto
+from app.catalog.services import listable_products
+from app.exceptions import PermissionDenied
+from app.extensions import db
+from app.live import presence
+from app.live.models import LiveRoom, LiveRoomItem, RoomStatus
+from app.merchants.models import Merchant
+
+VIDEO_SUFFIXES = (".m3u8", ".mp4", ".webm")
+
+
+# --- permission -----------------------------------------------------------------------------
+
+def require_room_owner(actor: User | None, room: LiveRoom) -> None:
+    """Only the anchor whose shop owns the room acts on it (operators and admins neither)."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("请先登录。"))
+    if room.merchant.owner_id != actor.id:
+        raise PermissionDenied(_("只有直播间的主播本人可以操作这个直播间。"))
+
+
+def own_shop(actor: User | None) -> Merchant:
+    """The actor's own shop, or PermissionDenied: live rooms and 闪电购 are for merchants."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("请先登录。"))
+    shop = db.session.scalar(select(Merchant).where(Merchant.owner_id == actor.id))
+    if shop is None:
+        raise PermissionDenied(_("开店后才能直播和使用闪电购。"))
+    return shop
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def get_room(room_id: int) -> LiveRoom | None:
+    return db.session.scalar(
+        select(LiveRoom).options(selectinload(LiveRoom.merchant).selectinload(Merchant.belt))
+        .where(LiveRoom.id == room_id))
+
+
+def room_of_shop(merchant_id: int) -> LiveRoom | None:
+    return db.session.scalar(select(LiveRoom).where(LiveRoom.merchant_id == merchant_id))
+
+
+def is_visible(room: LiveRoom) -> bool:
+    """Buyers see rooms of active shops only (a suspended shop's room is gone with it)."""
+    return room.merchant.status == "active"
+
+
+def stream_kind(url: str) -> str | None:
+    """'video' for an https playlist or video file the <video> element plays (the CSP allows
+    https media only), 'link' for anything else: a page the buyer opens."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.path.lower().endswith(VIDEO_SUFFIXES):
+        return "video"
+    return "link"
+
+
+@dataclass
+class RoomView:
+    """What a buyer sees of a room: its listable goods in order and the pinned one."""
+
+    room: LiveRoom
+    goods: list[Product]
+    pinned: Product | None
+    viewers: int
+    numbers: dict[int, int] = field(default_factory=dict)  # product id → 1号, 2号 …
+
+
+def room_goods(room_id: int, *, buyer_view: bool = True) -> list[Product]:
+    """The room's 小黄车 in order; for buyers only goods they can buy (listable_products)."""
+    query = (listable_products() if buyer_view else select(Product).join(Product.merchant))
+    query = (query.join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
+             .where(LiveRoomItem.room_id == room_id)
+             .options(selectinload(Product.photos), selectinload(Product.merchant))
+             .order_by(LiveRoomItem.position, LiveRoomItem.product_id))
+    return list(db.session.scalars(query))
+
+
+def watching(room: LiveRoom) -> int:
+    """Viewers of a live room as its page shows them: whoever is looking counts, even before
+    the cached count (a few seconds old) has caught up with them."""
+    return max(presence.count(room.id), 1) if room.is_live else 0
+
+
+def room_view(room: LiveRoom) -> RoomView:
+    goods = room_goods(room.id)
+    pinned = None
+    if room.status != RoomStatus.ended and room.pinned_product_id is not None:
+        pinned = next((p for p in goods if p.id == room.pinned_product_id), None)
+    viewers = watching(room)
+    numbers = {p.id: n for n, p in enumerate(goods, start=1)}
+    return RoomView(room, goods, pinned, viewers, numbers)
+
+
+def state_tag(room: LiveRoom, locale: str) -> str:
+    """The ETag of a room's live part, from the server's own state (no rendering): the room's
+    version and status, each good's price, stock and status, the viewer count and language.
+    Anything that changes what a buyer sees changes one of these."""
+    rows = db.session.execute(
+        select(Product.id, Product.price_fen, Product.stock, Product.status, Product.updated_at,
+               Merchant.status, LiveRoomItem.position)
+        .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
+        .join(Merchant, Merchant.id == Product.merchant_id)
+        .where(LiveRoomItem.room_id == room.id)
+        .order_by(LiveRoomItem.position, LiveRoomItem.product_id)).all()
+    viewers = watching(room)
+    state = repr((room.id, room.version, room.status, room.pinned_product_id,
+                  room.merchant.status, viewers, locale, [tuple(r) for r in rows]))
+    return hashlib.sha256(state.encode()).hexdigest()[:32]
+
+
+@dataclass
+class RoomCard:
+    room: LiveRoom
+    cover: ProductPhoto | None
+    goods_count: int
+    viewers: int
+
+
+_STATUS_RANK = case((LiveRoom.status == RoomStatus.live, 0),
+                    (LiveRoom.status == RoomStatus.scheduled, 1), else_=2)
+
+
+def room_cards(*, merchant_id: int | None = None, belt_id: int | None = None,
+               industry_id: int | None = None, include_ended: bool = False,
+               limit: int = 8) -> list[RoomCard]:
+    """Rooms for a shop, belt, industry or everywhere: live now first (latest start first),
+    then the coming ones by start time, then (if asked) ended ones."""
+    query = (select(LiveRoom).join(LiveRoom.merchant)
+             .options(selectinload(LiveRoom.merchant).selectinload(Merchant.belt))
+             .where(Merchant.status == "active"))
+    if merchant_id is not None:
+        query = query.where(LiveRoom.merchant_id == merchant_id)
+    if belt_id is not None:
+        query = query.where(Merchant.belt_id == belt_id)
+    if industry_id is not None:
+        query = query.where(Merchant.industry_id == industry_id)
+    if not include_ended:
+        query = query.where(LiveRoom.status != RoomStatus.ended)
+    query = query.order_by(
+        _STATUS_RANK, LiveRoom.started_at.desc().nulls_last(),
+        LiveRoom.scheduled_start.asc().nulls_last(), LiveRoom.ended_at.desc().nulls_last(),
+        LiveRoom.id).limit(limit)
+    rooms = list(db.session.scalars(query))
+    if not rooms:
+        return []
+    ids = [r.id for r in rooms]
+    covers = db.session.execute(
+        listable_products().with_only_columns(LiveRoomItem.room_id, Product.id, ProductPhoto.id)
+        .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
+        .outerjoin(ProductPhoto, (ProductPhoto.product_id == Product.id)
+                   & (ProductPhoto.position == 0))
+        .where(LiveRoomItem.room_id.in_(ids))
+        .order_by(LiveRoomItem.room_id, LiveRoomItem.position, LiveRoomItem.product_id)).all()
+    goods_count: dict[int, int] = {}
+    first_photo: dict[int, int] = {}
+    pinned_photo: dict[int, int] = {}
+    pinned_of = {r.id: r.pinned_product_id for r in rooms}
+    for room_id, product_id, photo_id in covers:
+        goods_count[room_id] = goods_count.get(room_id, 0) + 1
+        if photo_id is not None:
+            first_photo.setdefault(room_id, photo_id)
+            if product_id == pinned_of[room_id]:
+                pinned_photo[room_id] = photo_id
+    wanted = {pinned_photo.get(i) or first_photo.get(i) for i in ids} - {None}
+    photos = {p.id: p for p in db.session.scalars(
+        select(ProductPhoto).where(ProductPhoto.id.in_(wanted)))} if wanted else {}
+    viewers = presence.counts([r.id for r in rooms if r.is_live])
+    return [RoomCard(r, photos.get(pinned_photo.get(r.id) or first_photo.get(r.id) or 0),
+                     goods_count.get(r.id, 0), viewers.get(r.id, 0)) for r in rooms]
+
+
+
+
+def cart_number(room: LiveRoom, product_id: int) -> tuple[int | None, bool]:
+    """A product's number in the room's 小黄车 (“3号链接”, as buyers see it) and whether it
+    is the pinned one; (None, False) when it is not in the room."""
+    goods = list(db.session.scalars(
+        listable_products().with_only_columns(Product.id)
+        .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
+        .where(LiveRoomItem.room_id == room.id)
+        .order_by(LiveRoomItem.position, LiveRoomItem.product_id)))
+    if product_id not in goods:
+        return None, False
+    pinned = room.status != RoomStatus.ended and room.pinned_product_id == product_id
+    return goods.index(product_id) + 1, pinned
+
+
+def live_room_presenting(product_id: int) -> tuple[LiveRoom, bool] | None:
+    """The live room selling this product right now, and whether it is being presented
+    (讲解中), for the product page; None when no live room has it."""
+    room = db.session.scalar(
+        select(LiveRoom).join(LiveRoomItem, LiveRoomItem.room_id == LiveRoom.id)
+        .join(LiveRoom.merchant)
+        .where(LiveRoomItem.product_id == product_id, LiveRoom.status == RoomStatus.live,
+               Merchant.status == "active").limit(1))
+    if room is None:
+        return None
+    return room, room.pinned_product_id == product_id
+
+
+def shop_of_user(user: User | None) -> Merchant | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Merchant).where(Merchant.owner_id == user.id))
