@@ -54,11 +54,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.catalog import init_catalog
     from app.core import init_core
     from app.merchants import init_merchants
+    from app.orders import init_orders
 
     init_core(app)
     init_accounts(app)
     init_catalog(app)
     init_merchants(app)
+    init_orders(app)
 
     from app.cli import init_cli
 

@@ -2,3 +2,4 @@
 from app.accounts import models as accounts_models  # noqa: F401
 from app.catalog import models as catalog_models  # noqa: F401
 from app.merchants import models as merchants_models  # noqa: F401
+from app.orders import models as orders_models  # noqa: F401
