@@ -54,9 +54,10 @@ def desk_ship(order_id: int):
         orders.ship_order(current_user, order.id, form.carrier.data or "",
                           form.tracking_number.data or "")
     except DomainError as error:
-        attach_error(form, error)
+        if error.status == 400:  # what was typed: beside the field; a state clash: on top
+            attach_error(form, error)
         return _desk_order_page(orders.get_shop_order(current_user, order_id), error.status,
-                                ship_form=form)
+                                ship_form=form, error=error.message if error.status != 400 else None)
     flash(_("已发货，买家会收到通知。"), "success")
     return redirect(url_for("orders.desk_order", order_id=order.id), code=303)
 
@@ -69,9 +70,10 @@ def _reason_action(order_id: int, action, done: str):
     try:
         action(current_user, order.id, form.reason.data or "")
     except DomainError as error:
-        attach_error(form, error)
+        if error.status == 400:  # what was typed: beside the field; a state clash: on top
+            attach_error(form, error)
         return _desk_order_page(orders.get_shop_order(current_user, order_id), error.status,
-                                reason_form=form)
+                                reason_form=form, error=error.message if error.status != 400 else None)
     flash(done, "success")
     return redirect(url_for("orders.desk_order", order_id=order.id), code=303)
 
