@@ -41,7 +41,8 @@ def test_a_buyer_checks_out_the_cart_with_cash_on_delivery(client, shop):
     order = db.session.scalar(select(Order))
     assert response.headers["Location"].endswith(f"/orders/{order.id}")
     assert (order.status, order.payment_method, order.pay_fen) == ("awaiting_shipment", "cod", 256000)
-    assert [(ln.unit_price_fen, ln.quantity, ln.line_total_fen) for ln in order.lines] == [(128000, 2, 256000)]
+    assert [(ln.unit_price_fen, ln.quantity, ln.line_total_fen) for ln in order.lines] == [
+        (128000, 2, 256000)]
     assert order.recipient == "张老铁" and "镇平县" in order.shipping_address
     assert refreshed(Product, bangle.id).stock == 3
     assert count(CartItem) == 0  # the bought goods left the cart

@@ -153,7 +153,7 @@ def test_shipped_orders_complete_themselves_after_n_days(client, app, shop):
 def test_the_buyers_list_filters_by_status_with_time_rules(client, shop):
     clock.freeze(datetime(2026, 11, 5, 2, 0, tzinfo=UTC))
     buyer = make.user()
-    unpaid = make.order(buyer, make.product(shop, "待付手镯"), method="sandbox")
+    make.order(buyer, make.product(shop, "待付手镯"), method="sandbox")
     waiting = make.order(buyer, make.product(shop, "待发平安扣"))
     make.sign_in(client, buyer)
     pending = page(client.get("/orders?tab=pending_payment"))
