@@ -61,6 +61,7 @@ def init_orders(app: Flask) -> None:
     app.jinja_env.globals["cart_count"] = current_cart_count
     app.jinja_env.globals["current_shop_id"] = current_shop_id
     app.jinja_env.globals["ORDER_STATUS_NAMES"] = orders.STATUS_NAMES
+    app.jinja_env.globals["order_text"] = orders.stored_text
     app.jinja_env.globals["shop_dsr"] = dsr_summary
 
     def merge_cart(sender, user, **extra) -> None:

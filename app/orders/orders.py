@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +48,18 @@ STATUS_NAMES = {
     S.completed: N_("已完成"), S.cancelled: N_("已取消"), S.refunded: N_("已退款"),
 }
 TABS = ("all", S.pending_payment, S.awaiting_shipment, S.shipped, S.completed, "closed")
+# Notes the system writes on the timeline (msgids); anything else there was typed by a person.
+SYSTEM_NOTES = frozenset((N_("已支付"), N_("买家取消订单"), N_("买家确认收货"),
+                          N_("超时未支付，系统自动取消"), N_("超时自动确认收货"),
+                          N_("货到付款，等待商家发货"), N_("订单已提交，等待付款")))
+
+
+def stored_text(value: str) -> str:
+    """Show a stored note or carrier: translated when it is one of ours, else as typed.
+    (A template's `_()` would mark a typed value as safe HTML: never pass user text to it.)"""
+    if value in SYSTEM_NOTES or value in CARRIERS:
+        return gettext(value)
+    return value
 MAX_REASON = 100
 
 

@@ -2,11 +2,13 @@
 Thin: parse, call one service, render (the order desk and admin pages are in desk_routes)."""
 from __future__ import annotations
 
+import hashlib
 import re
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
 
 from app import clock
 from app.core import safe_next
@@ -59,6 +61,23 @@ def _cart_page(status: int = 200, error: str | None = None, fragment=None):
 @bp.get("/cart")
 def cart_page():
     return _cart_page(fragment="cart_body")
+
+
+@bp.get("/cart/stock")
+def cart_stock():
+    """The cart's live stock notes (htmx polls them); 304 while nothing changed."""
+    groups = cart.cart_groups(current_user)
+    state = [(ln.product.id, ln.product.stock, ln.product.status, ln.product.merchant.status,
+              ln.quantity) for g in groups for ln in g.lines]
+    tag = hashlib.sha256(repr(state).encode()).hexdigest()[:20]
+    if request.if_none_match.contains(tag):
+        response = make_response("", 304)
+    else:
+        response = make_response(render_block("orders/cart.html", "stock_notes", groups=groups))
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    return response
 
 
 @bp.post("/cart/add")
@@ -124,6 +143,8 @@ def _requested_items() -> tuple[list[tuple[int, int]], bool]:
         quantity = as_int(request.args.get("quantity", "1"))
         return [(as_int(request.args.get("product_id")) or 0, quantity)], False
     picked = {as_int(p) for p in request.args.getlist("pick")}
+    if request.args.get("from") == "cart" and not picked:
+        return [], True  # every line unticked: nothing to check out
     items = [(ln.product.id, ln.quantity) for g in cart.cart_groups(current_user)
              for ln in g.lines if ln.available and (not picked or ln.product.id in picked)]
     return items, True

@@ -136,3 +136,34 @@ def test_the_cart_holds_at_most_the_configured_number_of_lines(client, shop, app
     goods = [make.product(shop, f"手镯{n}") for n in range(3)]
     assert [client.post("/cart/add", data={"product_id": g.id}).status_code
             for g in goods] == [303, 303, 409]
+
+
+def test_the_cart_polls_live_stock_and_gets_304_while_nothing_changed(client, shop):
+    from app.catalog import listing
+
+    item = make.product(shop, stock=5)
+    client.post("/cart/add", data={"product_id": item.id})
+    assert 'hx-get="/cart/stock"' in page(client.get("/cart"))
+    first = client.get("/cart/stock", headers={"HX-Request": "true"})
+    assert first.status_code == 200 and f'id="stock-{item.id}"' in page(first)
+    assert 'hx-swap-oob="true"' in page(first) and "库存 5 件" in page(first)
+    etag = first.headers["ETag"]
+    assert client.get("/cart/stock", headers={"If-None-Match": etag}).status_code == 304
+    listing.set_stock(shop.owner, item.id, 1)
+    later = client.get("/cart/stock", headers={"If-None-Match": etag})
+    assert later.status_code == 200 and "库存 1 件" in page(later)
+
+
+def test_unticking_every_line_checks_out_nothing(client, shop):
+    item = make.product(shop)
+    make.sign_in(client, make.user())
+    client.post("/cart/add", data={"product_id": item.id})
+    response = client.get("/checkout?from=cart")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/cart")
+
+
+def test_the_merchant_sees_no_buy_buttons_on_their_own_goods(client, shop):
+    item = make.product(shop)
+    make.sign_in(client, shop.owner)
+    text = page(client.get(f"/products/{item.id}"))
+    assert "自己店铺的商品" in text and "立即购买" not in text

@@ -207,3 +207,13 @@ def test_a_late_payment_loses_to_the_timeout(ctx, shop):
     with pytest.raises(Conflict):
         orders.pay_checkout(buyer, order.checkout_id, "sandbox")
     assert count(Payment) == 0 and refreshed(Order, order.id).paid_at is None
+
+
+def test_what_merchants_type_reaches_buyers_escaped(client, make_client, shop):
+    buyer = make.user()
+    order = make.order(buyer, make.product(shop))
+    orders.cancel_by_merchant(shop.owner, order.id, "<script>alert(1)</script>缺货")
+    make.sign_in(client, buyer)
+    for path in ("/notifications", f"/orders/{order.id}"):
+        text = page(client.get(path))
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;缺货" in text and "<script>alert" not in text
