@@ -35,6 +35,7 @@ def story(ctx):
 
 def sign_in(page, live_server, email):
     page.goto(live_server + "/signin")
+    check_accessibility(page)
     page.get_by_label("手机号或邮箱").fill(email)
     page.get_by_label("密码").fill(make.PASSWORD)
     page.get_by_role("button", name="登录").click()
@@ -45,6 +46,7 @@ def test_buy_ship_confirm_review_and_the_dsr_moves(page, new_page, live_server, 
     shop_url = f"{live_server}/shops/{story['shop_id']}"
     page.goto(shop_url)
     expect(page.locator(".dsr-score").first).to_have_text("4.00")
+    check_accessibility(page)
 
     sign_in(page, live_server, story["buyer"])
     page.goto(f"{live_server}/products/{story['product_id']}")
@@ -73,6 +75,7 @@ def test_buy_ship_confirm_review_and_the_dsr_moves(page, new_page, live_server, 
     page.wait_for_url("**/checkout?*pick=*")
     expect(page.get_by_label("货到付款")).to_be_checked()
     expect(page.locator(".submit-bar")).to_contain_text("2,560")
+    check_accessibility(page)
     page.get_by_role("button", name="提交订单").click()
     page.wait_for_url("**/orders/*")
     expect(page.locator(".status-hero h1")).to_have_text("待发货")
@@ -94,6 +97,7 @@ def test_buy_ship_confirm_review_and_the_dsr_moves(page, new_page, live_server, 
     page.goto(order_url)
     expect(page.locator(".status-hero h1")).to_have_text("已发货")
     expect(page.locator(".tracking")).to_contain_text("SF1234567890")
+    check_accessibility(page)
     page.get_by_role("button", name="确认收货").click()
     page.wait_for_url("**/review")
     check_accessibility(page)
@@ -116,6 +120,7 @@ def test_buying_works_without_javascript(page_nojs, live_server, story):
     page = page_nojs
     sign_in(page, live_server, story["buyer"])
     page.goto(f"{live_server}/products/{story['product_id']}")
+    check_accessibility(page)
     page.get_by_role("button", name="加入购物车").click()
     page.wait_for_url(f"**/products/{story['product_id']}")
     expect(page.locator("#flash-area")).to_contain_text("已加入购物车")
@@ -127,7 +132,9 @@ def test_buying_works_without_javascript(page_nojs, live_server, story):
     expect(page.locator(".cart-line-meta")).to_contain_text("3,840")
     check_accessibility(page)
     page.get_by_role("button", name="结算 (1)").click()
+    check_accessibility(page)
     page.get_by_role("link", name="添加收货地址").click()
+    check_accessibility(page)
     page.get_by_label("收货人").fill("张老铁")
     page.get_by_label("手机号").fill("13800138000")
     page.get_by_label("所在地区").fill("河南省 南阳市 镇平县")
