@@ -57,12 +57,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.core import init_core
     from app.live import init_live
     from app.merchants import init_merchants
+    from app.orders import init_orders
 
     init_core(app)
     init_accounts(app)
     init_catalog(app)
     init_merchants(app)
     init_live(app)
+    init_orders(app)
 
     from app.cli import init_cli
 

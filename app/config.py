@@ -57,7 +57,9 @@ def load_config() -> dict:
         "MEDIA_ROOT": str(media_root),
         # Uploads: one 15 MB photo plus form fields; anything larger is refused with 413.
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
-        "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+        # Werkzeug applies this to its multipart parse buffer too (64 KB reads), so it must be
+        # well above that or every photo upload is refused; it bounds text fields at 1 MB.
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "MAX_FORM_PARTS": 200,
         "MAX_IMAGE_BYTES": 15 * 1024 * 1024,
         "MAX_IMAGE_PIXELS": 50_000_000,

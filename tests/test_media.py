@@ -62,3 +62,25 @@ def test_decompression_bombs_are_rejected(ctx):
 def test_truncated_jpeg_is_rejected(ctx):
     with pytest.raises(ImageRejected):
         store_image(jpeg_bytes()[:300])
+
+
+def test_a_real_sized_photo_goes_through_an_upload_form(client, ctx):
+    """Werkzeug counts its multipart buffer against MAX_FORM_MEMORY_SIZE: a 2 MB photo of
+    noise (full of CR/LF bytes, like real JPEGs) must still reach the view."""
+    import io as _io
+    import os as _os
+
+    from tests import factories as make
+
+    shop = make.merchant("玉匠人")
+    make.sign_in(client, shop.owner)
+    noise = Image.frombytes("RGB", (1200, 1200), _os.urandom(1200 * 1200 * 3))
+    buffer = _io.BytesIO()
+    noise.save(buffer, "JPEG", quality=95)
+    assert len(buffer.getvalue()) > 1_000_000
+    response = client.post("/my-shop/certification", data={
+        "licence": (_io.BytesIO(buffer.getvalue()), "licence.jpg"),
+        "workshop": (_io.BytesIO(make.jpeg_bytes()), "w.jpg"),
+        "statement": "石佛寺玉器市场",
+    }, content_type="multipart/form-data")
+    assert response.status_code != 413

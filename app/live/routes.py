@@ -280,14 +280,9 @@ def price(room_id: int, product_id: int):
 def _allow_large_photos(endpoint, values):
     """闪电购 reads up to LIVE_UPLOAD_MAX_BODY so that a photo over 15 MB gets the form back
     with a clear message and everything typed, instead of a bare 413. This runs before the
-    CSRF check parses the form, which is why it is not in the view.
-
-    The form-memory limit is raised to werkzeug's default too: werkzeug's multipart reader
-    buffers 64 KB chunks plus a possible boundary's tail against that limit, so the app-wide
-    64 KB refuses most real photos (binary data is full of CR/LF bytes)."""
+    CSRF check parses the form, which is why it is not in the view."""
     if endpoint == "live.quick" and request.method == "POST":
         request.max_content_length = current_app.config["LIVE_UPLOAD_MAX_BODY"]
-        request.max_form_memory_size = max(request.max_form_memory_size or 0, 500_000)
 
 
 def _within_rate_limit() -> bool:

@@ -56,6 +56,10 @@ def register_order_counter(counter: OrderCounter | None) -> None:
     _order_counter = counter
 
 
+def current_order_counter() -> OrderCounter | None:
+    return _order_counter
+
+
 def orders_tracked() -> bool:
     return _order_counter is not None
 

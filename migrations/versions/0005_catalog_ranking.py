@@ -1,7 +1,7 @@
 """Catalog ranking and search: products carry their shop's certification and search tokens.
 
 Revision ID: 0005_catalog_ranking
-Revises: 0003_live_rooms
+Revises: 0004_orders
 """
 import re
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_catalog_ranking'
-down_revision = '0003_live_rooms'
+down_revision = '0004_orders'
 branch_labels = None
 depends_on = None
 

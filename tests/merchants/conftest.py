@@ -15,9 +15,10 @@ from tests import factories as make
 def _empty_view_buffer(app):
     """Views buffered by earlier tests (other modules browse product pages) start afresh."""
     app.extensions["yt_view_buffer"].drain()
+    real_counter = stats.current_order_counter()  # the orders domain's
     yield
     app.extensions["yt_view_buffer"].drain()
-    stats.register_order_counter(None)
+    stats.register_order_counter(real_counter)
 
 
 @pytest.fixture
@@ -28,9 +29,10 @@ def orders():
     def counter(merchant_id, start, end):
         return sum(1 for m, at in placed if m == merchant_id and start <= at < end)
 
+    real_counter = stats.current_order_counter()
     stats.register_order_counter(counter)
     yield placed
-    stats.register_order_counter(None)
+    stats.register_order_counter(real_counter)
 
 
 def photo(data: bytes | None = None, name: str = "photo.jpg"):

@@ -183,7 +183,19 @@ def test_several_workers_flushing_at_once_add_up(cast, app):
 
 # --- the conversion report ------------------------------------------------------------------
 
+def test_the_orders_domain_counts_real_orders_on_the_dashboard(cast, ctx):
+    from app.orders.orders import count_orders_for_merchant
+
+    assert stats.current_order_counter() is count_orders_for_merchant
+    buyer = make.user("老铁")
+    make.order(buyer, (make.product(cast.shop, "贵妃镯", stock=5), 2))
+    clock.travel(timedelta(minutes=1))
+    report = stats.conversion(reload(Merchant, cast.shop.id))
+    assert report.tracking_orders and report.before.orders == 1 and report.after is None
+
+
 def test_without_an_order_counter_the_dashboard_says_orders_are_not_tracked(cast):
+    stats.register_order_counter(None)  # the autouse fixture restores the orders domain's
     text = page(cast.clients["owner"].get("/my-shop"))
     assert "订单统计尚未接入" in text and "未认证期间" in text
 

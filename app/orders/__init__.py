@@ -1,0 +1,83 @@
+import os
+
+from flask import Flask
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw and raw.strip().isdigit() else default
+
+
+def init_orders(app: Flask) -> None:
+    """Cart, checkout, orders, reviews (DSR) and commission."""
+    production = app.config.get("YUANTOU_ENV") == "production"
+    sandbox = os.environ.get("ORDER_SANDBOX_PAYMENTS", "0" if production else "1") == "1"
+    app.config.setdefault("ORDER_PAYMENT_MINUTES", _env_int("ORDER_PAYMENT_MINUTES", 15))
+    app.config.setdefault("ORDER_AUTO_CONFIRM_DAYS", _env_int("ORDER_AUTO_CONFIRM_DAYS", 10))
+    app.config.setdefault("ORDER_MAX_QUANTITY", _env_int("ORDER_MAX_QUANTITY", 200))
+    app.config.setdefault("CART_MAX_LINES", _env_int("CART_MAX_LINES", 50))
+    app.config.setdefault("ORDER_DEFAULT_COMMISSION_BP",
+                          _env_int("ORDER_DEFAULT_COMMISSION_BP", 500))
+    app.config.setdefault("ORDER_PAYMENT_PROVIDERS", ["cod", "sandbox"] if sandbox else ["cod"])
+
+    from flask_login import user_logged_in
+
+    from app import tick
+    from app.demo import register_demo_step
+    from app.orders import cart, demo, orders, routes
+    from app.orders.reviews import dsr_summary
+    from app.slots import register_slot
+
+    app.register_blueprint(routes.bp)
+    for slot, template in (
+        ("header_icons", "orders/_header_cart.html"),
+        ("tab_bar", "orders/_tab_cart.html"),
+        ("product_actions", "orders/_product_actions.html"),
+        ("product_extras", "orders/_product_dsr.html"),
+        ("shop_header", "orders/_shop_dsr.html"),
+        ("account_menu", "orders/_account_menu.html"),
+    ):
+        register_slot(app, slot, template)
+
+    def current_cart_count() -> int:
+        """The cart icon's number, counted once per request (header and tab bar share it)."""
+        from flask import g
+        from flask_login import current_user
+
+        if "orders_cart_count" not in g:
+            g.orders_cart_count = cart.cart_count(current_user)
+        return g.orders_cart_count
+
+    def current_shop_id() -> int | None:
+        from flask_login import current_user
+
+        from app.merchants.services import shop_of
+
+        if not current_user.is_authenticated:
+            return None
+        shop = shop_of(current_user.id)
+        return shop.id if shop else None
+
+    app.jinja_env.globals["cart_count"] = current_cart_count
+    app.jinja_env.globals["current_shop_id"] = current_shop_id
+    app.jinja_env.globals["ORDER_STATUS_NAMES"] = orders.STATUS_NAMES
+    app.jinja_env.globals["order_text"] = orders.stored_text
+    app.jinja_env.globals["shop_dsr"] = dsr_summary
+
+    def merge_cart(sender, user, **extra) -> None:
+        cart.merge_session_cart(user)
+
+    user_logged_in.connect(merge_cart, app, weak=False)
+
+    # The payment timeout and auto-confirm are already true at read time; these jobs give
+    # the stock back and record the change (once per process: tests build several apps).
+    for name, job in (("orders.expire_unpaid", orders.expire_unpaid_orders),
+                      ("orders.auto_confirm", orders.auto_confirm_orders)):
+        if not any(existing == name for existing, _fn in tick.JOBS):
+            tick.job(name)(job)
+    register_demo_step("orders", demo.seed_orders)
+
+    # The merchant dashboard's views → orders conversion counts our orders.
+    from app.merchants.stats import register_order_counter
+
+    register_order_counter(orders.count_orders_for_merchant)

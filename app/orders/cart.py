@@ -1,0 +1,236 @@
+"""The cart (购物车): in the signed cookie session for anonymous visitors, in the database once
+signed in, merged at sign-in. Grouped per shop; every render shows the live stock and price,
+and quantities are checked against stock and the per-line limit.
+
+Nothing is reserved here: stock is taken only at checkout, by one conditional UPDATE."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app, session
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.catalog.models import Product
+from app.catalog.services import is_listable
+from app.exceptions import Conflict, InvalidInput, NotFound
+from app.extensions import db
+from app.merchants.models import Merchant
+from app.orders.models import CartItem
+
+SESSION_KEY = "cart"
+
+
+@dataclass
+class CartLine:
+    product: Product
+    quantity: int
+
+    @property
+    def available(self) -> bool:
+        return is_listable(self.product) and self.product.stock > 0
+
+    @property
+    def problem(self) -> str | None:
+        if not is_listable(self.product):
+            return _("商品已下架")
+        if self.product.stock <= 0:
+            return _("已抢光")
+        if self.quantity > self.product.stock:
+            return _("库存只剩 %(n)d 件", n=self.product.stock)
+        return None
+
+    @property
+    def line_total_fen(self) -> int:
+        return self.product.price_fen * self.quantity
+
+
+@dataclass
+class CartGroup:
+    merchant: Merchant
+    lines: list[CartLine] = field(default_factory=list)
+
+
+def _signed_in(user: User | None) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def max_quantity() -> int:
+    return current_app.config["ORDER_MAX_QUANTITY"]
+
+
+def check_quantity(quantity: int | None) -> int:
+    """1 … ORDER_MAX_QUANTITY, or a clear message naming the field."""
+    limit = max_quantity()
+    if quantity is None or isinstance(quantity, bool) or not isinstance(quantity, int) \
+            or not 1 <= quantity <= limit:
+        raise InvalidInput(_("购买数量需为 1–%(max)d 的整数。", max=limit), field="quantity")
+    return quantity
+
+
+def buyable_product(user: User | None, product_id: int) -> Product:
+    """A product the user may put in a cart or buy now: listed, not their own shop's."""
+    product = db.session.get(Product, product_id) if isinstance(product_id, int) else None
+    if product is None:
+        raise NotFound(_("商品不存在。"), field="product")
+    if not is_listable(product):
+        raise Conflict(_("商品已下架，不能购买。"), field="product")
+    if _signed_in(user) and product.merchant.owner_id == user.id:
+        raise Conflict(_("不能购买自己店铺的商品。"), field="product")
+    return product
+
+
+def check_stock(product: Product, quantity: int) -> None:
+    if product.stock <= 0:
+        raise Conflict(_("%(title)s 已抢光。", title=product.title), field="quantity")
+    if quantity > product.stock:
+        raise Conflict(_("%(title)s 库存只剩 %(n)d 件。", title=product.title, n=product.stock),
+                       field="quantity")
+
+
+# --- storage: session or database --------------------------------------------------------
+
+def _session_cart() -> dict[str, int]:
+    raw = session.get(SESSION_KEY)
+    if not isinstance(raw, dict):
+        return {}
+    clean = {}
+    for key, value in raw.items():
+        if isinstance(key, str) and key.isdigit() and isinstance(value, int) and value > 0:
+            clean[key] = value
+    return clean
+
+
+def _save_session_cart(cart: dict[str, int]) -> None:
+    session[SESSION_KEY] = cart
+    session.modified = True
+
+
+def _quantities(user: User | None) -> dict[int, int]:
+    if _signed_in(user):
+        return dict(db.session.execute(
+            select(CartItem.product_id, CartItem.quantity).where(CartItem.user_id == user.id)
+        ).all())
+    return {int(k): v for k, v in _session_cart().items()}
+
+
+def _store(user: User | None, product_id: int, quantity: int) -> None:
+    if not _signed_in(user):
+        cart = _session_cart()
+        cart[str(product_id)] = quantity
+        _save_session_cart(cart)
+        return
+    item = db.session.scalar(select(CartItem).where(CartItem.user_id == user.id,
+                                                    CartItem.product_id == product_id))
+    if item is not None:
+        item.quantity = quantity
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(CartItem(user_id=user.id, product_id=product_id, quantity=quantity))
+    except IntegrityError:
+        # The same buyer added it in another tab a moment ago: set the quantity on that row.
+        item = db.session.scalar(select(CartItem).where(CartItem.user_id == user.id,
+                                                        CartItem.product_id == product_id))
+        if item is not None:
+            item.quantity = quantity
+
+
+# --- what buyers do -------------------------------------------------------------------------
+
+def add_to_cart(user: User | None, product_id: int, quantity: int = 1) -> int:
+    """加入购物车: adds to what is already there; returns the line's new quantity."""
+    check_quantity(quantity)
+    product = buyable_product(user, product_id)
+    current = _quantities(user)
+    if product.id not in current and len(current) >= current_app.config["CART_MAX_LINES"]:
+        raise Conflict(_("购物车最多放 %(n)d 种商品，先结算或删掉一些吧。",
+                         n=current_app.config["CART_MAX_LINES"]), field="product")
+    total = current.get(product.id, 0) + quantity
+    if total > max_quantity():
+        raise Conflict(_("每件商品一次最多买 %(max)d 件。", max=max_quantity()), field="quantity")
+    check_stock(product, total)
+    _store(user, product.id, total)
+    db.session.commit()
+    return total
+
+
+def set_quantity(user: User | None, product_id: int, quantity: int) -> int:
+    """Change a line's quantity (the − / + buttons or the number typed)."""
+    check_quantity(quantity)
+    if product_id not in _quantities(user):
+        raise NotFound(_("购物车里没有这件商品。"), field="product")
+    product = buyable_product(user, product_id)
+    check_stock(product, quantity)
+    _store(user, product.id, quantity)
+    db.session.commit()
+    return quantity
+
+
+def remove_from_cart(user: User | None, product_ids: list[int]) -> int:
+    ids = [pid for pid in product_ids if isinstance(pid, int)]
+    if not _signed_in(user):
+        cart = _session_cart()
+        removed = sum(1 for pid in ids if cart.pop(str(pid), None) is not None)
+        _save_session_cart(cart)
+        return removed
+    result = db.session.execute(delete(CartItem).where(CartItem.user_id == user.id,
+                                                       CartItem.product_id.in_(ids)))
+    db.session.commit()
+    return result.rowcount
+
+
+def cart_count(user: User | None) -> int:
+    """The number on the cart icon: distinct goods in the cart."""
+    if _signed_in(user):
+        return db.session.scalar(select(func.count()).select_from(CartItem)
+                                 .where(CartItem.user_id == user.id)) or 0
+    return len(_session_cart())
+
+
+def cart_groups(user: User | None) -> list[CartGroup]:
+    """The cart as the page shows it: per shop, with live stock and prices."""
+    quantities = _quantities(user)
+    if not quantities:
+        return []
+    products = db.session.scalars(
+        select(Product).options(selectinload(Product.merchant), selectinload(Product.photos))
+        .where(Product.id.in_(list(quantities)))
+    ).all()
+    groups: dict[int, CartGroup] = {}
+    for product in sorted(products, key=lambda p: (p.merchant_id, p.id)):
+        group = groups.setdefault(product.merchant_id, CartGroup(product.merchant))
+        group.lines.append(CartLine(product, quantities[product.id]))
+    return list(groups.values())
+
+
+def merge_session_cart(user: User) -> int:
+    """At sign-in: the anonymous cart joins the account's cart (quantities add up, capped by
+    the per-line limit; own-shop and unlisted goods are dropped). Returns lines merged."""
+    anonymous = _session_cart()
+    if not anonymous:
+        return 0
+    session.pop(SESSION_KEY, None)
+    existing = _quantities(user)
+    merged = 0
+    for key, quantity in anonymous.items():
+        product = db.session.get(Product, int(key))
+        if product is None or not is_listable(product) or product.merchant.owner_id == user.id:
+            continue
+        if product.id not in existing and len(existing) >= current_app.config["CART_MAX_LINES"]:
+            break
+        total = min(existing.get(product.id, 0) + quantity, max_quantity())
+        _store(user, product.id, total)
+        existing[product.id] = total
+        merged += 1
+    db.session.commit()
+    return merged
+
+
+def remove_bought(user: User, product_ids: list[int]) -> None:
+    """After checkout, in the placement's transaction: the bought goods leave the cart."""
+    db.session.execute(delete(CartItem).where(CartItem.user_id == user.id,
+                                              CartItem.product_id.in_(product_ids)))

@@ -1,0 +1,298 @@
+"""Checkout (结算): one order per shop, totals recomputed on the server in fen, stock taken by
+one conditional UPDATE per product inside the same transaction as the order rows, and an
+idempotency key (unique per buyer) so a double click or a resubmission returns the same
+checkout instead of a second one."""
+from __future__ import annotations
+
+import re
+import secrets
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app import clock
+from app.accounts.models import User
+from app.accounts.services import notify
+from app.catalog.listing import give_back_stock, take_stock
+from app.catalog.models import Product
+from app.catalog.services import is_listable
+from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.extensions import db
+from app.i18n import N_
+from app.inputs import clean_text
+from app.orders import cart, commission, payments
+from app.orders.addresses import get_address
+from app.orders.models import (
+    Checkout,
+    Order,
+    OrderDiscount,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
+from app.orders.orders import release_expired_holding
+from app.orders.pricing import PricedOrder, price_order
+
+KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+LINE_RE = re.compile(r"^\s*(\d{1,10})\s*:\s*(-?\d{1,12})\s*$")
+MAX_NOTE = 100
+
+
+def new_idempotency_key() -> str:
+    """Put in the checkout form when it is rendered; one key per form."""
+    return secrets.token_urlsafe(24)
+
+
+def max_lines() -> int:
+    return current_app.config["CART_MAX_LINES"]
+
+
+def parse_lines(text: str | None) -> list[tuple[int, int]]:
+    """The form's goods, 'product_id:quantity,…' (prices never travel in the form)."""
+    items: dict[int, int] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        match = LINE_RE.match(part)
+        if not match:
+            raise InvalidInput(_("商品信息有误，请返回购物车重新结算。"), field="lines")
+        product_id, quantity = int(match.group(1)), int(match.group(2))
+        if product_id in items:
+            raise InvalidInput(_("商品信息有误，请返回购物车重新结算。"), field="lines")
+        items[product_id] = quantity
+        if len(items) > max_lines():
+            raise InvalidInput(_("一次最多结算 %(n)d 种商品。", n=max_lines()), field="lines")
+    if not items:
+        raise InvalidInput(_("没有要结算的商品。"), field="lines")
+    return list(items.items())
+
+
+def format_lines(items: list[tuple[int, int]]) -> str:
+    return ",".join(f"{pid}:{qty}" for pid, qty in items)
+
+
+@dataclass
+class CheckoutPlan:
+    orders: list[PricedOrder]
+    items: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def total_fen(self) -> int:
+        return sum(o.pay_fen for o in self.orders)
+
+    @property
+    def items_total_fen(self) -> int:
+        return sum(o.items_total_fen for o in self.orders)
+
+    @property
+    def discount_fen(self) -> int:
+        return sum(o.discount_fen for o in self.orders)
+
+    @property
+    def quantity(self) -> int:
+        return sum(o.quantity for o in self.orders)
+
+
+def _signed_in(actor: User | None) -> User:
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("请先登录。"))
+    return actor
+
+
+def expired_holds(product_ids: list[int], now: datetime) -> dict[int, int]:
+    """Units held by unpaid orders past their deadline: free to sell again, even before the
+    tick job has given them back."""
+    return dict(db.session.execute(
+        select(OrderLine.product_id, func.sum(OrderLine.quantity))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.product_id.in_(product_ids),
+               Order.status == OrderStatus.pending_payment, Order.pay_deadline <= now)
+        .group_by(OrderLine.product_id)).all())
+
+
+def plan_checkout(buyer: User, items: list[tuple[int, int]], now: datetime,
+                  choices: Mapping[str, str] | None = None) -> CheckoutPlan:
+    """Check the goods (listed, not the buyer's own shop, quantity within limits and stock)
+    and price them, one order per shop."""
+    if not items:
+        raise InvalidInput(_("没有要结算的商品。"), field="lines")
+    if len(items) > max_lines():
+        raise InvalidInput(_("一次最多结算 %(n)d 种商品。", n=max_lines()), field="lines")
+    for _pid, quantity in items:
+        cart.check_quantity(quantity)
+    ids = [pid for pid, _qty in items]
+    products = {p.id: p for p in db.session.scalars(
+        select(Product).options(selectinload(Product.merchant), selectinload(Product.photos))
+        .where(Product.id.in_(ids)))}
+    freed = expired_holds(ids, now)
+    by_shop: dict[int, list[tuple[Product, int]]] = defaultdict(list)
+    for product_id, quantity in items:
+        product = products.get(product_id)
+        if product is None:
+            raise NotFound(_("商品不存在。"), field="lines")
+        if not is_listable(product):
+            raise Conflict(_("%(title)s 已下架，请从购物车删除后再结算。", title=product.title),
+                           field="lines")
+        if product.merchant.owner_id == buyer.id:
+            raise Conflict(_("不能购买自己店铺的商品。"), field="lines")
+        available = product.stock + freed.get(product.id, 0)
+        if quantity > available:
+            if available <= 0:
+                raise Conflict(_("%(title)s 已抢光。", title=product.title), field="lines")
+            raise Conflict(_("%(title)s 库存只剩 %(n)d 件。", title=product.title, n=available),
+                           field="lines")
+        by_shop[product.merchant_id].append((product, quantity))
+    orders = [price_order(group[0][0].merchant, group, buyer, now, choices)
+              for _shop, group in sorted(by_shop.items())]
+    return CheckoutPlan(orders, list(items))
+
+
+def preview_checkout(actor: User | None, items: list[tuple[int, int]],
+                     choices: Mapping[str, str] | None = None) -> CheckoutPlan:
+    return plan_checkout(_signed_in(actor), items, clock.now(), choices)
+
+
+@dataclass
+class CheckoutRequest:
+    items: list[tuple[int, int]]
+    address_id: int | None
+    payment_method: str
+    idempotency_key: str
+    expected_total_fen: int | None
+    note: str = ""
+    from_cart: bool = False
+    choices: Mapping[str, str] = field(default_factory=dict)
+
+
+def find_checkout(buyer_id: int, key: str) -> Checkout | None:
+    return db.session.scalar(select(Checkout).where(Checkout.buyer_id == buyer_id,
+                                                    Checkout.idempotency_key == key))
+
+
+def _order_number(now: datetime) -> str:
+    local = now.astimezone(clock.SHANGHAI)
+    return f"{local:%y%m%d}{secrets.randbelow(10**10):010d}"
+
+
+def place_checkout(actor: User | None, request: CheckoutRequest) -> tuple[Checkout, bool]:
+    """提交订单. Returns (checkout, created): created is False when the key was seen before
+    (the same checkout comes back, nothing new is written)."""
+    buyer = _signed_in(actor)
+    key = request.idempotency_key or ""
+    if not KEY_RE.match(key):
+        raise InvalidInput(_("页面已过期，请刷新后重新提交。"), field="key")
+    existing = find_checkout(buyer.id, key)
+    if existing is not None:
+        return existing, False
+    provider = payments.provider(request.payment_method)
+    if provider is None:
+        raise InvalidInput(_("请选择支付方式。"), field="payment_method")
+    if request.address_id is None:
+        raise InvalidInput(_("请选择收货地址。"), field="address_id")
+    address = get_address(buyer, request.address_id)
+    note = clean_text(request.note, max_len=MAX_NOTE)
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(_("留言不能超过 %(n)d 个字。", n=MAX_NOTE), field="note")
+    now = clock.now()
+    plan = plan_checkout(buyer, request.items, now, request.choices)
+    if request.expected_total_fen is None:
+        raise InvalidInput(_("请确认订单金额后再提交。"), field="total")
+    if request.expected_total_fen != plan.total_fen:
+        raise Conflict(_("订单金额有变化，请确认新的金额后再提交。"), field="total")
+    try:
+        return _place(buyer, request, plan, provider, address, note, key, now), True
+    except IntegrityError:
+        db.session.rollback()
+        existing = find_checkout(buyer.id, key)
+        if existing is None:
+            raise
+        return existing, False  # the same form, submitted twice at once: the first one won
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _take_all_stock(plan: CheckoutPlan, now: datetime) -> None:
+    """Units of expired unpaid orders go back and this checkout's units are taken in one
+    pass in product-id order (the same lock order everywhere, so no deadlocks)."""
+    wanted = {line.product.id: line for order in plan.orders for line in order.lines}
+    give: dict[int, int] = defaultdict(int)
+    for product_id, quantity in release_expired_holding(list(wanted), now):
+        give[product_id] += quantity
+    for product_id in sorted(set(give) | set(wanted)):
+        if give.get(product_id):
+            give_back_stock(product_id, give[product_id])
+        line = wanted.get(product_id)
+        if line is not None and not take_stock(product_id, line.quantity):
+            raise Conflict(_("%(title)s 库存不足，刚刚被抢光了。", title=line.product.title),
+                           field="lines")
+    for order in plan.orders:
+        for line in order.lines:
+            if line.reserve is not None and not line.reserve(line.quantity):
+                raise Conflict(_("%(title)s 的活动名额已抢完。", title=line.product.title),
+                               field="lines")
+
+
+def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
+           provider: payments.PaymentProvider, address, note: str, key: str,
+           now: datetime) -> Checkout:
+    checkout = Checkout(buyer_id=buyer.id, idempotency_key=key,
+                        payment_method=provider.code, created_at=now)
+    db.session.add(checkout)
+    db.session.flush()  # a concurrent twin with the same key stops here (unique constraint)
+    _take_all_stock(plan, now)
+    deadline = now + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"])
+    for priced in plan.orders:
+        fee = commission.quote(priced, now)
+        order = Order(
+            number=_order_number(now), checkout_id=checkout.id, buyer_id=buyer.id,
+            merchant_id=priced.merchant.id, payment_method=provider.code,
+            status=OrderStatus.awaiting_shipment if provider.pays_on_delivery
+            else OrderStatus.pending_payment,
+            pay_deadline=None if provider.pays_on_delivery else deadline,
+            items_total_fen=priced.items_total_fen, shipping_fen=priced.shipping_fen,
+            discount_fen=priced.discount_fen, shop_discount_fen=priced.shop_discount_fen,
+            pay_fen=priced.pay_fen, commission_base_fen=fee.base_fen,
+            commission_fen=fee.commission_fen, commission_reduction_bp=fee.reduction_bp,
+            commission_basis=fee.basis, recipient=address.recipient,
+            recipient_phone=address.phone, shipping_address=address.one_line, buyer_note=note,
+            created_at=now,
+        )
+        for line, rate, fee_fen in zip(priced.lines, fee.line_rates_bp, fee.line_commissions_fen,
+                                       strict=True):
+            cover = line.product.cover
+            order.lines.append(OrderLine(
+                product_id=line.product.id, category_id=line.product.category_id,
+                title=line.product.title, image_key=cover.image_key if cover else None,
+                list_price_fen=line.list_price_fen, unit_price_fen=line.unit_price_fen,
+                price_source=line.price_source, quantity=line.quantity,
+                line_total_fen=line.line_total_fen, commission_rate_bp=rate,
+                commission_fen=fee_fen))
+        for discount in priced.discounts:
+            order.discounts.append(OrderDiscount(
+                kind=discount.kind, funded_by=discount.funded_by, label=discount.label[:60],
+                amount_fen=discount.amount_fen, reference_id=discount.reference_id))
+        db.session.add(order)
+        db.session.flush()
+        for discount in priced.discounts:
+            if discount.spend is not None and not discount.spend(order.id):
+                raise Conflict(_("优惠券已被使用或已失效，请重新结算。"), field="lines")
+        if provider.pays_on_delivery:
+            db.session.add(OrderEvent(order_id=order.id, status=order.status, actor_id=buyer.id,
+                                      note=N_("货到付款，等待商家发货"), created_at=now))
+            notify(priced.merchant.owner_id, N_("新订单 %(number)s（货到付款），请尽快发货。"),
+                   link=f"/sell/orders/{order.id}", number=order.number)
+        else:
+            db.session.add(OrderEvent(order_id=order.id, status=order.status, actor_id=buyer.id,
+                                      note=N_("订单已提交，等待付款"), created_at=now))
+    if request.from_cart:
+        cart.remove_bought(buyer, [pid for pid, _qty in request.items])
+    db.session.commit()
+    return checkout

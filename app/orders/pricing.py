@@ -1,0 +1,172 @@
+"""Pricing: the one place an order's amounts are computed (checkout preview and placement
+both call `price_order`), in integer fen, from the database's prices — never the form's.
+
+Later issues plug in here rather than touching checkout:
+- flash sales (直播秒杀): `register_unit_price_rule(rule)`; a rule returns a `UnitPrice` for a
+  product (the lowest offered wins) and may carry `reserve`, a callable run inside the
+  placement transaction (a conditional UPDATE on the flash sale's quantity) that returns
+  False when the sale's units are gone;
+- coupons: `register_discount_rule(rule)`; a rule returns `Discount`s for a shop's order.
+  At most one shop coupon and one platform coupon apply per order (also a unique constraint
+  on order_discounts), a free-order coupon (免单券) is capped at FREE_ORDER_CAP_FEN, and
+  `spend` runs in the placement transaction (`UPDATE … SET status='used' WHERE … AND
+  status='unused'`; False refuses the order).
+Each order records its per-line unit price and its discount lines."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from app.accounts.models import User
+from app.catalog.models import Product
+from app.merchants.models import Merchant
+
+FREE_ORDER_CAP_FEN = 66_600  # 免单券 covers an order up to ¥666
+SHOP_COUPON, PLATFORM_COUPON = "shop_coupon", "platform_coupon"
+DISCOUNT_ORDER = (SHOP_COUPON, PLATFORM_COUPON)  # shop coupons first, platform on the rest
+
+
+@dataclass
+class UnitPrice:
+    """A price a rule offers for one product (e.g. a flash sale's)."""
+
+    unit_price_fen: int
+    source: str                                   # 'flash_sale', …
+    reserve: Callable[[int], bool] | None = None  # reserve(quantity) in the placement txn
+
+
+@dataclass
+class PricedLine:
+    product: Product
+    quantity: int
+    list_price_fen: int
+    unit_price_fen: int
+    price_source: str = "list"
+    reserve: Callable[[int], bool] | None = None
+
+    @property
+    def line_total_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
+
+
+@dataclass
+class Discount:
+    kind: str                # SHOP_COUPON | PLATFORM_COUPON
+    funded_by: str           # 'shop' | 'platform'
+    label: str               # shown on the order (already in the buyer's words)
+    amount_fen: int
+    reference_id: int | None = None
+    cap_fen: int | None = None                    # e.g. FREE_ORDER_CAP_FEN
+    spend: Callable[[int], bool] | None = None    # spend(order_id) in the placement txn
+
+
+@dataclass
+class PricedOrder:
+    """One shop's order as priced now."""
+
+    merchant: Merchant
+    lines: list[PricedLine]
+    discounts: list[Discount] = field(default_factory=list)
+    shipping_fen: int = 0    # 包邮: source goods ship free; a shipping rule would set this
+
+    @property
+    def items_total_fen(self) -> int:
+        return sum(line.line_total_fen for line in self.lines)
+
+    @property
+    def discount_fen(self) -> int:
+        return sum(d.amount_fen for d in self.discounts)
+
+    @property
+    def shop_discount_fen(self) -> int:
+        return sum(d.amount_fen for d in self.discounts if d.funded_by == "shop")
+
+    @property
+    def pay_fen(self) -> int:
+        return self.items_total_fen + self.shipping_fen - self.discount_fen
+
+    @property
+    def quantity(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+UnitPriceRule = Callable[[Product, int, "User | None", datetime], "UnitPrice | None"]
+DiscountRule = Callable[[PricedOrder, "User | None", Mapping[str, str], datetime], list[Discount]]
+
+UNIT_PRICE_RULES: list[UnitPriceRule] = []
+DISCOUNT_RULES: list[DiscountRule] = []
+
+
+def register_unit_price_rule(rule: UnitPriceRule) -> UnitPriceRule:
+    if rule not in UNIT_PRICE_RULES:
+        UNIT_PRICE_RULES.append(rule)
+    return rule
+
+
+def register_discount_rule(rule: DiscountRule) -> DiscountRule:
+    if rule not in DISCOUNT_RULES:
+        DISCOUNT_RULES.append(rule)
+    return rule
+
+
+def price_line(product: Product, quantity: int, buyer: User | None, now: datetime) -> PricedLine:
+    line = PricedLine(product=product, quantity=quantity, list_price_fen=product.price_fen,
+                      unit_price_fen=product.price_fen)
+    for rule in UNIT_PRICE_RULES:
+        offer = rule(product, quantity, buyer, now)
+        if offer is not None and 0 <= offer.unit_price_fen < line.unit_price_fen:
+            line.unit_price_fen, line.price_source = offer.unit_price_fen, offer.source
+            line.reserve = offer.reserve
+    return line
+
+
+def apply_discounts(order: PricedOrder, offered: list[Discount]) -> list[Discount]:
+    """The best discount of each kind, applied shop first then platform, each capped (its own
+    cap, and never more than what is still left to pay)."""
+    best: dict[str, Discount] = {}
+    for discount in offered:
+        if discount.kind not in DISCOUNT_ORDER or discount.amount_fen <= 0:
+            continue
+        if discount.kind not in best or discount.amount_fen > best[discount.kind].amount_fen:
+            best[discount.kind] = discount
+    left = order.items_total_fen + order.shipping_fen
+    applied = []
+    for kind in DISCOUNT_ORDER:
+        discount = best.get(kind)
+        if discount is None:
+            continue
+        amount = min(discount.amount_fen, left)
+        if discount.cap_fen is not None:
+            amount = min(amount, discount.cap_fen)
+        if amount > 0:
+            discount.amount_fen = amount
+            applied.append(discount)
+            left -= amount
+    return applied
+
+
+def price_order(merchant: Merchant, items: list[tuple[Product, int]], buyer: User | None,
+                now: datetime, choices: Mapping[str, str] | None = None) -> PricedOrder:
+    """Price one shop's order: unit prices (list price or a rule's lower price), then
+    discounts. `choices` carries what the buyer picked in the form (coupon ids, later)."""
+    order = PricedOrder(merchant=merchant,
+                        lines=[price_line(p, q, buyer, now) for p, q in items])
+    offered: list[Discount] = []
+    for rule in DISCOUNT_RULES:
+        offered += rule(order, buyer, choices or {}, now)
+    order.discounts = apply_discounts(order, offered)
+    return order
+
+
+def allocate(amount: int, weights: list[int]) -> list[int]:
+    """Split `amount` fen over `weights` proportionally, exactly (largest remainder)."""
+    total = sum(weights)
+    if amount <= 0 or total <= 0:
+        return [0] * len(weights)
+    shares = [amount * w // total for w in weights]
+    remainders = sorted(range(len(weights)), key=lambda i: (amount * weights[i]) % total,
+                        reverse=True)
+    for i in remainders[: amount - sum(shares)]:
+        shares[i] += 1
+    return shares
