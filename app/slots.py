@@ -22,6 +22,7 @@ SLOTS = (
     "product_extras",     # product page, after the tags (certificates, DSR, videos, …)
     "product_actions",    # product page's sticky bottom bar (add to cart, buy now)
     "account_menu",       # links on /account
+    "live_item_actions",  # a live room's 小黄车 row, per item `p` (add to cart, …)
 )
 
 

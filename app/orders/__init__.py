@@ -36,6 +36,7 @@ def init_orders(app: Flask) -> None:
         ("product_extras", "orders/_product_dsr.html"),
         ("shop_header", "orders/_shop_dsr.html"),
         ("account_menu", "orders/_account_menu.html"),
+        ("live_item_actions", "orders/_live_item_cart.html"),
     ):
         register_slot(app, slot, template)
 

@@ -1,6 +1,6 @@
-"""A buyer adds a product to the cart, checks out with cash on delivery; the merchant ships it
-with a tracking number; the buyer confirms and reviews; the shop's DSR on its page changes.
-(Live rooms are built in parallel: the story starts from the product page for now.)"""
+"""A buyer adds a product to the cart from a live room, checks out with cash on delivery; the
+merchant ships it with a tracking number; the buyer confirms and reviews; the shop's DSR on its
+page changes."""
 from __future__ import annotations
 
 import pytest
@@ -27,8 +27,9 @@ def story(ctx):
     orders.confirm_receipt(earlier, past.id)
     make.review(past, 4, 4, 4)
     buyer = make.user("老铁买家", email="laotie@example.cn")
+    room = make.live_room(shop, goods=[bangle], pinned=bangle)
     facts = {"shop_id": shop.id, "merchant": shop.owner.email, "buyer": buyer.email,
-             "product_id": bangle.id}
+             "product_id": bangle.id, "room_id": room.id}
     db.session.commit()  # reading those opened a transaction: end it so the server can write
     return facts
 
@@ -49,9 +50,9 @@ def test_buy_ship_confirm_review_and_the_dsr_moves(page, new_page, live_server, 
     check_accessibility(page)
 
     sign_in(page, live_server, story["buyer"])
-    page.goto(f"{live_server}/products/{story['product_id']}")
+    page.goto(f"{live_server}/live/{story['room_id']}")
     check_accessibility(page)
-    page.get_by_role("button", name="加入购物车").click()
+    page.get_by_role("button", name="加入购物车：冰种飘花翡翠手镯").click()
     expect(page.locator("#flash-area")).to_contain_text("已加入购物车")
     expect(page.locator("#header-cart .dot-count")).to_have_text("1")
 
@@ -119,10 +120,10 @@ def test_buy_ship_confirm_review_and_the_dsr_moves(page, new_page, live_server, 
 def test_buying_works_without_javascript(page_nojs, live_server, story):
     page = page_nojs
     sign_in(page, live_server, story["buyer"])
-    page.goto(f"{live_server}/products/{story['product_id']}")
+    page.goto(f"{live_server}/live/{story['room_id']}")
     check_accessibility(page)
-    page.get_by_role("button", name="加入购物车").click()
-    page.wait_for_url(f"**/products/{story['product_id']}")
+    page.get_by_role("button", name="加入购物车：冰种飘花翡翠手镯").click()
+    page.wait_for_url(f"**/live/{story['room_id']}")
     expect(page.locator("#flash-area")).to_contain_text("已加入购物车")
     page.goto(live_server + "/cart")
     page.get_by_label("冰种飘花翡翠手镯 的数量").fill("3")
