@@ -7,6 +7,7 @@ Signed-in users, visitors with a cart or flash messages, and non-GET requests by
 anything in the page generated a real token (a FlaskForm's csrf field), the page isn't cached."""
 from __future__ import annotations
 
+import time
 from functools import wraps
 
 from flask import Flask, current_app, g, make_response, request, session
@@ -21,6 +22,10 @@ from app.i18n import locale_code
 PLACEHOLDER = "<yt-csrf-token/>"
 PLACEHOLDER_JSON = "\\u003cyt-csrf-token/\\u003e"  # the same inside |tojson (hx-headers)
 KEPT_HEADERS = ("Content-Type", "Vary")
+# A page is fresh for PUBLIC_PAGE_TTL seconds; after that one request re-renders it while the
+# others keep getting the previous copy (no stampede of renders), which is never served once
+# it is MAX_AGE old: stock and prices on a served page are at most ~2 s old.
+MAX_AGE = 1.9
 
 
 def csrf_token() -> str:
@@ -52,6 +57,11 @@ def public_page(view):
             return view(*args, **kwargs)
         key = _key()
         entry = cache.get(key)
+        now = time.time()
+        if entry is not None:
+            age = now - entry[0]
+            if age > MAX_AGE or (age > ttl and cache.add(key + ":renewing", 1, timeout=5)):
+                entry = None  # too old to serve, or ours to renew
         if entry is None:
             before = dict(session)
             g.yt_public_render = True
@@ -64,10 +74,11 @@ def public_page(view):
                          and not response.direct_passthrough)
             if not shareable:
                 return _with_token(response)
-            entry = (response.get_data(), [(h, response.headers[h]) for h in KEPT_HEADERS
-                                           if h in response.headers])
-            cache.set(key, entry, timeout=ttl)
-        body, headers = entry
+            entry = (now, response.get_data(), [(h, response.headers[h]) for h in KEPT_HEADERS
+                                                if h in response.headers])
+            cache.set(key, entry, timeout=2)
+            cache.delete(key + ":renewing")
+        _rendered_at, body, headers = entry
         return _with_token(make_response(body, 200, headers))
 
     return wrapper
@@ -86,6 +97,8 @@ def _with_token(response):
 
 def init_pagecache(app: Flask) -> None:
     app.config.setdefault("PUBLIC_PAGE_TTL", 1)
+    if app.config["PUBLIC_PAGE_TTL"] > MAX_AGE:
+        raise ValueError("PUBLIC_PAGE_TTL must stay below 2 s (stock and prices on pages)")
     app.jinja_env.globals["csrf_token"] = csrf_token
     # Flask-WTF also injects its generate_csrf through a context processor; a later processor
     # wins, so every template's csrf_token() is this one.

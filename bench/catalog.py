@@ -179,7 +179,7 @@ def main() -> None:
         }
         for paths in scenarios.values():  # warm up each worker's connections and caches
             load(wrk, paths, 2, args.connections)
-        print(f"\n{total} products · gunicorn {args.workers} sync workers · wrk "
+        print(f"\n{total} products · gunicorn {args.workers} workers × 8 threads · wrk "
               f"{args.connections} connections · {args.duration}s per scenario\n")
         print(f"{'scenario':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs bare':>10}  errors")
         results = {}

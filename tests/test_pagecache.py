@@ -92,3 +92,25 @@ def test_not_found_pages_are_not_cached(cached, client, ctx):
     assert client.get("/belts/zhenping-jade").status_code == 404
     make.belt("zhenping-jade")
     assert client.get("/belts/zhenping-jade").status_code == 200
+
+
+def test_an_expiring_page_is_renewed_once_while_others_get_the_previous_copy(cached, client,
+                                                                              ctx, app):
+    import time
+
+    from app.extensions import cache
+
+    shop = make.merchant("玉匠人")
+    item = make.product(shop, "冰种手镯", stock=5)
+    client.get(f"/products/{item.id}")
+    item.stock = 3
+    db.session.commit()
+    time.sleep(1.05)
+    # someone else is already renewing it: this visitor gets the previous copy (< 1.9 s old)
+    from app import pagecache
+
+    with app.test_request_context(f"/products/{item.id}"):
+        assert cache.add(pagecache._key() + ":renewing", 1, timeout=5)
+    assert "库存 5 件" in client.get(f"/products/{item.id}").get_data(as_text=True)
+    time.sleep(0.9)  # past MAX_AGE: never served, whoever is renewing
+    assert "库存 3 件" in client.get(f"/products/{item.id}").get_data(as_text=True)
