@@ -66,6 +66,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_live(app)
     init_orders(app)
 
+    from app.campaigns.flash_routes import init_flash
+
+    init_flash(app)
+
     from app.cli import init_cli
 
     init_cli(app)
