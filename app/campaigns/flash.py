@@ -267,7 +267,8 @@ def _claim_insert(sale_id: int, user_id: int, quantity: int, limit: int, now: da
     return statement.on_conflict_do_update(
         index_elements=[FlashClaim.sale_id, FlashClaim.user_id],
         set_={"quantity": FlashClaim.quantity + statement.excluded.quantity, "updated_at": now},
-        where=FlashClaim.quantity + statement.excluded.quantity <= limit)
+        where=FlashClaim.quantity + statement.excluded.quantity <= limit,
+    ).returning(FlashClaim.id)
 
 
 def _reserve(sale_id: int, user_id: int, limit: int, quantity: int) -> bool:
@@ -286,8 +287,10 @@ def _reserve(sale_id: int, user_id: int, limit: int, quantity: int) -> bool:
         .execution_options(synchronize_session=False))
     if taken.rowcount != 1:
         return False
+    # A row comes back when it was inserted or the update's WHERE held (RETURNING, because
+    # the row count of an upsert is not reliable across drivers).
     allowed = db.session.execute(_claim_insert(sale_id, user_id, quantity, limit, now))
-    return allowed.rowcount == 1
+    return allowed.first() is not None
 
 
 def open_sale_for(product_id: int, now: datetime) -> FlashSale | None:
