@@ -69,6 +69,11 @@ class _Gate:
         self.reconcile = self.client.register_script(RECONCILE)
 
 
+def enabled() -> bool:
+    return bool(current_app.config.get("REDIS_URL")) and current_app.config.get(
+        "FLASH_REDIS_GATE", True)
+
+
 def _gate() -> _Gate | None:
     url = current_app.config.get("REDIS_URL")
     if not url or not current_app.config.get("FLASH_REDIS_GATE", True):

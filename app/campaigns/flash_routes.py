@@ -13,12 +13,14 @@ from flask import (
     make_response,
     redirect,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.campaigns import flash as flash_sales
+from app.campaigns import flash_buy
 from app.campaigns.flash_forms import FlashSaleForm
 from app.campaigns.flash_views import view_of
 from app.catalog.models import Product
@@ -26,7 +28,7 @@ from app.catalog.services import listable_products
 from app.exceptions import DomainError
 from app.extensions import db, limiter
 from app.forms import attach_error
-from app.i18n import locale_code
+from app.i18n import html_lang, locale_code
 from app.inputs import parse_int
 from app.rendering import is_htmx, render_page
 
@@ -40,10 +42,19 @@ def forms_only():
         abort(415)
 
 
+def session_buyer_id() -> int | None:
+    """The signed-in buyer's id from the signed session cookie, without loading the account
+    (Flask-Login keeps "id:version" there): 立即抢购's refusals need nothing more."""
+    raw = str(session.get("_user_id") or "")
+    user_id = raw.partition(":")[0]
+    return int(user_id) if user_id.isdigit() else None
+
+
 def buyer_key() -> str:
-    """Per signed-in buyer (many buyers share a mobile carrier's address)."""
-    if current_user.is_authenticated:
-        return f"flash-buyer:{current_user.id}"
+    """Rate limits per signed-in buyer (many buyers share a mobile carrier's address)."""
+    buyer_id = session_buyer_id()
+    if buyer_id is not None:
+        return f"flash-buyer:{buyer_id}"
     return f"ip:{request.remote_addr}"
 
 
@@ -90,27 +101,58 @@ def sale_page(sale_id: int):
 
 
 @bp.post("/flash/<id:sale_id>/buy")
-@login_required
-@limiter.limit(buy_limit, key_func=buyer_key)
 def buy(sale_id: int):
-    sale = _visible_sale(sale_id)
-    form = request.form
+    """立即抢购. In a rush most presses come after the units are gone: they are refused from
+    the sale's ticket (a small page, no database, no account lookup). The rest are rate
+    limited per buyer, pass the Redis gate, and the admitted ones place a real order."""
+    buyer_id = session_buyer_id()
+    if buyer_id is None:
+        return current_app.login_manager.unauthorized()
     try:
-        placed, _created = flash_sales.buy_flash(current_user, sale.id, flash_sales.FlashBuy(
-            quantity=parse_int(form.get("quantity"), minimum=-1000, maximum=1000),
-            price_fen=parse_int(form.get("price_fen"), minimum=0),
-            idempotency_key=form.get("key", ""),
+        flash_buy.refuse_closed(sale_id)
+    except DomainError as error:
+        return _refused(sale_id, error)
+    with limiter.limit(buy_limit, key_func=buyer_key):
+        return _buy(sale_id, buyer_id)
+
+
+def _buy(sale_id: int, buyer_id: int):
+    form = request.form
+    quantity = parse_int(form.get("quantity"), minimum=-1000, maximum=1000)
+    price_fen = parse_int(form.get("price_fen"), minimum=0)
+    try:
+        admission = flash_buy.admit(sale_id, buyer_id, quantity, price_fen)
+    except DomainError as error:
+        return _refused(sale_id, error)
+    try:
+        placed, _created = flash_buy.buy_flash(current_user, sale_id, flash_buy.FlashBuy(
+            quantity=quantity, price_fen=price_fen, idempotency_key=form.get("key", ""),
             address_id=parse_int(form.get("address_id"), minimum=1),
-            payment_method=form.get("payment_method") or None))
+            payment_method=form.get("payment_method") or None), admission)
     except DomainError as error:
         db.session.rollback()
-        return _page(flash_sales.get_sale(sale_id), status=error.status, error=error.message)
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        return _page(_visible_sale(sale_id), status=error.status, error=error.message)
     order = placed.orders[0]
     if order.status == "pending_payment":
         flash(_("抢到了！请在订单取消前完成付款。"), "success")
         return redirect(url_for("orders.pay", checkout_id=placed.id), code=303)
     flash(_("抢到了！商家会尽快发货。"), "success")
     return redirect(url_for("orders.order_detail", order_id=order.id), code=303)
+
+
+def _refused(sale_id: int, error: DomainError):
+    """A refusal before the database: a small page (no account, no query), the reason and
+    the way back to the sale's page, which shows the true state."""
+    if error.status == 404:
+        abort(404)
+    template = current_app.jinja_env.get_template("campaigns/flash/refused.html")
+    body = template.render(message=error.message, sale_id=sale_id, lang=html_lang(),
+                           back=url_for("flash.sale_page", sale_id=sale_id))
+    response = make_response(body, error.status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- merchants and operators --------------------------------------------------------------
@@ -205,8 +247,11 @@ def init_flash(app: Flask) -> None:
     from app.slots import register_slot
 
     app.config.setdefault("RATELIMIT_FLASH", os.environ.get("RATELIMIT_FLASH", "20 per minute"))
+    # How long a process answers 立即抢购 refusals from its copy of the sale (seconds).
+    app.config.setdefault("FLASH_TICKET_SECONDS", 0.0 if app.testing else float(
+        os.environ.get("FLASH_TICKET_SECONDS", "1")))
     app.register_blueprint(bp)
-    register_unit_price_rule(flash_sales.flash_unit_price)
+    register_unit_price_rule(flash_buy.flash_unit_price)
     for slot, template in (("head", "campaigns/flash/_slot_head.html"),
                            ("live_sections", "campaigns/flash/_slot_live.html"),
                            ("product_price", "campaigns/flash/_slot_product.html"),

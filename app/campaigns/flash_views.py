@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock
-from app.campaigns.flash import claimed, default_address_id, may_manage, sale_state
+from app.campaigns.flash import may_manage, sale_state
+from app.campaigns.flash_buy import claimed, default_address_id
 from app.campaigns.flash_models import FlashSale, FlashState, FlashStatus
 from app.catalog.models import Product
 from app.extensions import db

@@ -247,8 +247,8 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
                         payment_method=provider.code, created_at=now)
     db.session.add(checkout)
     db.session.flush()  # a concurrent twin with the same key stops here (unique constraint)
-    _take_all_stock(plan, now)
     deadline = now + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"])
+    placed: list[tuple[Order, PricedOrder]] = []
     for priced in plan.orders:
         fee = commission.quote(priced, now)
         order = Order(
@@ -281,9 +281,7 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
                 amount_fen=discount.amount_fen, reference_id=discount.reference_id))
         db.session.add(order)
         db.session.flush()
-        for discount in priced.discounts:
-            if discount.spend is not None and not discount.spend(order.id):
-                raise Conflict(_("优惠券已被使用或已失效，请重新结算。"), field="lines")
+        placed.append((order, priced))
         if provider.pays_on_delivery:
             db.session.add(OrderEvent(order_id=order.id, status=order.status, actor_id=buyer.id,
                                       note=N_("货到付款，等待商家发货"), created_at=now))
@@ -294,5 +292,13 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
                                       note=N_("订单已提交，等待付款"), created_at=now))
     if request.from_cart:
         cart.remove_bought(buyer, [pid for pid, _qty in request.items])
+    db.session.flush()
+    # The contended rows last: stock (and flash-sale units), then coupons, then the commit,
+    # so a hot product's row stays locked for a few statements, not the whole placement.
+    _take_all_stock(plan, now)
+    for order, priced in placed:
+        for discount in priced.discounts:
+            if discount.spend is not None and not discount.spend(order.id):
+                raise Conflict(_("优惠券已被使用或已失效，请重新结算。"), field="lines")
     db.session.commit()
     return checkout

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import clock
-from app.campaigns import flash
+from app.campaigns import flash, flash_buy
 from app.campaigns.flash_models import FlashClaim, FlashSale
 from app.catalog.models import Product
 from app.extensions import db
@@ -185,7 +185,7 @@ def test_a_buyer_grabs_one_at_the_flash_price_through_a_real_order(w, client):
                                                                              "flash_sale")
     assert order.pay_fen == 9900 and order.status == "pending_payment"
     assert fresh(FlashSale, sale.id).sold == 1 and fresh(Product, w.bangle.id).stock == 9
-    assert flash.claimed(sale.id, w.buyer.id) == 1
+    assert flash_buy.claimed(sale.id, w.buyer.id) == 1
     again = text(client.get(f"/flash/{sale.id}"))
     assert "已抢到 1 件" in again and "立即抢购" not in again
 
