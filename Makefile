@@ -55,5 +55,9 @@ lint: $(VENV)/.installed
 bench-catalog: install
 	$(BIN)/python bench/catalog.py
 
+# PostgreSQL (yt7bench, schema rebuilt), Redis db 7 (flushed), gunicorn 4 workers, wrk.
+bench-flash: install
+	$(BIN)/python bench/flash_sale.py
+
 clean:
 	rm -rf $(VENV) instance media

@@ -397,3 +397,47 @@ def test_reconcile_tops_up_a_counter_left_low(w, redis_gate, ctx):
     assert flash_gate.admit(sale, 2, 1) == flash_gate.SOLD_OUT
     assert flash.reconcile_gates() == 1
     assert flash_gate.admit(sale, 2, 1) == flash_gate.ADMITTED
+
+
+# --- the fast path: refusals without the database ------------------------------------------
+
+def test_presses_on_a_sold_out_sale_are_refused_without_a_query(w, client, app):
+    from sqlalchemy import event
+
+    sale = open_sale(w, quantity=1, sold=1)
+    make.sign_in(client, w.buyer)
+    form = {"key": "s" * 24, "price_fen": "9900", "quantity": "1"}
+    app.config["FLASH_TICKET_SECONDS"] = 5.0
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sale_id = sale.id
+    url = f"/flash/{sale_id}/buy"
+    try:
+        first = client.post(url, data=form)  # reads the ticket once
+        event.listen(db.engine, "before_cursor_execute", count)
+        second = client.post(url, data=form)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+        app.config["FLASH_TICKET_SECONDS"] = 0.0
+        flash_buy.forget_ticket(sale_id)
+    assert first.status_code == second.status_code == 409
+    assert "已抢光" in text(second) and f'href="/flash/{sale_id}"' in text(second)
+    assert statements == []  # no account lookup, no sale read, no write
+
+
+def test_a_cancel_is_seen_at_once_by_the_process_that_cancelled(w, client, app):
+    sale = open_sale(w)
+    make.sign_in(client, w.buyer)
+    app.config["FLASH_TICKET_SECONDS"] = 60.0
+    try:
+        flash_buy.sale_ticket(sale.id)
+        flash.cancel_flash_sale(w.owner, sale.id)
+        response = client.post(f"/flash/{sale.id}/buy", data={
+            "key": "z" * 24, "price_fen": "9900", "quantity": "1"})
+    finally:
+        app.config["FLASH_TICKET_SECONDS"] = 0.0
+        flash_buy.forget_ticket(sale.id)
+    assert response.status_code == 409 and "秒杀已取消" in text(response)
