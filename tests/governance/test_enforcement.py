@@ -167,5 +167,6 @@ def test_bad_enforcement_input_is_refused_and_nothing_changes(world):
     db.session.expire_all()
     assert db.session.get(Merchant, world.shop.id).suspended_until is None
     assert db.session.get(Product, world.other_product.id).status == "active"
-    assert world.client("operator").post("/admin/merchants/999999/enforcement",
-                                         data={"kind": "warning", "reason": "不存在的店铺"}).status_code == 404
+    response = world.client("operator").post("/admin/merchants/999999/enforcement",
+                                             data={"kind": "warning", "reason": "不存在的店铺"})
+    assert response.status_code == 404
