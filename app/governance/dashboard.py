@@ -75,12 +75,12 @@ def dashboard(actor: User | None, slug: str) -> Dashboard:
         select(Merchant).where(Merchant.belt_id == belt.id, Merchant.suspended_until > now)
         .order_by(Merchant.suspended_until)))
     complaints = dict(db.session.execute(
-        select(Merchant.certified, func.count())
+        select(Merchant.certified, func.count()).select_from(Complaint)
         .join(Merchant, Merchant.id == Complaint.merchant_id)
         .where(Merchant.belt_id == belt.id, Complaint.created_at >= since)
         .group_by(Merchant.certified)).all())
     orders = dict(db.session.execute(
-        select(Merchant.certified, func.count())
+        select(Merchant.certified, func.count()).select_from(Order)
         .join(Merchant, Merchant.id == Order.merchant_id)
         .where(Merchant.belt_id == belt.id, Order.created_at >= since,
                effective_status_sql(now) != OrderStatus.cancelled)
