@@ -129,12 +129,11 @@ def test_complaint_upheld_shop_suspended_and_gone(page, new_page, live_server, s
 
 def test_the_video_strip_degrades_to_poster_and_link_without_javascript(page_nojs, page, live_server,
                                                                          story, ctx):
-    from app.accounts.models import User
     from app.governance import videos
     from app.governance.sample_video import make_video
+    from app.merchants.models import Merchant
 
-    owner = db.session.get(User, db.session.get(__import__("app.merchants.models", fromlist=["Merchant"])
-                                                .Merchant, story["shop_id"]).owner_id)
+    owner = db.session.get(Merchant, story["shop_id"]).owner
     video = videos.post_video(owner, videos.VideoDraft("石佛寺工作室实拍：雕手镯",
                                                        [story["product_id"]]), make_video(seconds=1.0))
     video_id = video.id
