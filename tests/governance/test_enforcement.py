@@ -54,6 +54,7 @@ def test_a_suspended_shop_vanishes_and_comes_back_by_itself_when_the_time_is_up(
     assert not any(visible_everywhere(world).values())
     shop = page(world.client("anonymous").get("/belts/zhenping-jade"))
     assert "镇平玉缘" not in shop
+    assert world.client("anonymous").get(f"/products/{world.bangle.id}").status_code == 404
     db.session.expire_all()
     product = db.session.get(Product, world.bangle.id)
     assert product.merchant_suspended_until is not None  # the listable rule's copy
