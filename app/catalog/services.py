@@ -307,7 +307,9 @@ def _belt_summaries(industry_id: int | None) -> list[BeltSummary]:
     )
     goods = dict(db.session.execute(
         select(Product.belt_id, func.count())
-        .where(Product.status == ProductStatus.active, Product.belt_id.is_not(None))
+        .where(Product.status == ProductStatus.active, Product.belt_id.is_not(None),
+               or_(Product.merchant_suspended_until.is_(None),
+                   Product.merchant_suspended_until <= clock.now()))
         .group_by(Product.belt_id)
     ).all())
     summaries = []
