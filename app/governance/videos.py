@@ -112,6 +112,9 @@ def probe_video(data: bytes) -> VideoFacts:
             stream = container.streams.video[0]
             if (stream.codec_context.name or "") not in CODECS[ext]:
                 raise not_video
+            declared = (stream.codec_context.width or 0) * (stream.codec_context.height or 0)
+            if declared > current_app.config["MAX_IMAGE_PIXELS"]:
+                raise not_video  # a frame bigger than any photo we accept: not decoded
             seconds = None
             if container.duration:
                 seconds = container.duration / av.time_base
