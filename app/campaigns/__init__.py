@@ -6,25 +6,26 @@ from datetime import timedelta
 
 from flask import Flask
 
-SLOT_PARTIALS = {
-    "head": "campaigns/_head.html",
-    "home_top": "campaigns/_home_banner.html",
-    "live_room_top": "campaigns/_room_coupons.html",
-    "account_menu": "campaigns/_account_menu.html",
-}
+SLOT_PARTIALS = (
+    ("head", "campaigns/_head.html"),
+    ("home_top", "campaigns/_home_banner.html"),
+    ("live_room_top", "campaigns/_room_coupons.html"),
+    ("live_room_top", "campaigns/_room_tasks.html"),
+    ("account_menu", "campaigns/_account_menu.html"),
+)
 
 
 def init_campaigns(app: Flask) -> None:
     from app import clock, tick
     from app.accounts.services import register_audit_action
-    from app.campaigns import campaigns, coupons, draws, routes
+    from app.campaigns import campaigns, coupons, draws, routes, tasks
     from app.demo import register_demo_step
     from app.i18n import N_
     from app.orders.pricing import register_discount_rule
     from app.slots import register_slot
 
     app.register_blueprint(routes.bp)
-    for slot, template in SLOT_PARTIALS.items():
+    for slot, template in SLOT_PARTIALS:
         register_slot(app, slot, template)
     register_discount_rule(coupons.coupon_discounts)
 
@@ -39,6 +40,22 @@ def init_campaigns(app: Flask) -> None:
     def coupons_in_room(room):
         return coupons.grabbable_in_room(room, clock.now())
 
+    def room_campaign(room):
+        """The campaign in warm-up whose approved anchors include this room's shop."""
+        from flask_login import current_user
+
+        from app.campaigns.registration import approved_merchant_ids
+
+        campaign = campaigns.current_campaign(clock.now())
+        if campaign is None or campaigns.phase_of(campaign, clock.now()) != "warmup":
+            return None
+        if room.merchant_id not in approved_merchant_ids(campaign):
+            return None
+        return {"campaign": campaign,
+                "voted": tasks.voted_today(current_user, campaign, room.merchant_id),
+                "votes": tasks.votes_for(campaign, room.merchant_id),
+                "balance": tasks.balance(current_user), "gifts": tasks.gift_catalogue()}
+
     def coupons_held(items):
         from flask_login import current_user
 
@@ -46,7 +63,7 @@ def init_campaigns(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         campaign_banner=campaign_banner, coupons_in_room=coupons_in_room,
-        coupons_held=coupons_held, phase_label=campaigns.phase_name,
+        coupons_held=coupons_held, room_campaign=room_campaign, phase_label=campaigns.phase_name,
         one_second=timedelta(seconds=1))
     for action, label in (("campaign.create", N_("创建活动")), ("campaign.update", N_("修改活动")),
                           ("campaign.invite", N_("邀约店铺参加活动")),

@@ -92,7 +92,7 @@ class VideoForm(FlaskForm):
 
 
 class GiftForm(FlaskForm):
-    gift_id = HiddenField()
+    gift = HiddenField()
     quantity = StringField(_l("数量"), default="1")
     next = HiddenField()
 
