@@ -119,7 +119,7 @@ def current_campaign(now: datetime) -> Campaign | None:
     one to start within 30 days, else none."""
     running = db.session.scalar(
         select(Campaign).where(Campaign.warmup_start <= now, Campaign.sale_end > now)
-        .order_by(Campaign.sale_end).limit(1))
+        .order_by(Campaign.warmup_start.desc()).limit(1))
     if running is not None:
         return running
     return db.session.scalar(

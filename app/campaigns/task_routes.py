@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date
-
 from pathlib import Path
 
 from flask import abort, flash, make_response, redirect, request, send_file, url_for

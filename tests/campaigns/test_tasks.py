@@ -174,6 +174,7 @@ def test_gifts_beyond_the_balance_are_refused_and_nothing_changes(client, warmup
 def test_bad_top_ups_are_refused(client, warmup):
     buyer = make.user()
     make.sign_in(client, buyer)
-    assert client.post("/campaigns/116-2026/coins/topup", data={"pack": "7", "key": "a" * 20}).status_code == 400
-    assert client.post("/campaigns/116-2026/coins/topup", data={"pack": "60", "key": "short"}).status_code == 400
+    url = "/campaigns/116-2026/coins/topup"
+    assert client.post(url, data={"pack": "7", "key": "a" * 20}).status_code == 400
+    assert client.post(url, data={"pack": "60", "key": "short"}).status_code == 400
     assert tasks.balance(buyer) == 0 and count(CoinLedger) == 0
