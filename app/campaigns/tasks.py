@@ -53,12 +53,12 @@ MAX_CAPTION = 200
 MAX_GIFTS = 99
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
-# 电商专属礼物: (code, name msgid, icon, price in coins)
+# 电商专属礼物: (code, name msgid, badge glyph (no emoji fonts needed), price in coins)
 GIFTS = (
-    ("source-goods", N_("源头好货"), "🏷️", 1),
-    ("yellow-cart", N_("小黄车"), "🛒", 10),
-    ("jade-hall", N_("金玉满堂"), "💎", 66),
-    ("sales-king", N_("卖货王冠"), "👑", 166),
+    ("source-goods", N_("源头好货"), "源", 1),
+    ("yellow-cart", N_("小黄车"), "车", 10),
+    ("jade-hall", N_("金玉满堂"), "玉", 66),
+    ("sales-king", N_("卖货王冠"), "王", 166),
 )
 # Sandbox top-up packs (coins → price in fen); only where sandbox payments are on.
 TOPUP_PACKS = {"60": (60, 600), "300": (300, 3000), "980": (980, 9800)}

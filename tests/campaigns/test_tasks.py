@@ -178,3 +178,19 @@ def test_bad_top_ups_are_refused(client, warmup):
     assert client.post(url, data={"pack": "7", "key": "a" * 20}).status_code == 400
     assert client.post(url, data={"pack": "60", "key": "short"}).status_code == 400
     assert tasks.balance(buyer) == 0 and count(CoinLedger) == 0
+
+
+def test_strangers_are_sent_to_sign_in_and_nothing_is_recorded(client, warmup):
+    _campaign, _shop, room = warmup
+    for url, data in (("/campaigns/116-2026/tasks/video",
+                       {"url": "https://v.kuaishou.com/x", "caption": "#116卖货王"}),
+                      ("/campaigns/116-2026/coins/topup", {"pack": "60", "key": "z" * 20}),
+                      (f"/campaigns/116-2026/live/{room.id}/vote", {}),
+                      (f"/campaigns/116-2026/live/{room.id}/gift", {"gift": "source-goods",
+                                                                    "quantity": "1"})):
+        response = client.post(url, data=dict(data))
+        assert response.status_code in (302, 303) and "/signin" in response.headers["Location"]
+        assert client.post(url, data=dict(data), csrf=False).status_code == 400
+    assert client.get("/campaigns/116-2026/tasks").status_code in (302, 303)
+    assert count(VideoTask) == count(Vote) == count(GiftSend) == count(CoinLedger) == 0
+    assert count(RaffleEntry) == 0
