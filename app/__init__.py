@@ -53,6 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_assets(app)
 
     from app.accounts import init_accounts
+    from app.campaigns import init_campaigns
     from app.catalog import init_catalog
     from app.core import init_core
     from app.governance import init_governance
@@ -67,6 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_live(app)
     init_orders(app)
     init_governance(app)
+    init_campaigns(app)
 
     from app.cli import init_cli
 

@@ -1,5 +1,6 @@
 """Imports every domain's models so the mapper registry and Alembic see all tables."""
 from app.accounts import models as accounts_models  # noqa: F401
+from app.campaigns import models as campaigns_models  # noqa: F401
 from app.catalog import models as catalog_models  # noqa: F401
 from app.catalog import sync as catalog_sync  # noqa: F401,E402  (derived-column listeners)
 from app.governance import models as governance_models  # noqa: F401,E402
