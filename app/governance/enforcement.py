@@ -132,6 +132,9 @@ def act(actor: User | None, merchant_id: int, request: ActionRequest) -> Enforce
         if not isinstance(days, int) or not 1 <= days <= MAX_SUSPEND_DAYS:
             raise InvalidInput(_("暂停天数需为 1–%(max)d 天。", max=MAX_SUSPEND_DAYS), field="days")
         until = now + timedelta(days=days)
+        if merchant.is_suspended(now) and merchant.suspended_until > until:
+            # A second, shorter suspension never cuts one in force short (reinstate does that).
+            until = merchant.suspended_until
         # Through the ORM so catalog.sync copies it onto the shop's goods (the listable rule).
         merchant.suspended_until = until
         action.until = until

@@ -172,3 +172,13 @@ def test_bad_enforcement_input_is_refused_and_nothing_changes(world):
     response = world.client("operator").post("/admin/merchants/999999/enforcement",
                                              data={"kind": "warning", "reason": "不存在的店铺"})
     assert response.status_code == 404
+
+
+def test_a_shorter_second_suspension_never_cuts_one_in_force_short(world):
+    suspend(world, days=30)
+    suspend(world, days=7)
+    db.session.expire_all()
+    shop = db.session.get(Merchant, world.shop.id)
+    assert shop.suspended_until >= clock.now() + timedelta(days=29)
+    clock.travel(timedelta(days=8))
+    assert not any(visible_everywhere(world).values())
