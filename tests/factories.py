@@ -219,3 +219,75 @@ def review(placed_order, description: int = 5, service: int = 5, logistics: int 
     db.session.add(record)
     db.session.commit()
     return record
+
+
+# --- campaigns (issue 6) -------------------------------------------------------------------
+
+def campaign(slug: str = "116-test", *, warmup_start=None, days_warmup: int = 4,
+             days_sale: int = 2, name: str = "116卖货王", hashtag: str = "#116卖货王",
+             daily_count: int = 666):
+    """A campaign whose warm-up starts at `warmup_start` (default: today's Shanghai midnight),
+    with its daily draws committed."""
+    from datetime import timedelta
+
+    from app import clock
+    from app.campaigns.draws import sync_draws
+    from app.campaigns.models import Campaign
+
+    start = warmup_start or clock.shanghai_midnight(clock.local_today())
+    record = Campaign(slug=slug, name=name, hashtag=hashtag, warmup_start=start,
+                      sale_start=start + timedelta(days=days_warmup),
+                      sale_end=start + timedelta(days=days_warmup + days_sale),
+                      raffle_daily_count=daily_count)
+    db.session.add(record)
+    db.session.flush()
+    sync_draws(record)
+    db.session.commit()
+    return record
+
+
+def registration(the_campaign, shop: Merchant, *, status: str = "approved", goods=()):
+    from app import clock
+    from app.campaigns.models import Registration, RegistrationProduct
+
+    record = Registration(campaign_id=the_campaign.id, merchant_id=shop.id, status=status,
+                          applied_at=clock.now(), decided_at=clock.now())
+    record.goods = [RegistrationProduct(product_id=p.id) for p in goods]
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def coupon(shop: Merchant | None = None, *, kind: str = "reduce", amount_fen: int = 1000,
+           threshold_fen: int = 0, quantity: int = 100, per_user_limit: int = 1,
+           funded_by: str | None = None, cap_fen: int | None = None, source: str = "grab",
+           valid_from=None, valid_until=None, live_room=None, the_campaign=None,
+           phase: str | None = None, title: str = "主播福利券"):
+    from datetime import timedelta
+
+    from app import clock
+    from app.campaigns.models import Coupon
+
+    now = clock.now()
+    record = Coupon(
+        funded_by=funded_by or ("shop" if shop is not None else "platform"), kind=kind,
+        source=source, title=title, amount_fen=amount_fen, threshold_fen=threshold_fen,
+        cap_fen=cap_fen, quantity=quantity, remaining=quantity, per_user_limit=per_user_limit,
+        valid_from=valid_from or now - timedelta(hours=1),
+        valid_until=valid_until or now + timedelta(days=3),
+        merchant_id=shop.id if shop is not None else None,
+        live_room_id=live_room.id if live_room is not None else None,
+        campaign_id=the_campaign.id if the_campaign is not None else None, phase=phase)
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def wallet_copy(owner: User, the_coupon, n: int = 1):
+    """A copy of `the_coupon` in `owner`'s wallet (as if grabbed or won)."""
+    from app.campaigns.models import CouponClaim
+
+    claim = CouponClaim(coupon_id=the_coupon.id, user_id=owner.id, n=n)
+    db.session.add(claim)
+    db.session.commit()
+    return claim

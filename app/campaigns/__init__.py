@@ -1,0 +1,77 @@
+"""The 116 campaign (116卖货王): phases, the venue, invited registration, warm-up tasks, the
+daily verifiable raffle and coupons (see docs/CAMPAIGNS.md)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+SLOT_PARTIALS = (
+    ("head", "campaigns/_head.html"),
+    ("home_top", "campaigns/_home_banner.html"),
+    ("live_room_top", "campaigns/_room_coupons.html"),
+    ("live_room_top", "campaigns/_room_tasks.html"),
+    ("account_menu", "campaigns/_account_menu.html"),
+)
+
+
+def init_campaigns(app: Flask) -> None:
+    from app import clock, tick
+    from app.accounts.services import register_audit_action
+    from app.campaigns import campaigns, coupons, draws, routes, tasks
+    from app.demo import register_demo_step
+    from app.i18n import N_
+    from app.orders.pricing import register_discount_rule
+    from app.slots import register_slot
+
+    app.register_blueprint(routes.bp)
+    for slot, template in SLOT_PARTIALS:
+        register_slot(app, slot, template)
+    register_discount_rule(coupons.coupon_discounts)
+
+    def campaign_banner():
+        now = clock.now()
+        campaign = campaigns.current_campaign(now)
+        if campaign is None:
+            return None
+        return {"campaign": campaign, "phase": campaigns.phase_of(campaign, now),
+                "deadline": campaigns.next_deadline(campaign, now), "now": now}
+
+    def coupons_in_room(room):
+        return coupons.grabbable_in_room(room, clock.now())
+
+    def room_campaign(room):
+        """The campaign in warm-up whose approved anchors include this room's shop."""
+        from flask_login import current_user
+
+        from app.campaigns.registration import approved_merchant_ids
+
+        campaign = campaigns.current_campaign(clock.now())
+        if campaign is None or campaigns.phase_of(campaign, clock.now()) != "warmup":
+            return None
+        if room.merchant_id not in approved_merchant_ids(campaign):
+            return None
+        return {"campaign": campaign,
+                "voted": tasks.voted_today(current_user, campaign, room.merchant_id),
+                "votes": tasks.votes_for(campaign, room.merchant_id),
+                "balance": tasks.balance(current_user), "gifts": tasks.gift_catalogue()}
+
+    def coupons_held(items):
+        from flask_login import current_user
+
+        return coupons.held_counts(current_user, [c.id for c in items])
+
+    app.jinja_env.globals.update(
+        campaign_banner=campaign_banner, coupons_in_room=coupons_in_room,
+        coupons_held=coupons_held, room_campaign=room_campaign, phase_label=campaigns.phase_name,
+        one_second=timedelta(seconds=1))
+    for action, label in (("campaign.create", N_("创建活动")), ("campaign.update", N_("修改活动")),
+                          ("campaign.invite", N_("邀约店铺参加活动")),
+                          ("campaign.approve", N_("通过活动报名")),
+                          ("campaign.reject", N_("驳回活动报名"))):
+        register_audit_action(action, label)
+    if "campaigns.draw_raffles" not in dict(tick.JOBS):
+        tick.job("campaigns.draw_raffles")(draws.draw_due_raffles)
+    from app.campaigns import demo
+
+    register_demo_step("campaigns", demo.seed_campaigns)

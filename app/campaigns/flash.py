@@ -95,6 +95,7 @@ class FlashDraft:
     starts_at: datetime | None
     duration_minutes: int | None
     in_live_room: bool = True
+    campaign_id: int | None = None  # part of a campaign (its venue), optional
 
 
 def _check_draft(draft: FlashDraft, product: Product, now: datetime,
@@ -129,6 +130,19 @@ def _check_draft(draft: FlashDraft, product: Product, now: datetime,
                            field="duration")
 
 
+def _check_campaign(draft: FlashDraft) -> None:
+    if draft.campaign_id is None:
+        return
+    from app.campaigns.models import Campaign
+
+    campaign = db.session.get(Campaign, draft.campaign_id) \
+        if isinstance(draft.campaign_id, int) else None
+    if campaign is None:
+        raise NotFound(_("活动不存在。"), field="campaign")
+    if draft.starts_at is not None and draft.starts_at >= campaign.sale_end:
+        raise InvalidInput(_("秒杀要在活动结束前开抢。"), field="campaign")
+
+
 def _yuan(fen: int) -> str:
     from app.money import format_fen
 
@@ -161,12 +175,13 @@ def schedule_flash_sale(actor: User | None, draft: FlashDraft) -> FlashSale:
     require_manager(actor, product)
     now = clock.now()
     _check_draft(draft, product, now)
+    _check_campaign(draft)
     ends_at = draft.starts_at + timedelta(minutes=draft.duration_minutes)
     if _overlapping(product.id, draft.starts_at, ends_at) is not None:
         raise Conflict(_("这件商品在这段时间已有秒杀。"), field="starts_at")
     sale = FlashSale(product_id=product.id, merchant_id=product.merchant_id,
                      live_room_id=_room_for(product, draft.in_live_room),
-                     price_fen=draft.price_fen, quantity=draft.quantity,
+                     campaign_id=draft.campaign_id, price_fen=draft.price_fen, quantity=draft.quantity,
                      per_user_limit=draft.per_user_limit, starts_at=draft.starts_at,
                      ends_at=ends_at, created_by_id=actor.id, created_at=now, updated_at=now)
     db.session.add(sale)
@@ -187,6 +202,7 @@ def update_flash_sale(actor: User | None, sale_id: int, draft: FlashDraft) -> Fl
     if now >= sale.starts_at:
         raise Conflict(_("秒杀已经开始，不能再修改。"))
     _check_draft(draft, sale.product, now, sold=sale.sold)
+    _check_campaign(draft)
     ends_at = draft.starts_at + timedelta(minutes=draft.duration_minutes)
     if _overlapping(sale.product_id, draft.starts_at, ends_at, except_id=sale.id) is not None:
         raise Conflict(_("这件商品在这段时间已有秒杀。"), field="starts_at")
@@ -197,7 +213,7 @@ def update_flash_sale(actor: User | None, sale_id: int, draft: FlashDraft) -> Fl
         .values(price_fen=draft.price_fen, quantity=draft.quantity,
                 per_user_limit=draft.per_user_limit, starts_at=draft.starts_at, ends_at=ends_at,
                 live_room_id=_room_for(sale.product, draft.in_live_room),
-                version=FlashSale.version + 1, updated_at=now)
+                campaign_id=draft.campaign_id, version=FlashSale.version + 1, updated_at=now)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.rollback()

@@ -33,6 +33,9 @@ def seed_flash(scale: int = 0) -> list[str]:
     if room is None:
         return ["flash sales: no demo live room"]
     operator = db.session.scalar(select(User).where(User.email == OPERATOR_EMAIL))
+    from app.campaigns.models import Campaign
+
+    campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.slug == "116-demo"))
     goods = list(db.session.scalars(
         select(Product).join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
         .where(LiveRoomItem.room_id == room.id, Product.status == ProductStatus.active,
@@ -54,6 +57,7 @@ def seed_flash(scale: int = 0) -> list[str]:
         starts_at = now + timedelta(minutes=start_minutes)
         db.session.add(FlashSale(
             product_id=product.id, merchant_id=shop.id, live_room_id=room.id,
+            campaign_id=campaign_id,
             price_fen=max(100, product.price_fen * (100 - off) // 100 // 100 * 100),
             quantity=quantity, sold=sold, per_user_limit=1 if state != FlashState.open else 2,
             starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes),

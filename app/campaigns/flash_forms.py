@@ -29,6 +29,18 @@ def duration_choices() -> list[tuple[str, str]]:
     return labels
 
 
+def campaign_choices() -> list[tuple[str, str]]:
+    """Campaigns not over yet (a flash sale may belong to one; its venue shows it)."""
+    from sqlalchemy import select
+
+    from app.campaigns.models import Campaign
+    from app.extensions import db
+
+    found = db.session.scalars(select(Campaign).where(Campaign.sale_end > clock.now())
+                               .order_by(Campaign.sale_start)).all()
+    return [("", _("不参加活动"))] + [(str(c.id), c.name) for c in found]
+
+
 class FlashSaleForm(FlaskForm):
     """设置秒杀."""
 
@@ -41,6 +53,7 @@ class FlashSaleForm(FlaskForm):
                             validators=[DataRequired(_l("请填写开抢时间。"))])
     duration = SelectField(_l("持续时间"), choices=[], default="60", validate_choice=False)
     in_live_room = BooleanField(_l("在店铺直播间展示倒计时"), default=True)
+    campaign = SelectField(_l("所属活动（可不选）"), choices=[], default="", validate_choice=False)
 
     price_fen: int | None = None
     start_at: datetime | None = None
@@ -48,6 +61,7 @@ class FlashSaleForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.duration.choices = duration_choices()
+        self.campaign.choices = campaign_choices()
 
     def validate_product_id(self, field) -> None:
         if parse_int(field.data, minimum=1) is None:
@@ -75,6 +89,10 @@ class FlashSaleForm(FlaskForm):
             raise ValidationError(_("开抢时间格式不正确，例如 2026-11-05T20:00。")) from None
         self.start_at = local.replace(tzinfo=clock.SHANGHAI).astimezone(UTC)
 
+    def validate_campaign(self, field) -> None:
+        if field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_("请选择进行中或即将开始的活动。"))
+
     def validate_duration(self, field) -> None:
         if field.data not in {value for value, _label in field.choices}:
             raise ValidationError(_("请选择持续时间。"))
@@ -85,14 +103,16 @@ class FlashSaleForm(FlaskForm):
             quantity=parse_int(self.quantity.data, minimum=1),
             per_user_limit=parse_int(self.per_user_limit.data, minimum=1),
             starts_at=self.start_at, duration_minutes=parse_int(self.duration.data, minimum=1),
-            in_live_room=bool(self.in_live_room.data))
+            in_live_room=bool(self.in_live_room.data),
+            campaign_id=parse_int(self.campaign.data, minimum=1) if self.campaign.data else None)
 
     @classmethod
     def of(cls, sale) -> FlashSaleForm:
         minutes = str(sale.duration_minutes)
         form = cls(formdata=None, product_id=str(sale.product_id), price=input_value(sale.price_fen),
                    quantity=str(sale.quantity), per_user_limit=str(sale.per_user_limit),
-                   starts_at=local_input(sale.starts_at), in_live_room=sale.live_room_id is not None)
+                   starts_at=local_input(sale.starts_at), in_live_room=sale.live_room_id is not None,
+                   campaign=str(sale.campaign_id or ""))
         if minutes not in {value for value, _label in form.duration.choices}:
             form.duration.choices.append((minutes, _("%(n)d 分钟", n=sale.duration_minutes)))
         form.duration.data = minutes

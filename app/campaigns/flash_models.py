@@ -54,6 +54,9 @@ class FlashSale(db.Model):
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     live_room_id: Mapped[int | None] = mapped_column(
         ForeignKey("live_rooms.id", ondelete="SET NULL"))
+    # The campaign it belongs to (its venue shows it), when it is part of one.
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
     price_fen: Mapped[int]
     quantity: Mapped[int]
     sold: Mapped[int] = mapped_column(default=0)
@@ -70,6 +73,7 @@ class FlashSale(db.Model):
     product = relationship("Product")
     merchant = relationship("Merchant")
     live_room = relationship("LiveRoom")
+    campaign = relationship("Campaign")
 
     @property
     def left(self) -> int:

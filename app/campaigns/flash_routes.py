@@ -253,7 +253,7 @@ def init_flash(app: Flask) -> None:
     app.register_blueprint(bp)
     register_unit_price_rule(flash_buy.flash_unit_price)
     for slot, template in (("head", "campaigns/flash/_slot_head.html"),
-                           ("live_sections", "campaigns/flash/_slot_live.html"),
+                           ("live_room_top", "campaigns/flash/_slot_live.html"),
                            ("product_price", "campaigns/flash/_slot_product.html"),
                            ("account_menu", "campaigns/flash/_slot_account.html")):
         register_slot(app, slot, template)
@@ -262,6 +262,9 @@ def init_flash(app: Flask) -> None:
     if "flash.reconcile_gates" not in dict(tick.JOBS):
         tick.job("flash.reconcile_gates")(flash_sales.reconcile_gates)
     register_demo_step("flash", flash_demo.seed_flash)
+    from app.campaigns.sale_routes import init_sale
+
+    init_sale(app)
     for action, label in (("flash.schedule", N_("设置秒杀")), ("flash.update", N_("修改秒杀")),
                           ("flash.cancel", N_("取消秒杀"))):
         register_audit_action(action, label)

@@ -149,7 +149,8 @@ def plan_checkout(buyer: User, items: list[tuple[int, int]], now: datetime,
             raise Conflict(_("%(title)s 库存只剩 %(n)d 件。", title=product.title, n=available),
                            field="lines")
         by_shop[product.merchant_id].append((product, quantity))
-    orders = [price_order(group[0][0].merchant, group, buyer, now, choices)
+    claimed: set[int] = set()  # one coupon copy pays for one shop's order
+    orders = [price_order(group[0][0].merchant, group, buyer, now, choices, claimed)
               for _shop, group in sorted(by_shop.items())]
     return CheckoutPlan(orders, list(items))
 

@@ -69,6 +69,9 @@ class PricedOrder:
     lines: list[PricedLine]
     discounts: list[Discount] = field(default_factory=list)
     shipping_fen: int = 0    # 包邮: source goods ship free; a shipping rule would set this
+    # Discount references (wallet copies) already applied to earlier shops' orders of the same
+    # checkout: a rule must not offer them again (one coupon copy pays for one order).
+    claimed: set[int] = field(default_factory=set)
 
     @property
     def items_total_fen(self) -> int:
@@ -147,15 +150,20 @@ def apply_discounts(order: PricedOrder, offered: list[Discount]) -> list[Discoun
 
 
 def price_order(merchant: Merchant, items: list[tuple[Product, int]], buyer: User | None,
-                now: datetime, choices: Mapping[str, str] | None = None) -> PricedOrder:
+                now: datetime, choices: Mapping[str, str] | None = None,
+                claimed: set[int] | None = None) -> PricedOrder:
     """Price one shop's order: unit prices (list price or a rule's lower price), then
-    discounts. `choices` carries what the buyer picked in the form (coupon ids, later)."""
+    discounts. `choices` carries what the buyer picked in the form (coupon ids, later);
+    `claimed` is shared by the orders of one checkout (see PricedOrder.claimed)."""
     order = PricedOrder(merchant=merchant,
                         lines=[price_line(p, q, buyer, now) for p, q in items])
+    if claimed is not None:
+        order.claimed = claimed
     offered: list[Discount] = []
     for rule in DISCOUNT_RULES:
         offered += rule(order, buyer, choices or {}, now)
     order.discounts = apply_discounts(order, offered)
+    order.claimed.update(d.reference_id for d in order.discounts if d.reference_id is not None)
     return order
 
 

@@ -441,3 +441,17 @@ def test_a_cancel_is_seen_at_once_by_the_process_that_cancelled(w, client, app):
         app.config["FLASH_TICKET_SECONDS"] = 0.0
         flash_buy.forget_ticket(sale.id)
     assert response.status_code == 409 and "秒杀已取消" in text(response)
+
+
+def test_a_sale_may_belong_to_a_campaign_and_links_its_venue(w, client):
+    campaign = make.campaign("116-flash")
+    make.sign_in(client, w.owner)
+    assert "116卖货王" in text(client.get("/sell/flash/new"))
+    response = client.post("/sell/flash/new", data=schedule_form(w.bangle.id,
+                                                                 campaign=str(campaign.id)))
+    assert response.status_code == 303
+    sale = db.session.scalar(select(FlashSale))
+    assert sale.campaign_id == campaign.id
+    assert "/campaigns/116-flash" in text(client.get(f"/flash/{sale.id}"))
+    bad = client.post("/sell/flash/new", data=schedule_form(w.bangle.id, campaign="999999"))
+    assert bad.status_code == 400 and "请选择进行中或即将开始的活动" in text(bad)

@@ -1,0 +1,221 @@
+"""Campaigns and their phases (116卖货王: 预热期 warm-up, 正式售卖 sale), created and edited by
+platform operators.
+
+What other domains build on (documented in docs/CAMPAIGNS.md; names are stable):
+- `phase_of(campaign, now)` → 'upcoming' | 'warmup' | 'sale' | 'ended';
+- `sale_window(campaign)` → (sale_start, sale_end), aware UTC, end exclusive;
+- `next_deadline(campaign, now)` → when the phase changes next (None once ended);
+- `current_campaign(now)` → the campaign the home banner shows;
+- `venue_category_of(product)` → one of VENUE_GROUPS' keys (apparel 服饰, beauty 美妆, food 美食,
+  jade 玉石, general 百货).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import clock
+from app.accounts.models import User
+from app.accounts.services import record_audit, require_operator
+from app.campaigns.models import Campaign, Phase
+from app.catalog.models import Product
+from app.catalog.reference import VENUE_GROUPS
+from app.exceptions import Conflict, InvalidInput, NotFound
+from app.extensions import db
+from app.i18n import N_
+from app.inputs import clean_text
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,58}[a-z0-9]$")
+HASHTAG_RE = re.compile(r"^#[^\s#]{1,28}$")
+DEFAULT_HASHTAG = "#116卖货王"
+MAX_NAME, MAX_TAGLINE = 40, 120
+
+# When a product has no category, its industry decides its venue group.
+INDUSTRY_VENUE_GROUP = {"apparel": "apparel", "jade": "jade", "food": "food", "tea": "food",
+                        "small-commodities": "general"}
+
+
+# --- phases ---------------------------------------------------------------------------------
+
+def phase_of(campaign: Campaign, now: datetime) -> str:
+    """The campaign's phase at `now` (read from the clock by callers: `clock.now()`)."""
+    if now < campaign.warmup_start:
+        return Phase.upcoming
+    if now < campaign.sale_start:
+        return Phase.warmup
+    if now < campaign.sale_end:
+        return Phase.sale
+    return Phase.ended
+
+
+def sale_window(campaign: Campaign) -> tuple[datetime, datetime]:
+    """正式售卖: [sale_start, sale_end)."""
+    return campaign.sale_start, campaign.sale_end
+
+
+def warmup_window(campaign: Campaign) -> tuple[datetime, datetime]:
+    """预热期: [warmup_start, sale_start)."""
+    return campaign.warmup_start, campaign.sale_start
+
+
+def next_deadline(campaign: Campaign, now: datetime) -> datetime | None:
+    """When the phase changes next: the countdown's target (None once the campaign ended)."""
+    for boundary in (campaign.warmup_start, campaign.sale_start, campaign.sale_end):
+        if now < boundary:
+            return boundary
+    return None
+
+
+def warmup_days(campaign: Campaign) -> list[date]:
+    """The Shanghai calendar days of the warm-up (each has a raffle draw)."""
+    first = campaign.warmup_start.astimezone(clock.SHANGHAI).date()
+    last = (campaign.sale_start - timedelta(microseconds=1)).astimezone(clock.SHANGHAI).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def venue_category_of(product: Product) -> str:
+    """The venue session category of a product: a key of VENUE_GROUPS (服饰 美妆 美食 玉石 百货),
+    from its category's venue group, else from its industry."""
+    if product.category is not None and product.category.venue_group in VENUE_GROUPS:
+        return product.category.venue_group
+    return INDUSTRY_VENUE_GROUP.get(product.industry.slug if product.industry else "", "general")
+
+
+PHASE_NAMES = {
+    Phase.upcoming: N_("未开始"),
+    Phase.warmup: N_("预热期"),
+    Phase.sale: N_("正式售卖"),
+    Phase.ended: N_("已结束"),
+}
+
+
+def phase_name(phase: str) -> str:
+    return _(PHASE_NAMES[phase])
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def get_campaign(slug: str) -> Campaign | None:
+    return db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+
+
+def require_campaign(slug: str) -> Campaign:
+    campaign = get_campaign(slug)
+    if campaign is None:
+        raise NotFound(_("活动不存在。"))
+    return campaign
+
+
+def all_campaigns() -> list[Campaign]:
+    return list(db.session.scalars(select(Campaign).order_by(Campaign.warmup_start.desc())))
+
+
+def current_campaign(now: datetime) -> Campaign | None:
+    """The campaign to show on the home page: one running now (warm-up or sale), else the next
+    one to start within 30 days, else none."""
+    running = db.session.scalar(
+        select(Campaign).where(Campaign.warmup_start <= now, Campaign.sale_end > now)
+        .order_by(Campaign.warmup_start.desc()).limit(1))
+    if running is not None:
+        return running
+    return db.session.scalar(
+        select(Campaign).where(Campaign.warmup_start > now,
+                               Campaign.warmup_start <= now + timedelta(days=30))
+        .order_by(Campaign.warmup_start).limit(1))
+
+
+# --- operators create and edit ----------------------------------------------------------------
+
+def default_dates(now: datetime) -> tuple[datetime, datetime, datetime]:
+    """The seed's dates: warm-up 11-01..11-04, sale 11-05..11-06 (Shanghai), this year or the
+    next when this year's sale is over."""
+    year = now.astimezone(clock.SHANGHAI).year
+    if now >= clock.shanghai_midnight(date(year, 11, 7)):
+        year += 1
+    return (clock.shanghai_midnight(date(year, 11, 1)), clock.shanghai_midnight(date(year, 11, 5)),
+            clock.shanghai_midnight(date(year, 11, 7)))
+
+
+@dataclass
+class CampaignDraft:
+    slug: str
+    name: str
+    hashtag: str
+    warmup_start: datetime | None
+    sale_start: datetime | None
+    sale_end: datetime | None
+    tagline: str = ""
+    raffle_beacon: str = ""
+
+
+def _check(draft: CampaignDraft, *, creating: bool) -> dict:
+    slug = (draft.slug or "").strip().lower()
+    if creating and not SLUG_RE.match(slug):
+        raise InvalidInput(_("活动标识只能用小写字母、数字和连字符，3–60 个字符。"), field="slug")
+    name = clean_text(draft.name, max_len=MAX_NAME)
+    if not name:
+        raise InvalidInput(_("请填写活动名称。"), field="name")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(_("活动名称不能超过 %(n)d 个字。", n=MAX_NAME), field="name")
+    hashtag = clean_text(draft.hashtag, max_len=30)
+    if not HASHTAG_RE.match(hashtag):
+        raise InvalidInput(_("话题标签以 # 开头，不含空格，例如 #116卖货王。"), field="hashtag")
+    tagline = clean_text(draft.tagline, max_len=MAX_TAGLINE)
+    if len(tagline) > MAX_TAGLINE:
+        raise InvalidInput(_("活动口号不能超过 %(n)d 个字。", n=MAX_TAGLINE), field="tagline")
+    beacon = clean_text(draft.raffle_beacon, max_len=200)
+    if len(beacon) > 200:
+        raise InvalidInput(_("公开信标不能超过 200 个字符。"), field="raffle_beacon")
+    for field_name in ("warmup_start", "sale_start", "sale_end"):
+        if getattr(draft, field_name) is None:
+            raise InvalidInput(_("请填写完整的日期和时间。"), field=field_name)
+    if not draft.warmup_start < draft.sale_start:
+        raise InvalidInput(_("预热期要在正式售卖之前开始。"), field="sale_start")
+    if not draft.sale_start < draft.sale_end:
+        raise InvalidInput(_("正式售卖的结束时间要晚于开始时间。"), field="sale_end")
+    if draft.sale_start - draft.warmup_start > timedelta(days=31) \
+            or draft.sale_end - draft.sale_start > timedelta(days=31):
+        raise InvalidInput(_("每个阶段最长 31 天。"), field="sale_end")
+    return dict(slug=slug, name=name, hashtag=hashtag, tagline=tagline, raffle_beacon=beacon,
+                warmup_start=draft.warmup_start, sale_start=draft.sale_start,
+                sale_end=draft.sale_end)
+
+
+def create_campaign(actor: User | None, draft: CampaignDraft) -> Campaign:
+    """平台运营 creates a campaign; its warm-up days' raffle draws are committed at once."""
+    operator = require_operator(actor)
+    values = _check(draft, creating=True)
+    if get_campaign(values["slug"]) is not None:
+        raise Conflict(_("活动标识 %(slug)s 已被使用。", slug=values["slug"]), field="slug")
+    campaign = Campaign(created_by=operator.id, created_at=clock.now(),
+                        updated_at=clock.now(), **values)
+    db.session.add(campaign)
+    db.session.flush()
+    from app.campaigns.draws import sync_draws
+
+    sync_draws(campaign)
+    record_audit(operator, "campaign.create", "campaign", campaign.id, slug=campaign.slug)
+    db.session.commit()
+    return campaign
+
+
+def update_campaign(actor: User | None, slug: str, draft: CampaignDraft) -> Campaign:
+    """Edit name, hashtag, dates and the beacon. Days already drawn keep their draws; a draw
+    whose commitment is published keeps its seed (only its day's window may move)."""
+    operator = require_operator(actor)
+    campaign = require_campaign(slug)
+    values = _check(draft, creating=False)
+    values.pop("slug")
+    for key, value in values.items():
+        setattr(campaign, key, value)
+    campaign.updated_at = clock.now()
+    from app.campaigns.draws import sync_draws
+
+    sync_draws(campaign)
+    record_audit(operator, "campaign.update", "campaign", campaign.id, slug=campaign.slug)
+    db.session.commit()
+    return campaign
