@@ -240,7 +240,11 @@ def init_flash(app: Flask) -> None:
     from app import tick
     from app.accounts.services import register_audit_action
     from app.campaigns import flash_demo
-    from app.campaigns.flash_views import product_flash_view, room_flash_views
+    from app.campaigns.flash_views import (
+        campaign_flash_views,
+        product_flash_view,
+        room_flash_views,
+    )
     from app.demo import register_demo_step
     from app.i18n import N_
     from app.orders.pricing import register_unit_price_rule
@@ -254,10 +258,12 @@ def init_flash(app: Flask) -> None:
     register_unit_price_rule(flash_buy.flash_unit_price)
     for slot, template in (("head", "campaigns/flash/_slot_head.html"),
                            ("live_room_top", "campaigns/flash/_slot_live.html"),
+                           ("venue_sections", "campaigns/flash/_slot_venue.html"),
                            ("product_price", "campaigns/flash/_slot_product.html"),
                            ("account_menu", "campaigns/flash/_slot_account.html")):
         register_slot(app, slot, template)
     app.jinja_env.globals.update(flash_room_views=room_flash_views,
+                                 flash_campaign_views=campaign_flash_views,
                                  flash_product_view=product_flash_view)
     if "flash.reconcile_gates" not in dict(tick.JOBS):
         tick.job("flash.reconcile_gates")(flash_sales.reconcile_gates)

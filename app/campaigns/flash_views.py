@@ -132,3 +132,11 @@ def product_flash_view(product_id: int) -> FlashView | None:
     sale = db.session.scalars(_current(select(FlashSale).where(
         FlashSale.product_id == product_id), now).limit(1)).first()
     return view_of(sale, now, with_key=False) if sale is not None else None
+
+
+def campaign_flash_views(campaign_id: int, limit: int = 6) -> list[FlashView]:
+    """A campaign's flash sales that have not ended, for its venue."""
+    now = clock.now()
+    sales = db.session.scalars(_current(select(FlashSale).where(
+        FlashSale.campaign_id == campaign_id), now).limit(limit)).all()
+    return [view_of(sale, now) for sale in sales]

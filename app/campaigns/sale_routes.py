@@ -185,6 +185,7 @@ def init_sale(app: Flask) -> None:
     for slot, template in (("shop_header", "campaigns/sale/_shop_kings.html"),
                            ("live_room_top", "campaigns/sale/_room_kings.html"),
                            ("live_room_top", "campaigns/sale/_room_voucher.html"),
+                           ("venue_sections", "campaigns/sale/_venue_boards.html"),
                            ("account_menu", "campaigns/sale/_account_menu.html")):
         register_slot(app, slot, template)
 

@@ -453,5 +453,7 @@ def test_a_sale_may_belong_to_a_campaign_and_links_its_venue(w, client):
     sale = db.session.scalar(select(FlashSale))
     assert sale.campaign_id == campaign.id
     assert "/campaigns/116-flash" in text(client.get(f"/flash/{sale.id}"))
+    venue = text(client.get("/campaigns/116-flash"))
+    assert f'id="flash-panel-{sale.id}"' in venue and "直播秒杀" in venue
     bad = client.post("/sell/flash/new", data=schedule_form(w.bangle.id, campaign="999999"))
     assert bad.status_code == 400 and "请选择进行中或即将开始的活动" in text(bad)

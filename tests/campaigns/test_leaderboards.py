@@ -102,6 +102,11 @@ def test_htmx_refresh_answers_304_until_the_figures_change(w, client):
     assert changed.status_code == 200 and "四季青女装" in text(changed)
 
 
+def test_the_venue_leads_to_the_boards(w, client):
+    venue = text(client.get(f"/campaigns/{w.campaign.slug}"))
+    assert f"/campaigns/{w.campaign.slug}/leaderboards/potential" in venue and "潜力榜" in venue
+
+
 def test_bad_boards_and_categories(w, client):
     assert client.get(f"/campaigns/{w.campaign.slug}/leaderboards/richest").status_code == 404
     assert client.get("/campaigns/no-such-campaign/leaderboards/peak").status_code == 404
