@@ -47,11 +47,11 @@
   document.addEventListener("htmx:afterSettle", tick);
   setInterval(tick, 250);
 
-  // Polling: send the ETag of what is shown; 304 means nothing changed, so keep it.
+  // Polling (flash panels, leaderboards): send the ETag of what is shown; a 304 means
+  // nothing changed, so keep it.
   document.addEventListener("htmx:configRequest", function (event) {
     var elt = event.detail.elt;
-    if (!elt.classList || !elt.classList.contains("flash-panel")) { return; }
-    var etag = elt.getAttribute("data-etag");
+    var etag = elt.getAttribute && elt.getAttribute("data-etag");
     if (etag) { event.detail.headers["If-None-Match"] = "\"" + etag + "\""; }
   });
   document.addEventListener("htmx:beforeSwap", function (event) {
