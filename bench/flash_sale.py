@@ -357,6 +357,7 @@ def main() -> None:
             time.sleep(max(0.0, sale["starts_at"] - time.time()) + 0.05)
             buy = wrk(args.port, f"/flash/{sale['sale_id']}/buy", args.buyers, args.duration,
                       script)
+            time.sleep(2)  # presses still in flight when wrk stopped finish (or fail) first
             truth = check(args.database_url, sale["sale_id"], sale["product_id"])
             answers = " ".join(f"{code}:{count}" for code, count in sorted(buy["statuses"].items()))
             if buy["socket"]:
