@@ -354,3 +354,66 @@ def _explain_refusal(sale_id: int, buyer_id: int, quantity: int, limit: int) -> 
         raise limit_error(limit, mine)
     refusal = _state_error(sale_state(sale, clock.now()))
     raise refusal if refusal is not None else sold_out_error()
+
+
+# --- units of cancelled orders go back ------------------------------------------------------
+
+def release_cancelled(now: datetime | None = None, limit: int = 200) -> int:
+    """`flask tick`: the flash units of orders cancelled before payment (by the buyer, the
+    merchant, or the payment timeout — expired unpaid orders count as cancelled already) go
+    back to their sale and their buyer's allowance, while the sale runs. Each line once: its
+    `flash_releases` row is inserted first (ON CONFLICT DO NOTHING); then `sold` and the claim
+    shrink by conditional statements, one small transaction per line. A line belongs to the
+    sale of its product whose window held the order's creation (a product has one sale at a
+    time)."""
+    from sqlalchemy import and_, delete
+
+    from app.campaigns.flash_models import FlashRelease
+    from app.orders.models import Order, OrderLine, OrderStatus, effective_status_sql
+
+    now = now or clock.now()
+    rows = db.session.execute(
+        select(OrderLine.id, OrderLine.quantity, Order.buyer_id, FlashSale.id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(FlashSale, and_(FlashSale.product_id == OrderLine.product_id,
+                              FlashSale.starts_at <= Order.created_at,
+                              FlashSale.ends_at > Order.created_at))
+        .outerjoin(FlashRelease, FlashRelease.order_line_id == OrderLine.id)
+        .where(OrderLine.price_source == FLASH_SOURCE, FlashRelease.order_line_id.is_(None),
+               FlashSale.status == FlashStatus.scheduled, FlashSale.ends_at > now,
+               Order.paid_at.is_(None),
+               effective_status_sql(now) == OrderStatus.cancelled)
+        .order_by(OrderLine.id).limit(limit)).all()
+    db.session.commit()
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    done = 0
+    for line_id, quantity, buyer_id, sale_id in rows:
+        first = db.session.execute(
+            dialect.insert(FlashRelease)
+            .values(order_line_id=line_id, sale_id=sale_id, user_id=buyer_id,
+                    quantity=quantity, released_at=now)
+            .on_conflict_do_nothing(index_elements=[FlashRelease.order_line_id])
+            .returning(FlashRelease.order_line_id)).first()
+        if first is None:
+            db.session.rollback()
+            continue  # another host released it
+        db.session.execute(
+            update(FlashSale).where(FlashSale.id == sale_id, FlashSale.sold >= quantity)
+            .values(sold=FlashSale.sold - quantity)
+            .execution_options(synchronize_session=False))
+        shrunk = db.session.execute(
+            update(FlashClaim).where(FlashClaim.sale_id == sale_id,
+                                     FlashClaim.user_id == buyer_id,
+                                     FlashClaim.quantity > quantity)
+            .values(quantity=FlashClaim.quantity - quantity, updated_at=now)
+            .execution_options(synchronize_session=False))
+        if shrunk.rowcount == 0:
+            db.session.execute(delete(FlashClaim).where(
+                FlashClaim.sale_id == sale_id, FlashClaim.user_id == buyer_id,
+                FlashClaim.quantity <= quantity).execution_options(synchronize_session=False))
+        db.session.commit()
+        sale = db.session.get(FlashSale, sale_id)
+        flash_gate.release(sale, buyer_id, quantity)
+        forget_ticket(sale_id)
+        done += 1
+    return done

@@ -86,8 +86,8 @@ class FlashSale(db.Model):
 
 class FlashClaim(db.Model):
     """How many units of a sale one buyer holds: one row per (sale, buyer), so the per-user
-    limit is one conditional upsert, never a count read in Python. Units stay claimed when an
-    order is later cancelled (the page says so): a slot can't be held and released at will."""
+    limit is one conditional upsert, never a count read in Python. When the order is
+    cancelled before payment (or expires unpaid), the tick job gives the units back."""
 
     __tablename__ = "flash_claims"
     __table_args__ = (
@@ -101,3 +101,19 @@ class FlashClaim(db.Model):
     quantity: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FlashRelease(db.Model):
+    """A flash order line whose units went back to its sale (its order was cancelled or expired
+    unpaid). The primary key makes each line's units go back once, however many hosts run
+    `flask tick`."""
+
+    __tablename__ = "flash_releases"
+
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="CASCADE"), primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("flash_sales.id", ondelete="CASCADE"),
+                                         index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    quantity: Mapped[int]
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

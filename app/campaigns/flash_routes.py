@@ -265,8 +265,10 @@ def init_flash(app: Flask) -> None:
     app.jinja_env.globals.update(flash_room_views=room_flash_views,
                                  flash_campaign_views=campaign_flash_views,
                                  flash_product_view=product_flash_view)
-    if "flash.reconcile_gates" not in dict(tick.JOBS):
-        tick.job("flash.reconcile_gates")(flash_sales.reconcile_gates)
+    for name, job in (("flash.release_cancelled", flash_buy.release_cancelled),
+                      ("flash.reconcile_gates", flash_sales.reconcile_gates)):
+        if name not in dict(tick.JOBS):
+            tick.job(name)(job)
     register_demo_step("flash", flash_demo.seed_flash)
     from app.campaigns.sale_routes import init_sale
 

@@ -1,4 +1,5 @@
-"""The sale phase: flash sales (直播秒杀) with each buyer's claimed units; live vouchers
+"""The sale phase: flash sales (直播秒杀) with each buyer's claimed units and the units given
+back from cancelled orders; live vouchers
 (直播购物券: plans, rooms, per-day claims); finalized campaigns and their sales kings (卖货王).
 
 Revision ID: 0007_flash_sales
@@ -140,8 +141,26 @@ def upgrade():
     with op.batch_alter_table('live_voucher_claims', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_live_voucher_claims_user_id'), ['user_id'], unique=False)
 
+    op.create_table('flash_releases',
+    sa.Column('order_line_id', sa.Integer(), nullable=False),
+    sa.Column('sale_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('released_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['order_line_id'], ['order_lines.id'], name=op.f('fk_flash_releases_order_line_id_order_lines'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sale_id'], ['flash_sales.id'], name=op.f('fk_flash_releases_sale_id_flash_sales'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_flash_releases_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('order_line_id', name=op.f('pk_flash_releases'))
+    )
+    with op.batch_alter_table('flash_releases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_flash_releases_sale_id'), ['sale_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('flash_releases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_flash_releases_sale_id'))
+
+    op.drop_table('flash_releases')
     with op.batch_alter_table('live_voucher_claims', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_live_voucher_claims_user_id'))
 

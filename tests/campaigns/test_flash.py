@@ -457,3 +457,44 @@ def test_a_sale_may_belong_to_a_campaign_and_links_its_venue(w, client):
     assert f'id="flash-panel-{sale.id}"' in venue and "直播秒杀" in venue
     bad = client.post("/sell/flash/new", data=schedule_form(w.bangle.id, campaign="999999"))
     assert bad.status_code == 400 and "请选择进行中或即将开始的活动" in text(bad)
+
+
+# --- units of cancelled or expired orders go back ---------------------------------------------
+
+def test_a_cancelled_unpaid_flash_order_gives_its_unit_back_once(w, client, make_client):
+    from app.orders import orders
+
+    sale = open_sale(w, quantity=1)
+    make.sign_in(client, w.buyer)
+    assert client.post(f"/flash/{sale.id}/buy", data=buy_form(
+        text(client.get(f"/flash/{sale.id}")))).status_code == 303
+    order = db.session.scalar(select(Order))
+    assert "已抢光" in text(client.get(f"/flash/{sale.id}"))
+    assert flash_buy.release_cancelled() == 0  # awaiting payment: still held
+    orders.cancel_by_buyer(w.buyer, order.id, "拍错了")
+    assert flash_buy.release_cancelled() == 1
+    assert flash_buy.release_cancelled() == 0  # once
+    assert fresh(FlashSale, sale.id).sold == 0
+    assert db.session.scalar(select(func.count()).select_from(FlashClaim)) == 0
+    assert fresh(Product, w.bangle.id).stock == 10
+    other = make.user("第二个买家")
+    make.address(other)
+    second = make_client()
+    make.sign_in(second, other)
+    assert second.post(f"/flash/{sale.id}/buy", data=buy_form(
+        text(second.get(f"/flash/{sale.id}")))).status_code == 303
+    assert fresh(FlashSale, sale.id).sold == 1
+
+
+def test_an_order_left_unpaid_past_its_deadline_gives_its_unit_back(w, ctx):
+    from app.orders import orders
+
+    sale = open_sale(w, quantity=2, limit=2)
+    make.order(w.buyer, w.bangle, method="sandbox")            # flash price, never paid
+    paid = make.order(w.buyer, w.bangle, method="sandbox")
+    orders.pay_checkout(w.buyer, paid.checkout_id, "sandbox")  # paid: keeps its unit
+    assert fresh(FlashSale, sale.id).sold == 2
+    clock.travel(timedelta(minutes=16))  # past the 15-minute payment deadline
+    assert flash_buy.release_cancelled() == 1
+    assert fresh(FlashSale, sale.id).sold == 1
+    assert flash_buy.claimed(sale.id, w.buyer.id) == 1
