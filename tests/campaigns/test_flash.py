@@ -353,19 +353,26 @@ def test_a_page_reload_with_javascript_off_shows_the_true_state(w, client):
 
 @pytest.fixture
 def redis_gate(app):
+    """The Redis gate on, with keys under a prefix of this test's own (nothing else in that
+    Redis database is touched)."""
+    import secrets
+
     redis = pytest.importorskip("redis")
     url = "redis://127.0.0.1:6379/15"
     try:
-        redis.Redis.from_url(url).ping()
+        client = redis.Redis.from_url(url)
+        client.ping()
     except Exception:  # noqa: BLE001
         pytest.skip("no Redis server")
-    redis.Redis.from_url(url).flushdb()
-    app.config["REDIS_URL"] = url
+    saved = app.config["CACHE_KEY_PREFIX"]
+    prefix = f"yt-test-{secrets.token_hex(6)}:"
+    app.config.update(REDIS_URL=url, CACHE_KEY_PREFIX=prefix)
     app.extensions.pop("flash_gate", None)
-    yield redis.Redis.from_url(url)
-    app.config["REDIS_URL"] = None
+    yield client
+    app.config.update(REDIS_URL=None, CACHE_KEY_PREFIX=saved)
     app.extensions.pop("flash_gate", None)
-    redis.Redis.from_url(url).flushdb()
+    for key in client.scan_iter(match=prefix + "*"):
+        client.delete(key)
 
 
 def test_the_gate_answers_sold_out_before_the_database(w, redis_gate, ctx):
