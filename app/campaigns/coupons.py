@@ -25,7 +25,8 @@ placement transaction; a lost race refuses the order.
 Grabbing: `grab_coupon` inserts the wallet row (coupon, user, n) — unique, with n ≤ the per-user
 limit — then `UPDATE coupons SET remaining = remaining - 1 WHERE id=:id AND remaining > 0`; both in
 one transaction, so neither the quantity nor the per-user limit can be exceeded. Once `remaining`
-reads 0 a grab answers 已抢光 without writing to the hot row."""
+reads 0 a grab answers 已抢光 without writing to the hot row, and with REDIS_URL a shared count
+in front of the database (app.campaigns.gate) turns the rush away before it queues on that row."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -39,6 +40,7 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import User
+from app.campaigns import gate
 from app.campaigns.models import ClaimStatus, Coupon, CouponClaim
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
@@ -371,6 +373,7 @@ def grab_coupon(actor: User | None, coupon_id: int) -> CouponCard:
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("请先登录再领券。"))
     now = clock.now()
+    admitted = False
     for _attempt in range(GRAB_ATTEMPTS):
         coupon = db.session.get(Coupon, coupon_id)
         if coupon is None or coupon.source != "grab":
@@ -383,11 +386,24 @@ def grab_coupon(actor: User | None, coupon_id: int) -> CouponCard:
         if coupon.merchant is not None and coupon.merchant.owner_id == actor.id:
             raise _refuse(_("不能领取自己店铺的优惠券。"), coupon, actor, status=403)
         if coupon.remaining <= 0:  # gone: answer without writing to the hot row
+            if admitted:
+                gate.give_back(coupon.id)
+            gate.mark_gone(coupon.id)
             raise _refuse(_("手慢了，优惠券已抢光。"), coupon, actor)
         held = _held(coupon.id, actor.id)
         if held >= coupon.per_user_limit:
+            if admitted:
+                gate.give_back(coupon.id)
             raise _refuse(_("每人限领 %(n)d 张，你已经领过了。", n=coupon.per_user_limit),
                           coupon, actor)
+        if not admitted:
+            seed = coupon.remaining
+            if not gate.admit(coupon.id, lambda seed=seed: seed):  # shed the rush before the row
+                card = CouponCard.of(coupon, held)
+                card.remaining = 0
+                db.session.rollback()
+                raise GrabRefused(_("手慢了，优惠券已抢光。"), card)
+            admitted = True
         claim = CouponClaim(coupon_id=coupon.id, user_id=actor.id, n=held + 1,
                             status=ClaimStatus.unused, claimed_at=now)
         try:
@@ -404,6 +420,7 @@ def grab_coupon(actor: User | None, coupon_id: int) -> CouponCard:
         left = taken.scalar()
         if left is None:
             db.session.rollback()
+            gate.mark_gone(coupon_id)
             card = CouponCard.of(coupon, held)
             card.remaining = 0
             raise GrabRefused(_("手慢了，优惠券已抢光。"), card)
@@ -411,6 +428,8 @@ def grab_coupon(actor: User | None, coupon_id: int) -> CouponCard:
         card.remaining = left
         db.session.commit()
         return card
+    if admitted:
+        gate.give_back(coupon_id)
     raise Conflict(_("领券的人太多了，请稍后再试。"))
 
 

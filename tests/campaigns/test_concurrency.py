@@ -3,8 +3,11 @@ grabbed by a crowd, one buyer hammering the grab button, concurrent checkouts sh
 wallet copy, and two tick workers drawing the same raffle."""
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.campaigns import coupons
 from app.campaigns.models import Coupon, CouponClaim
@@ -85,3 +88,67 @@ def test_concurrent_checkouts_spend_a_coupon_copy_at_most_once(app, ctx, make_cl
     used = refreshed(CouponClaim, claim.id)
     assert (used.status, used.order_id) == ("used", order.id)
     assert refreshed(type(item), item.id).stock == 49
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_available() -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture
+def redis_gate(app, monkeypatch):
+    if not _redis_available():
+        pytest.skip("Redis is not running")
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "COUPON_GATE_PREFIX", f"test-{uuid.uuid4().hex[:10]}:")
+    app.extensions.pop("yt_coupon_gate", None)
+    yield
+    app.extensions.pop("yt_coupon_gate", None)
+
+
+def test_with_redis_the_rush_is_turned_away_before_the_coupon_row(app, ctx, redis_gate):
+    shop = make.merchant("玉匠人", certified=True)
+    coupon = make.coupon(shop, quantity=10, per_user_limit=1)
+    buyer_ids = [make.user(f"抢券{n}").id for n in range(80)]
+    coupon_id = coupon.id
+    updates = []
+
+    def watch(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE COUPONS"):
+            updates.append(statement)
+
+    def grab(i):
+        from app.accounts.models import User
+
+        return coupons.grab_coupon(db.session.get(User, buyer_ids[i]), coupon_id).held
+
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        results = race(app, len(buyer_ids), grab)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+    assert sum(1 for r in results if r == 1) == 10
+    assert all(isinstance(r, Conflict) for r in results if r != 1)
+    assert len(updates) == 10  # only the admitted grabs reached the hot row
+    assert refreshed(Coupon, coupon.id).remaining == 0 and count(CouponClaim) == 10
+
+
+def test_with_redis_a_refused_grab_gives_its_token_back(app, ctx, redis_gate):
+    shop = make.merchant("玉匠人", certified=True)
+    coupon = make.coupon(shop, quantity=2, per_user_limit=1)
+    first, second = make.user("甲"), make.user("乙")
+    coupons.grab_coupon(first, coupon.id)
+    with pytest.raises(Conflict):
+        coupons.grab_coupon(first, coupon.id)  # over the limit: refused before the gate
+    assert coupons.grab_coupon(second, coupon.id).held == 1
+    with pytest.raises(Conflict, match="已抢光"):
+        coupons.grab_coupon(make.user("丙"), coupon.id)
+    assert count(CouponClaim) == 2
