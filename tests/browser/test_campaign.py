@@ -36,7 +36,10 @@ def test_warmup_tasks_raffle_entry_coupon_and_a_cheaper_order(page, live_server,
     page.locator(".campaign-banner-link").click()
     page.wait_for_url("**/campaigns/116-test")
     expect(page.locator(".venue-room")).to_contain_text("玉匠人源头直播")
-    expect(page.locator(".venue-hero .countdown-block").first).to_be_visible()
+    digits = page.locator(".venue-hero .countdown-digits")
+    expect(digits).to_be_visible()
+    shown = digits.inner_text()
+    expect(digits).not_to_have_text(shown, timeout=4000)  # it ticks in the browser
     check_accessibility(page)
 
     # task 1: a short video with the hashtag

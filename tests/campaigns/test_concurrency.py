@@ -152,3 +152,74 @@ def test_with_redis_a_refused_grab_gives_its_token_back(app, ctx, redis_gate):
     with pytest.raises(Conflict, match="已抢光"):
         coupons.grab_coupon(make.user("丙"), coupon.id)
     assert count(CouponClaim) == 2
+
+
+@pytest.fixture
+def warm(ctx):
+    from datetime import timedelta
+
+    from app import clock
+
+    campaign = make.campaign("116-2026")
+    clock.freeze(campaign.warmup_start + timedelta(hours=10))
+    shop = make.merchant("玉匠人", certified=True)
+    room = make.live_room(shop)
+    make.registration(campaign, shop)
+    return room.id
+
+
+def test_parallel_gifts_never_spend_more_coins_than_the_balance(app, warm):
+    from app.accounts.models import User
+    from app.campaigns import tasks
+    from app.campaigns.models import CoinLedger, GiftSend
+
+    fan = make.user("土豪")
+    db.session.commit()
+    fan_id = fan.id
+    tasks.credit(fan_id, 100, "grant", "test-grant")
+    db.session.commit()
+
+    def send(_i):
+        return tasks.send_gift(db.session.get(User, fan_id), "116-2026", warm, "yellow-cart", 1).coins
+
+    results = race(app, 16, send)
+    assert results.count(10) == 10
+    assert all(isinstance(r, Conflict) for r in results if r != 10)
+    db.session.expire_all()
+    assert tasks.balance(db.session.get(User, fan_id)) == 0
+    assert count(GiftSend) == 10
+    lines = db.session.scalars(select(CoinLedger).order_by(CoinLedger.id)).all()
+    assert sum(line.delta for line in lines) == 0
+    assert sorted(line.balance_after for line in lines if line.delta < 0) == list(range(0, 100, 10))
+
+
+def test_one_video_link_sent_by_many_at_once_counts_once(app, warm):
+    from app.accounts.models import User
+    from app.campaigns import tasks
+    from app.campaigns.models import RaffleEntry, VideoTask
+
+    ids = [make.user(f"up{n}").id for n in range(12)]
+
+    def submit(i):
+        return tasks.submit_video(db.session.get(User, ids[i]), "116-2026",
+                                  "https://v.kuaishou.com/same-video", "#116卖货王").id
+
+    results = race(app, len(ids), submit)
+    assert sum(1 for r in results if isinstance(r, int)) == 1
+    assert all(isinstance(r, Conflict) for r in results if not isinstance(r, int))
+    assert count(VideoTask) == 1 and count(RaffleEntry) == 1
+
+
+def test_a_double_tapped_vote_counts_once(app, warm):
+    from app.accounts.models import User
+    from app.campaigns import tasks
+    from app.campaigns.models import RaffleEntry, Vote
+
+    fan_id = make.user("粉丝").id
+
+    def vote(_i):
+        return tasks.vote(db.session.get(User, fan_id), "116-2026", warm).id
+
+    results = race(app, 8, vote)
+    assert sum(1 for r in results if isinstance(r, int)) == 1
+    assert count(Vote) == 1 and count(RaffleEntry) == 1
