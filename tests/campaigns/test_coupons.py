@@ -327,3 +327,21 @@ def test_best_pair_prefers_keeping_bigger_coupons_when_the_saving_is_equal(ctx, 
 
     order = price_order(shop, [(bangle, 1)], buyer, clock.now())
     assert [(d.amount_fen, d.label) for d in order.discounts] == [(30000, "店铺券 · 立减 ¥300.00")]
+
+
+def test_a_coupon_expiring_between_preview_and_submit_refuses_the_order(client, shop, bangle):
+    buyer = make.user()
+    make.address(buyer)
+    now = clock.now()
+    claim = make.wallet_copy(buyer, make.coupon(shop, amount_fen=1000,
+                                                valid_until=now + timedelta(minutes=5)))
+    make.sign_in(client, buyer)
+    form = checkout_form(client, f"?product_id={bangle.id}&quantity=1")
+    assert form["expected_total"] == "29000"
+    clock.freeze(now + timedelta(minutes=6))
+    response = client.post("/checkout", data=form)
+    assert response.status_code == 409
+    text = page(response)
+    assert "订单金额有变化，请确认新的金额后再提交。" in text and "¥300.00" in text
+    assert count(Order) == 0 and refreshed(CouponClaim, claim.id).status == "unused"
+    assert refreshed(type(bangle), bangle.id).stock == 20
