@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app import clock
-from app.campaigns import coupons
+from app.campaigns import stacking
 from app.campaigns.models import Coupon, CouponClaim
 from app.extensions import db
 from app.orders.models import Order, OrderDiscount
@@ -275,7 +275,7 @@ def test_another_buyers_copy_is_never_applied(client, shop, bangle):
     form, response = buy(client, bangle)
     assert form["expected_total"] == "30000" and response.status_code == 303
     assert count(CouponClaim, CouponClaim.status == "used") == 0
-    assert not coupons.spend_claim(1, buyer.id, 1, clock.now())
+    assert not stacking.spend_claim(1, buyer.id, 1, clock.now())
 
 
 def test_one_platform_copy_pays_for_one_shop_of_a_multi_shop_checkout(client, shop, bangle):
