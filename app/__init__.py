@@ -56,6 +56,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.campaigns import init_campaigns
     from app.catalog import init_catalog
     from app.core import init_core
+    from app.governance import init_governance
     from app.live import init_live
     from app.merchants import init_merchants
     from app.orders import init_orders
@@ -66,6 +67,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_merchants(app)
     init_live(app)
     init_orders(app)
+    init_governance(app)
     init_campaigns(app)
 
     from app.cli import init_cli

@@ -23,6 +23,7 @@ SLOTS = (
     "product_actions",    # product page's sticky bottom bar (add to cart, buy now)
     "account_menu",       # links on /account
     "live_item_actions",  # a live room's 小黄车 row, per item `p` (add to cart, …)
+    "order_actions",      # the buyer's order page, beside confirm / review (`order`, `st`)
     "live_room_top",      # a live room, under its header: `room` (coupons, votes, gifts, …)
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from app import clock
 from app.accounts.models import User
@@ -88,7 +88,7 @@ def create_product(actor: User | None, merchant: Merchant, draft: ProductDraft,
                    commit: bool = True) -> Product:
     """List goods for a shop. Source type, industry and belt come from the shop."""
     require_shop_owner(actor, merchant)
-    if merchant.status != "active":
+    if not merchant.is_open(clock.now()):
         raise Conflict(_("店铺暂停营业期间不能上架商品。"))
     draft = check_draft(draft, merchant)
     stored = store_photos(photos or [])
@@ -196,7 +196,9 @@ def take_stock(product_id: int, quantity: int) -> bool:
     result = db.session.execute(
         update(Product)
         .where(Product.id == product_id, Product.stock >= quantity,
-               Product.status == ProductStatus.active)
+               Product.status == ProductStatus.active,
+               or_(Product.merchant_suspended_until.is_(None),
+                   Product.merchant_suspended_until <= clock.now()))
         .values(stock=Product.stock - quantity, sales_count=Product.sales_count + quantity)
         .execution_options(synchronize_session=False)
     )

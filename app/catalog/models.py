@@ -97,6 +97,9 @@ class Product(db.Model):
     # Copied from the shop (catalog.listing.sync_shop_certification keeps it in step) so
     # certified-first listings walk an index instead of sorting a whole industry.
     merchant_certified: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Copied from the shop's suspended_until (catalog.sync keeps it in step), so the listable
+    # rule stays on the product row: listed while NULL or in the past.
+    merchant_suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # CJK unigrams/bigrams and ASCII words of title + description (app.catalog.search).
     search_tokens: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

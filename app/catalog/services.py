@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import Text, and_, case, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import contains_eager, selectinload
 
+from app import clock
 from app.catalog.filters import ProductFilter
 from app.catalog.models import Belt, Category, Industry, Product, ProductStatus
 from app.catalog.reference import SourceType
@@ -27,19 +29,37 @@ class ProductPage:
     relaxed: bool = False  # no exact match: results for the query split into shorter words
 
 
-def listable_products():
-    """The single rule for what buyers can see and buy: active goods of active shops.
+def listable_products(now: datetime | None = None):
+    """The single rule for what buyers can see and buy: active goods (not taken off the shelf
+    nor delisted by a base) of active shops that are not under a suspension in force.
 
-    Every listing (home, portals, belts, shops, search, live rooms) starts from this."""
+    Every listing (home, portals, belts, shops, search, live rooms) starts from this. The
+    suspension is read from the product row's copy (`merchant_suspended_until`, kept by
+    catalog.sync), compared with clock.now(): a suspension ends by itself, without a timer."""
+    now = now or clock.now()
     return (
         select(Product)
         .join(Product.merchant)
-        .where(Product.status == ProductStatus.active, Merchant.status == "active")
+        .where(Product.status == ProductStatus.active, Merchant.status == "active",
+               or_(Product.merchant_suspended_until.is_(None),
+                   Product.merchant_suspended_until <= now))
     )
 
 
-def is_listable(product: Product) -> bool:
-    return product.status == ProductStatus.active and product.merchant.status == "active"
+def is_listable(product: Product, now: datetime | None = None) -> bool:
+    return product.status == ProductStatus.active and shop_is_open(product.merchant, now)
+
+
+def shop_is_open(merchant: Merchant, now: datetime | None = None) -> bool:
+    """A shop buyers can see and buy from (active, no suspension in force)."""
+    return merchant.is_open(now or clock.now())
+
+
+def open_shops_clause(now: datetime | None = None):
+    """`shop_is_open` as a SQL condition on Merchant, for queries of shops and live rooms."""
+    now = now or clock.now()
+    return and_(Merchant.status == "active",
+                or_(Merchant.suspended_until.is_(None), Merchant.suspended_until <= now))
 
 
 def _like_escape(term: str) -> str:
@@ -205,7 +225,7 @@ def filter_vocabulary() -> dict[str, set[str]]:
 def ranked_merchants(*, belt_id: int | None = None, industry_id: int | None = None,
                      certified_only: bool = False, limit: int = 12) -> list[Merchant]:
     """Shops of a belt or industry: certified first (traffic support), then by sales."""
-    query = select(Merchant).where(Merchant.status == "active")
+    query = select(Merchant).where(open_shops_clause())
     if belt_id is not None:
         query = query.where(Merchant.belt_id == belt_id)
     if industry_id is not None:
@@ -281,13 +301,15 @@ def _belt_summaries(industry_id: int | None) -> list[BeltSummary]:
         (belt_id, (total, certified)) for belt_id, total, certified in db.session.execute(
             select(Merchant.belt_id, func.count(),
                    func.sum(case((Merchant.certified.is_(True), 1), else_=0)))
-            .where(Merchant.status == "active", Merchant.belt_id.is_not(None))
+            .where(open_shops_clause(), Merchant.belt_id.is_not(None))
             .group_by(Merchant.belt_id)
         )
     )
     goods = dict(db.session.execute(
         select(Product.belt_id, func.count())
-        .where(Product.status == ProductStatus.active, Product.belt_id.is_not(None))
+        .where(Product.status == ProductStatus.active, Product.belt_id.is_not(None),
+               or_(Product.merchant_suspended_until.is_(None),
+                   Product.merchant_suspended_until <= clock.now()))
         .group_by(Product.belt_id)
     ).all())
     summaries = []

@@ -120,7 +120,7 @@ def update_room(actor: User | None, room_id: int, title: str,
 def go_live(actor: User | None, room_id: int) -> LiveRoom:
     """开播. One conditional UPDATE: a second tap (or a second phone) gets a clear 409."""
     room = _owned_room(actor, room_id)
-    if room.merchant.status != "active":
+    if not room.merchant.is_open(clock.now()):
         raise Conflict(_("店铺暂停营业期间不能开播。"))
     now = clock.now()
     result = db.session.execute(

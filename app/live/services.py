@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.catalog.models import Product, ProductPhoto
-from app.catalog.services import listable_products
+from app.catalog.services import listable_products, open_shops_clause, shop_is_open
 from app.exceptions import PermissionDenied
 from app.extensions import db
 from app.live import presence
@@ -60,8 +60,8 @@ def room_of_shop(merchant_id: int) -> LiveRoom | None:
 
 
 def is_visible(room: LiveRoom) -> bool:
-    """Buyers see rooms of active shops only (a suspended shop's room is gone with it)."""
-    return room.merchant.status == "active"
+    """Buyers see rooms of open shops only (a suspended shop's room is gone with it)."""
+    return shop_is_open(room.merchant)
 
 
 def stream_kind(url: str) -> str | None:
@@ -125,7 +125,8 @@ def state_tag(room: LiveRoom, locale: str) -> str:
         .order_by(LiveRoomItem.position, LiveRoomItem.product_id)).all()
     viewers = watching(room)
     state = repr((room.id, room.version, room.status, room.pinned_product_id,
-                  room.merchant.status, viewers, locale, [tuple(r) for r in rows]))
+                  room.merchant.status, shop_is_open(room.merchant), viewers, locale,
+                  [tuple(r) for r in rows]))
     return hashlib.sha256(state.encode()).hexdigest()[:32]
 
 
@@ -148,7 +149,7 @@ def room_cards(*, merchant_id: int | None = None, belt_id: int | None = None,
     then the coming ones by start time, then (if asked) ended ones."""
     query = (select(LiveRoom).join(LiveRoom.merchant)
              .options(selectinload(LiveRoom.merchant).selectinload(Merchant.belt))
-             .where(Merchant.status == "active"))
+             .where(open_shops_clause()))
     if merchant_id is not None:
         query = query.where(LiveRoom.merchant_id == merchant_id)
     if belt_id is not None:
@@ -213,7 +214,7 @@ def live_room_presenting(product_id: int) -> tuple[LiveRoom, bool] | None:
         select(LiveRoom).join(LiveRoomItem, LiveRoomItem.room_id == LiveRoom.id)
         .join(LiveRoom.merchant)
         .where(LiveRoomItem.product_id == product_id, LiveRoom.status == RoomStatus.live,
-               Merchant.status == "active").limit(1))
+               open_shops_clause()).limit(1))
     if room is None:
         return None
     return room, room.pinned_product_id == product_id

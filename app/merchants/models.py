@@ -35,6 +35,9 @@ class Merchant(db.Model):
     certified: Mapped[bool] = mapped_column(default=False)
     certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(12), default="active")
+    # 暂停营业: set by a belt base (app.governance); the shop is closed while now < this.
+    # Time-correct without a timer: reads compare with clock.now() (see is_open).
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sales_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -42,6 +45,13 @@ class Merchant(db.Model):
     industry = relationship("Industry")
     belt = relationship("Belt")
     products = relationship("Product", back_populates="merchant", lazy="dynamic")
+
+    def is_suspended(self, now: datetime) -> bool:
+        return self.suspended_until is not None and self.suspended_until > now
+
+    def is_open(self, now: datetime) -> bool:
+        """Taking orders and listed: active and not under a suspension in force."""
+        return self.status == "active" and not self.is_suspended(now)
 
 
 class Certificate(db.Model):

@@ -2,7 +2,7 @@
 coins, raffle entries and draws.
 
 Revision ID: 0006_campaigns
-Revises: 0005_catalog_ranking
+Revises: 0008_governance (landed on main first; revision ids are names, the order is this chain)
 Create Date: 2026-11-25 11:48:02.919844
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_campaigns'
-down_revision = '0005_catalog_ranking'
+down_revision = '0008_governance'
 branch_labels = None
 depends_on = None
 

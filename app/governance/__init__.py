@@ -1,0 +1,59 @@
+"""Source content and market governance: short videos from the source (源头实拍), buyers'
+complaints, and the belt base's enforcement (warning, delisting, suspension, revoking
+certification), with a per-belt dashboard. See docs/GOVERNANCE.md."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+SLOT_PARTIALS = (
+    ("belt_sections", "governance/_slot_belt.html"),
+    ("portal_sections", "governance/_slot_portal.html"),
+    ("shop_sections", "governance/_slot_shop.html"),
+    ("product_extras", "governance/_slot_product.html"),
+    ("shop_header", "governance/_shop_complaints.html"),
+    ("belt_header", "governance/_belt_admin_link.html"),
+    ("account_menu", "governance/_account_menu.html"),
+    ("head", "governance/_head.html"),
+    ("order_actions", "governance/_order_complaint.html"),
+)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw and raw.strip().isdigit() else default
+
+
+def init_governance(app: Flask) -> None:
+    from app import clock
+    from app.accounts.services import register_audit_action
+    from app.demo import register_demo_step
+    from app.governance import complaints, demo, enforcement, routes, videos
+    from app.slots import register_slot
+
+    mb = 1024 * 1024
+    # A short video: up to 30 MB and 60 seconds by default.
+    app.config.setdefault("GOVERNANCE_VIDEO_MAX_BYTES", _env_int("GOVERNANCE_VIDEO_MAX_MB", 30) * mb)
+    app.config.setdefault("GOVERNANCE_VIDEO_MAX_SECONDS", _env_int("GOVERNANCE_VIDEO_MAX_SECONDS", 60))
+    # Bodies read before refusing with the form and a message (beyond this: a bare 413).
+    app.config.setdefault("GOVERNANCE_VIDEO_MAX_BODY", app.config["GOVERNANCE_VIDEO_MAX_BYTES"] + 8 * mb)
+    app.config.setdefault("GOVERNANCE_COMPLAINT_MAX_BODY", 64 * mb)
+
+    app.register_blueprint(routes.bp)
+    for slot, template in SLOT_PARTIALS:
+        register_slot(app, slot, template)
+    app.jinja_env.globals.update(
+        source_videos=videos.strip,
+        video_playable=videos.playable_url,
+        upheld_complaints=complaints.upheld_count,
+        order_complaint=complaints.complaint_of_order,
+        COMPLAINABLE_STATUSES=complaints.COMPLAINABLE,
+        shop_suspended=lambda merchant: merchant.is_suspended(clock.now()),
+        COMPLAINT_KIND_NAMES=complaints.KIND_NAMES,
+        COMPLAINT_STATUS_NAMES=complaints.STATUS_NAMES,
+        ACTION_NAMES=enforcement.ACTION_NAMES,
+    )
+    for action, label in (*complaints.AUDIT_LABELS.items(), *enforcement.AUDIT_LABELS.items()):
+        register_audit_action(action, label)
+    register_demo_step("governance", demo.seed_governance)
