@@ -12,8 +12,10 @@ worker_class = "gthread" if threads > 1 else "sync"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
+# Recycling workers is a guard against leaks we have not seen; each recycle costs a cold start
+# (~1 s of queued requests), which at 5,000 requests was every few seconds under load.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"
 # Behind a reverse proxy: trust its X-Forwarded-* headers (set FORWARDED_ALLOW_IPS).

@@ -7,7 +7,8 @@ clients' bare /ping measured the same way in the same run.
 
     .venv/bin/python bench/coupon_grab.py                          # SQLite in a temp dir
     .venv/bin/python bench/coupon_grab.py --buyers 200 --quantity 50 \\
-        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/yt6bench
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/yt6bench \\
+        --redis-url redis://127.0.0.1:6379/15        # the Redis gate in front of the coupon row
 
 The PostgreSQL database's schema is dropped and rebuilt: give it a scratch one.
 """
@@ -62,6 +63,7 @@ def main() -> None:
     parser.add_argument("--buyers", type=int, default=120)
     parser.add_argument("--quantity", type=int, default=30)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--redis-url", default="", help="put the Redis gate in front (app.campaigns.gate)")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="coupon-bench-"))
@@ -85,6 +87,11 @@ def main() -> None:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 10, "max_overflow": args.buyers + 10,
                                       "pool_timeout": 120},
     })
+    if args.redis_url:
+        import uuid
+
+        app.config["REDIS_URL"] = args.redis_url  # the gate only: limits and caches stay local
+        app.config["COUPON_GATE_PREFIX"] = f"bench-{uuid.uuid4().hex[:8]}:"
     from tests import factories as make
     from tests.conftest import BrowserLikeClient
 
@@ -114,7 +121,8 @@ def main() -> None:
         def grab(client):
             return client.post(grab_url, headers={"HX-Request": "true"})
 
-        print(f"database: {url.split('@')[-1]}; {args.buyers} buyers, {args.quantity} coupons")
+        print(f"database: {url.split('@')[-1]}; gate: {'Redis' if args.redis_url else 'none'}; "
+              f"{args.buyers} buyers, {args.quantity} coupons")
         print(summary("/ping", *timed_race(app, clients, ping)))
         print(summary("grab (last coupons)", *timed_race(app, clients, grab)))
         print(summary("grab (all gone)", *timed_race(app, clients, grab)))

@@ -18,7 +18,7 @@ SLOT_PARTIALS = (
 def init_campaigns(app: Flask) -> None:
     from app import clock, tick
     from app.accounts.services import register_audit_action
-    from app.campaigns import campaigns, coupons, draws, routes, tasks
+    from app.campaigns import campaigns, coupons, draws, routes, stacking, tasks
     from app.demo import register_demo_step
     from app.i18n import N_
     from app.orders.pricing import register_discount_rule
@@ -27,7 +27,7 @@ def init_campaigns(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     for slot, template in SLOT_PARTIALS:
         register_slot(app, slot, template)
-    register_discount_rule(coupons.coupon_discounts)
+    register_discount_rule(stacking.coupon_discounts)
 
     def campaign_banner():
         now = clock.now()

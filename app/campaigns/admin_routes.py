@@ -98,7 +98,8 @@ def _registrations_page(slug: str, status: int = 200, invite: InviteForm | None 
     return render_page("campaigns/admin_registrations.html", status=status, campaign=campaign,
                        rows=rows, invite=invite or InviteForm(formdata=None),
                        decision=DecisionForm(formdata=None), error=error, error_id=error_id,
-                       status_names=registration.STATUS_NAMES)
+                       status_names=registration.STATUS_NAMES,
+                       candidates=registration.invite_candidates(campaign))
 
 
 @bp.get("/admin/campaigns/<slug:slug>/registrations")

@@ -15,20 +15,16 @@ lines the coupon applies to (empty: it does not apply). It runs the built-in res
 then every check registered with `register_eligibility_check(fn)`; `fn(coupon, order, lines, now)`
 returns the lines it keeps. `coupon_amount(coupon, lines_total)` turns the eligible total into fen.
 
-Checkout stacking (`coupon_discounts`, registered with app.orders.pricing): per shop order at
-most one shop coupon and one platform coupon; every pair of the buyer's usable copies is tried
-and the pair that takes the most off wins (ties keep the more valuable coupons for later); a copy
-already applied to another shop's order of the same checkout is not offered again. Spending is
-`UPDATE coupon_claims SET status='used' … WHERE id=:id AND status='unused'` inside the
-placement transaction; a lost race refuses the order.
+Checkout stacking (the best shop + platform pair, spent once) is in app.campaigns.stacking.
 
 Grabbing: `grab_coupon` inserts the wallet row (coupon, user, n) — unique, with n ≤ the per-user
 limit — then `UPDATE coupons SET remaining = remaining - 1 WHERE id=:id AND remaining > 0`; both in
 one transaction, so neither the quantity nor the per-user limit can be exceeded. Once `remaining`
-reads 0 a grab answers 已抢光 without writing to the hot row."""
+reads 0 a grab answers 已抢光 without writing to the hot row, and with REDIS_URL a shared count
+in front of the database (app.campaigns.gate) turns the rush away before it queues on that row."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,14 +35,12 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import User
+from app.campaigns import gate
 from app.campaigns.models import ClaimStatus, Coupon, CouponClaim
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.inputs import clean_text
 from app.orders.pricing import (
-    PLATFORM_COUPON,
-    SHOP_COUPON,
-    Discount,
     PricedLine,
     PricedOrder,
 )
@@ -134,87 +128,6 @@ def describe(coupon: Coupon) -> str:
 def label_of(coupon: Coupon) -> str:
     who = _("店铺券") if coupon.funded_by == "shop" else _("平台券")
     return f"{who} · {describe(coupon)}"
-
-
-# --- the checkout discount rule --------------------------------------------------------------
-
-@dataclass
-class Option:
-    claim: CouponClaim
-    amount_fen: int
-
-
-def usable_claims(user_id: int, now: datetime) -> list[CouponClaim]:
-    return list(db.session.scalars(
-        select(CouponClaim).join(Coupon, Coupon.id == CouponClaim.coupon_id)
-        .options(selectinload(CouponClaim.coupon).selectinload(Coupon.campaign))
-        .where(CouponClaim.user_id == user_id, CouponClaim.status == ClaimStatus.unused,
-               Coupon.status == "active", Coupon.valid_from <= now, Coupon.valid_until > now)
-        .order_by(Coupon.valid_until, CouponClaim.id)))
-
-
-def _spender(claim_id: int, user_id: int, now: datetime) -> Callable[[int], bool]:
-    def spend(order_id: int) -> bool:
-        return spend_claim(claim_id, user_id, order_id, now)
-    return spend
-
-
-def spend_claim(claim_id: int, user_id: int, order_id: int, now: datetime) -> bool:
-    """Use one wallet copy for an order: one conditional UPDATE, True when this call won."""
-    result = db.session.execute(
-        update(CouponClaim)
-        .where(CouponClaim.id == claim_id, CouponClaim.user_id == user_id,
-               CouponClaim.status == ClaimStatus.unused)
-        .values(status=ClaimStatus.used, used_at=now, order_id=order_id))
-    return result.rowcount == 1
-
-
-def best_pair(order: PricedOrder, shop: list[Option], platform: list[Option]
-              ) -> tuple[Option | None, Option | None, int]:
-    """The shop + platform pair that takes the most off (shop first, platform on the rest);
-    on a tie the lower face values win, so the bigger coupons stay in the wallet."""
-    total = order.items_total_fen + order.shipping_fen
-    best: tuple[Option | None, Option | None, int] = (None, None, 0)
-    best_key = None
-    for s in [None, *shop]:
-        taken = min(s.amount_fen, total) if s else 0
-        for p in [None, *platform]:
-            off = taken + (min(p.amount_fen, total - taken) if p else 0)
-            spare = (face_value(s.claim.coupon) if s else 0) + (
-                face_value(p.claim.coupon) if p else 0)
-            key = (off, -spare)
-            if best_key is None or key > best_key:
-                best, best_key = (s, p, off), key
-    return best
-
-
-def coupon_discounts(order: PricedOrder, buyer: User | None, choices: Mapping[str, str],
-                     now: datetime) -> list[Discount]:
-    """The pricing hook: the best shop coupon + platform coupon of the buyer's wallet."""
-    if buyer is None or not getattr(buyer, "is_authenticated", False):
-        return []
-    taken = getattr(order, "claimed", set())
-    shop: list[Option] = []
-    platform: list[Option] = []
-    for claim in usable_claims(buyer.id, now):
-        if claim.id in taken:
-            continue
-        lines = eligible_lines(claim.coupon, order, now)
-        amount = coupon_amount(claim.coupon, sum(line.line_total_fen for line in lines))
-        if amount > 0:
-            (shop if claim.coupon.funded_by == "shop" else platform).append(Option(claim, amount))
-    s, p, _off = best_pair(order, shop, platform)
-    discounts = []
-    for option, kind in ((s, SHOP_COUPON), (p, PLATFORM_COUPON)):
-        if option is None:
-            continue
-        coupon = option.claim.coupon
-        discounts.append(Discount(
-            kind=kind, funded_by=coupon.funded_by, label=label_of(coupon)[:60],
-            amount_fen=option.amount_fen, reference_id=option.claim.id,
-            cap_fen=coupon.cap_fen if coupon.kind == "free_order" else None,
-            spend=_spender(option.claim.id, buyer.id, now)))
-    return discounts
 
 
 # --- merchants create coupons ----------------------------------------------------------------
@@ -371,6 +284,7 @@ def grab_coupon(actor: User | None, coupon_id: int) -> CouponCard:
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("请先登录再领券。"))
     now = clock.now()
+    admitted = False
     for _attempt in range(GRAB_ATTEMPTS):
         coupon = db.session.get(Coupon, coupon_id)
         if coupon is None or coupon.source != "grab":
@@ -383,11 +297,24 @@ def grab_coupon(actor: User | None, coupon_id: int) -> CouponCard:
         if coupon.merchant is not None and coupon.merchant.owner_id == actor.id:
             raise _refuse(_("不能领取自己店铺的优惠券。"), coupon, actor, status=403)
         if coupon.remaining <= 0:  # gone: answer without writing to the hot row
+            if admitted:
+                gate.give_back(coupon.id)
+            gate.mark_gone(coupon.id)
             raise _refuse(_("手慢了，优惠券已抢光。"), coupon, actor)
         held = _held(coupon.id, actor.id)
         if held >= coupon.per_user_limit:
+            if admitted:
+                gate.give_back(coupon.id)
             raise _refuse(_("每人限领 %(n)d 张，你已经领过了。", n=coupon.per_user_limit),
                           coupon, actor)
+        if not admitted:
+            seed = coupon.remaining
+            if not gate.admit(coupon.id, lambda seed=seed: seed):  # shed the rush before the row
+                card = CouponCard.of(coupon, held)
+                card.remaining = 0
+                db.session.rollback()
+                raise GrabRefused(_("手慢了，优惠券已抢光。"), card)
+            admitted = True
         claim = CouponClaim(coupon_id=coupon.id, user_id=actor.id, n=held + 1,
                             status=ClaimStatus.unused, claimed_at=now)
         try:
@@ -404,6 +331,7 @@ def grab_coupon(actor: User | None, coupon_id: int) -> CouponCard:
         left = taken.scalar()
         if left is None:
             db.session.rollback()
+            gate.mark_gone(coupon_id)
             card = CouponCard.of(coupon, held)
             card.remaining = 0
             raise GrabRefused(_("手慢了，优惠券已抢光。"), card)
@@ -411,6 +339,8 @@ def grab_coupon(actor: User | None, coupon_id: int) -> CouponCard:
         card.remaining = left
         db.session.commit()
         return card
+    if admitted:
+        gate.give_back(coupon_id)
     raise Conflict(_("领券的人太多了，请稍后再试。"))
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from app import clock
@@ -71,7 +72,8 @@ class ApplyForm(FlaskForm):
 
 
 class CouponForm(FlaskForm):
-    kind = SelectField(_l("类型"), choices=[("reduce", _l("立减")), ("threshold", _l("满减"))],
+    kind = SelectField(_l("类型"), choices=[SelectChoice("reduce", _l("立减")),
+                                           SelectChoice("threshold", _l("满减"))],
                        validate_choice=False)
     title = StringField(_l("名称（可不填）"), validators=[Length(max=80)])
     amount = StringField(_l("优惠金额（元）"))

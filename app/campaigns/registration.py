@@ -103,6 +103,20 @@ def registrations(actor: User | None, slug: str) -> tuple[Campaign, list[Registr
 
 # --- operators invite and decide ---------------------------------------------------------------
 
+def invite_candidates(campaign: Campaign, limit: int = 20) -> list[Merchant]:
+    """Shops worth inviting: active, not yet on the list; certified shops with a live room first,
+    then the best sellers."""
+    from app.live.models import LiveRoom
+
+    listed = select(Registration.merchant_id).where(Registration.campaign_id == campaign.id)
+    has_room = select(LiveRoom.id).where(LiveRoom.merchant_id == Merchant.id).exists()
+    return list(db.session.scalars(
+        select(Merchant).options(selectinload(Merchant.belt))
+        .where(Merchant.status == "active", Merchant.id.not_in(listed))
+        .order_by(Merchant.certified.desc(), has_room.desc(), Merchant.sales_count.desc(),
+                  Merchant.id).limit(limit)))
+
+
 def invite_shop(actor: User | None, slug: str, merchant_id: int | None) -> Registration:
     operator = require_operator(actor)
     campaign = require_campaign(slug)

@@ -16,7 +16,7 @@ from app.core import safe_next
 from app.exceptions import DomainError
 from app.extensions import limiter
 from app.forms import attach_error
-from app.rendering import render_page
+from app.rendering import is_htmx, render_page
 
 VERIFY_SCRIPT = Path(__file__).with_name("verify_raffle.py")
 
@@ -81,8 +81,17 @@ def top_up(slug: str):
 
 
 def _room_answer(slug: str, room_id: int, message: str, status: int = 200):
-    """After a vote or gift: back to the room (flash), or an error page with the reason."""
+    """After a vote or gift: with htmx the room's task section in place (the stream keeps
+    playing); without, back to the room (flash) or an error page with the reason."""
     back = safe_next(request.form.get("next"), url_for("live.room", room_id=room_id))
+    if is_htmx():
+        from app.live.services import get_room
+
+        room = get_room(room_id)
+        if room is None:
+            abort(404)
+        return render_page("campaigns/room_tasks.html", "room_tasks", status=status, room=room,
+                           back=back, task_message=message, task_error=status >= 400)
     if status >= 400:
         return render_page("campaigns/task_error.html", status=status, message=message,
                            back=back, slug=slug)

@@ -36,7 +36,10 @@ def test_warmup_tasks_raffle_entry_coupon_and_a_cheaper_order(page, live_server,
     page.locator(".campaign-banner-link").click()
     page.wait_for_url("**/campaigns/116-test")
     expect(page.locator(".venue-room")).to_contain_text("玉匠人源头直播")
-    expect(page.locator(".venue-hero .countdown-block").first).to_be_visible()
+    digits = page.locator(".venue-hero .countdown-digits")
+    expect(digits).to_be_visible()
+    shown = digits.inner_text()
+    expect(digits).not_to_have_text(shown, timeout=4000)  # it ticks in the browser
     check_accessibility(page)
 
     # task 1: a short video with the hashtag
@@ -56,11 +59,12 @@ def test_warmup_tasks_raffle_entry_coupon_and_a_cheaper_order(page, live_server,
     page.locator(".venue-room a").first.click()
     page.wait_for_url(f"**/live/{campaign_story['room_id']}")
     check_accessibility(page)
-    page.get_by_role("button", name="为主播投票").click()
-    expect(page.locator("#flash-area")).to_contain_text("投票成功")
+    page.get_by_role("button", name="为主播投票").click()  # htmx: the stream keeps playing
+    expect(page.locator("#room-tasks")).to_contain_text("投票成功")
     expect(page.get_by_text("今天已投票")).to_be_visible()
     page.get_by_role("button", name="送出 小黄车（10 金币）").click()
-    expect(page.locator("#flash-area")).to_contain_text("已送出礼物（10 金币）")
+    expect(page.locator("#room-tasks")).to_contain_text("已送出礼物（10 金币）")
+    expect(page.locator("#room-tasks")).to_contain_text("我的金币：50")
 
     # the anchor coupon, grabbed with one tap (htmx swaps the card in place)
     page.get_by_role("button", name="领取：主播福利券").click()

@@ -3,8 +3,11 @@ grabbed by a crowd, one buyer hammering the grab button, concurrent checkouts sh
 wallet copy, and two tick workers drawing the same raffle."""
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.campaigns import coupons
 from app.campaigns.models import Coupon, CouponClaim
@@ -85,3 +88,138 @@ def test_concurrent_checkouts_spend_a_coupon_copy_at_most_once(app, ctx, make_cl
     used = refreshed(CouponClaim, claim.id)
     assert (used.status, used.order_id) == ("used", order.id)
     assert refreshed(type(item), item.id).stock == 49
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_available() -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture
+def redis_gate(app, monkeypatch):
+    if not _redis_available():
+        pytest.skip("Redis is not running")
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "COUPON_GATE_PREFIX", f"test-{uuid.uuid4().hex[:10]}:")
+    app.extensions.pop("yt_coupon_gate", None)
+    yield
+    app.extensions.pop("yt_coupon_gate", None)
+
+
+def test_with_redis_the_rush_is_turned_away_before_the_coupon_row(app, ctx, redis_gate):
+    shop = make.merchant("玉匠人", certified=True)
+    coupon = make.coupon(shop, quantity=10, per_user_limit=1)
+    buyer_ids = [make.user(f"抢券{n}").id for n in range(80)]
+    coupon_id = coupon.id
+    updates = []
+
+    def watch(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE COUPONS"):
+            updates.append(statement)
+
+    def grab(i):
+        from app.accounts.models import User
+
+        return coupons.grab_coupon(db.session.get(User, buyer_ids[i]), coupon_id).held
+
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        results = race(app, len(buyer_ids), grab)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+    assert sum(1 for r in results if r == 1) == 10
+    assert all(isinstance(r, Conflict) for r in results if r != 1)
+    assert len(updates) == 10  # only the admitted grabs reached the hot row
+    assert refreshed(Coupon, coupon.id).remaining == 0 and count(CouponClaim) == 10
+
+
+def test_with_redis_a_refused_grab_gives_its_token_back(app, ctx, redis_gate):
+    shop = make.merchant("玉匠人", certified=True)
+    coupon = make.coupon(shop, quantity=2, per_user_limit=1)
+    first, second = make.user("甲"), make.user("乙")
+    coupons.grab_coupon(first, coupon.id)
+    with pytest.raises(Conflict):
+        coupons.grab_coupon(first, coupon.id)  # over the limit: refused before the gate
+    assert coupons.grab_coupon(second, coupon.id).held == 1
+    with pytest.raises(Conflict, match="已抢光"):
+        coupons.grab_coupon(make.user("丙"), coupon.id)
+    assert count(CouponClaim) == 2
+
+
+@pytest.fixture
+def warm(ctx):
+    from datetime import timedelta
+
+    from app import clock
+
+    campaign = make.campaign("116-2026")
+    clock.freeze(campaign.warmup_start + timedelta(hours=10))
+    shop = make.merchant("玉匠人", certified=True)
+    room = make.live_room(shop)
+    make.registration(campaign, shop)
+    return room.id
+
+
+def test_parallel_gifts_never_spend_more_coins_than_the_balance(app, warm):
+    from app.accounts.models import User
+    from app.campaigns import tasks
+    from app.campaigns.models import CoinLedger, GiftSend
+
+    fan = make.user("土豪")
+    db.session.commit()
+    fan_id = fan.id
+    tasks.credit(fan_id, 100, "grant", "test-grant")
+    db.session.commit()
+
+    def send(_i):
+        return tasks.send_gift(db.session.get(User, fan_id), "116-2026", warm, "yellow-cart", 1).coins
+
+    results = race(app, 16, send)
+    assert results.count(10) == 10
+    assert all(isinstance(r, Conflict) for r in results if r != 10)
+    db.session.expire_all()
+    assert tasks.balance(db.session.get(User, fan_id)) == 0
+    assert count(GiftSend) == 10
+    lines = db.session.scalars(select(CoinLedger).order_by(CoinLedger.id)).all()
+    assert sum(line.delta for line in lines) == 0
+    assert sorted(line.balance_after for line in lines if line.delta < 0) == list(range(0, 100, 10))
+
+
+def test_one_video_link_sent_by_many_at_once_counts_once(app, warm):
+    from app.accounts.models import User
+    from app.campaigns import tasks
+    from app.campaigns.models import RaffleEntry, VideoTask
+
+    ids = [make.user(f"up{n}").id for n in range(12)]
+
+    def submit(i):
+        return tasks.submit_video(db.session.get(User, ids[i]), "116-2026",
+                                  "https://v.kuaishou.com/same-video", "#116卖货王").id
+
+    results = race(app, len(ids), submit)
+    assert sum(1 for r in results if isinstance(r, int)) == 1
+    assert all(isinstance(r, Conflict) for r in results if not isinstance(r, int))
+    assert count(VideoTask) == 1 and count(RaffleEntry) == 1
+
+
+def test_a_double_tapped_vote_counts_once(app, warm):
+    from app.accounts.models import User
+    from app.campaigns import tasks
+    from app.campaigns.models import RaffleEntry, Vote
+
+    fan_id = make.user("粉丝").id
+
+    def vote(_i):
+        return tasks.vote(db.session.get(User, fan_id), "116-2026", warm).id
+
+    results = race(app, 8, vote)
+    assert sum(1 for r in results if isinstance(r, int)) == 1
+    assert count(Vote) == 1 and count(RaffleEntry) == 1

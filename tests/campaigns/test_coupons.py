@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app import clock
-from app.campaigns import coupons
+from app.campaigns import stacking
 from app.campaigns.models import Coupon, CouponClaim
 from app.extensions import db
 from app.orders.models import Order, OrderDiscount
@@ -275,7 +275,7 @@ def test_another_buyers_copy_is_never_applied(client, shop, bangle):
     form, response = buy(client, bangle)
     assert form["expected_total"] == "30000" and response.status_code == 303
     assert count(CouponClaim, CouponClaim.status == "used") == 0
-    assert not coupons.spend_claim(1, buyer.id, 1, clock.now())
+    assert not stacking.spend_claim(1, buyer.id, 1, clock.now())
 
 
 def test_one_platform_copy_pays_for_one_shop_of_a_multi_shop_checkout(client, shop, bangle):
@@ -327,3 +327,21 @@ def test_best_pair_prefers_keeping_bigger_coupons_when_the_saving_is_equal(ctx, 
 
     order = price_order(shop, [(bangle, 1)], buyer, clock.now())
     assert [(d.amount_fen, d.label) for d in order.discounts] == [(30000, "店铺券 · 立减 ¥300.00")]
+
+
+def test_a_coupon_expiring_between_preview_and_submit_refuses_the_order(client, shop, bangle):
+    buyer = make.user()
+    make.address(buyer)
+    now = clock.now()
+    claim = make.wallet_copy(buyer, make.coupon(shop, amount_fen=1000,
+                                                valid_until=now + timedelta(minutes=5)))
+    make.sign_in(client, buyer)
+    form = checkout_form(client, f"?product_id={bangle.id}&quantity=1")
+    assert form["expected_total"] == "29000"
+    clock.freeze(now + timedelta(minutes=6))
+    response = client.post("/checkout", data=form)
+    assert response.status_code == 409
+    text = page(response)
+    assert "订单金额有变化，请确认新的金额后再提交。" in text and "¥300.00" in text
+    assert count(Order) == 0 and refreshed(CouponClaim, claim.id).status == "unused"
+    assert refreshed(type(bangle), bangle.id).stock == 20

@@ -176,3 +176,12 @@ def test_two_tick_workers_draw_each_day_once(app, ctx):
     assert all(isinstance(d, int) for d in done), done
     assert sum(done) == 1
     assert count(RaffleWinner) == 5 and count(CouponClaim) == 5 and count(Coupon) == 1
+
+
+def test_flask_tick_runs_the_draw(app, day_one):
+    clock.travel(timedelta(days=1))
+    result = app.test_cli_runner().invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+    assert "campaigns.draw_raffles" in result.output
+    db.session.expire_all()
+    assert count(RaffleDraw, RaffleDraw.status == "drawn") == 1

@@ -66,6 +66,16 @@ def test_the_whole_invitation_story(client, make_client, setting):
     assert count(RegistrationProduct) == 2
 
 
+def test_the_queue_suggests_shops_to_invite_with_one_tap(client, setting):
+    _campaign, operator, shop, _goods = setting
+    make.sign_in(client, operator)
+    queue = page(client.get("/admin/campaigns/116-2026/registrations"))
+    assert "推荐邀约" in queue and f'name="merchant_id" value="{shop.id}"' in queue
+    client.post("/admin/campaigns/116-2026/invite", data={"merchant_id": str(shop.id)})
+    queue = page(client.get("/admin/campaigns/116-2026/registrations"))
+    assert f'name="merchant_id" value="{shop.id}"' not in queue  # listed now, not suggested
+
+
 def test_bad_invitations_are_refused(client, setting):
     _campaign, operator, shop, _goods = setting
     make.sign_in(client, operator)

@@ -194,3 +194,21 @@ def test_strangers_are_sent_to_sign_in_and_nothing_is_recorded(client, warmup):
     assert client.get("/campaigns/116-2026/tasks").status_code in (302, 303)
     assert count(VideoTask) == count(Vote) == count(GiftSend) == count(CoinLedger) == 0
     assert count(RaffleEntry) == 0
+
+
+def test_with_htmx_votes_and_gifts_answer_with_the_rooms_task_section(client, warmup):
+    _campaign, _shop, room = warmup
+    make.sign_in(client, make.user())
+    hx = {"HX-Request": "true"}
+    voted = client.post(f"/campaigns/116-2026/live/{room.id}/vote",
+                        data={"next": f"/live/{room.id}"}, headers=hx)
+    assert voted.status_code == 200
+    text = page(voted)
+    assert "<html" not in text and 'id="room-tasks"' in text
+    assert "投票成功" in text and "今天已投票" in text and "1 票" in text
+    again = client.post(f"/campaigns/116-2026/live/{room.id}/vote", headers=hx)
+    assert again.status_code == 409 and "今天已经给这位主播投过票了" in page(again)
+    broke = client.post(f"/campaigns/116-2026/live/{room.id}/gift",
+                        data={"gift": "sales-king", "quantity": "1"}, headers=hx)
+    assert broke.status_code == 409 and "金币不足" in page(broke) and 'id="room-tasks"' in page(broke)
+    assert count(Vote) == 1 and count(GiftSend) == 0
