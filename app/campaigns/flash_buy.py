@@ -338,7 +338,8 @@ def _buy(buyer: User, ticket: SaleTicket, request: FlashBuy):
         return checkout.place_checkout(buyer, checkout.CheckoutRequest(
             items=items, address_id=address_id,
             payment_method=request.payment_method or default_payment_method(),
-            idempotency_key=key, expected_total_fen=plan.total_fen, choices=request.choices))
+            idempotency_key=key, expected_total_fen=plan.total_fen, choices=request.choices,
+            plan=plan))
     except Conflict as error:
         if error.field in ("lines", "total"):
             _explain_refusal(ticket.id, buyer.id, request.quantity, ticket.per_user_limit)

@@ -170,6 +170,9 @@ class CheckoutRequest:
     note: str = ""
     from_cart: bool = False
     choices: Mapping[str, str] = field(default_factory=dict)
+    # A plan the caller priced moments ago in this request (a flash purchase prices once to
+    # check it got the flash price); placement re-checks everything limited anyway.
+    plan: CheckoutPlan | None = None
 
 
 def find_checkout(buyer_id: int, key: str) -> Checkout | None:
@@ -202,7 +205,7 @@ def place_checkout(actor: User | None, request: CheckoutRequest) -> tuple[Checko
     if len(note) > MAX_NOTE:
         raise InvalidInput(_("留言不能超过 %(n)d 个字。", n=MAX_NOTE), field="note")
     now = clock.now()
-    plan = plan_checkout(buyer, request.items, now, request.choices)
+    plan = request.plan or plan_checkout(buyer, request.items, now, request.choices)
     if request.expected_total_fen is None:
         raise InvalidInput(_("请确认订单金额后再提交。"), field="total")
     if request.expected_total_fen != plan.total_fen:
