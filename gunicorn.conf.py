@@ -20,3 +20,13 @@ accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"
 # Behind a reverse proxy: trust its X-Forwarded-* headers (set FORWARDED_ALLOW_IPS).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Once the app is loaded, move everything alive (app, templates, mappers) out of the
+    collector's way: full collections then scan only what requests allocate, instead of
+    pausing every thread of the worker to walk the whole app again and again."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -44,6 +44,17 @@ def _database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'yuantou.db'}"
 
 
+def _engine_options() -> dict:
+    """A server connection per gunicorn thread that may need one (DB_POOL_SIZE, default the
+    thread count): with fewer, a rush of buyers queues for connections while holding threads."""
+    options: dict = {"pool_pre_ping": True}
+    if _database_url().startswith("postgresql"):
+        threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+        options["pool_size"] = int(os.environ.get("DB_POOL_SIZE", str(max(5, threads))))
+        options["max_overflow"] = int(os.environ.get("DB_MAX_OVERFLOW", "5"))
+    return options
+
+
 def load_config() -> dict:
     production = os.environ.get("YUANTOU_ENV", "development") == "production"
     redis_url = os.environ.get("REDIS_URL") or None
@@ -52,7 +63,7 @@ def load_config() -> dict:
         "YUANTOU_ENV": "production" if production else "development",
         "SECRET_KEY": _secret_key(production),
         "SQLALCHEMY_DATABASE_URI": _database_url(),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(),
         "REDIS_URL": redis_url,
         "MEDIA_ROOT": str(media_root),
         # Uploads: one 15 MB photo plus form fields; anything larger is refused with 413.
@@ -84,7 +95,7 @@ def load_config() -> dict:
         "CACHE_KEY_PREFIX": "yt:",
         "CACHE_DEFAULT_TIMEOUT": 30,
         # Anonymous pages (with stock and prices on them) are cached at most this long (≤ 2 s).
-        "PUBLIC_PAGE_TTL": int(os.environ.get("PUBLIC_PAGE_TTL", "1")),
+        "PUBLIC_PAGE_TTL": float(os.environ.get("PUBLIC_PAGE_TTL", "1")),
         "CACHE_THRESHOLD": 2000,
         # Belts, counts and facets (not stock or prices) may be this many seconds old.
         "REFERENCE_CACHE_TTL": int(os.environ.get("REFERENCE_CACHE_TTL", "60")),

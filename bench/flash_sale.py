@@ -146,6 +146,13 @@ def reset_database(url: str) -> None:
     engine.dispose()
 
 
+def max_connections(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        return int(conn.execute("SHOW max_connections").fetchone()[0])
+
+
 def child(env: dict, *args: str) -> dict:
     out = subprocess.run([sys.executable, __file__, *args], cwd=ROOT, env=env, check=True,
                          capture_output=True, text=True).stdout
@@ -316,6 +323,9 @@ def main() -> None:
            # The per-buyer limit stays on (its Redis round trip is part of the cost), high
            # enough that a buyer pressing for the whole run is not turned away by it.
            "RATELIMIT_FLASH": "1000 per minute"}
+    # One connection per thread that may place an order, within the server's limit.
+    headroom = max_connections(args.database_url) - 10
+    env["DB_POOL_SIZE"] = str(max(2, min(args.threads, headroom // args.workers - 5)))
     if args.no_redis:
         env.pop("REDIS_URL", None)
     else:
@@ -341,7 +351,7 @@ def main() -> None:
         wrk(args.port, f"/flash/{warm['sale_id']}/buy", args.buyers, 4,
             lua_buy(prepared["sessions"], f"/flash/{warm['sale_id']}/buy", warm["price_fen"]))
         print(f"\nPostgreSQL · gunicorn {args.workers} workers × "
-              f"{args.threads} threads · "
+              f"{args.threads} threads, {env['DB_POOL_SIZE']}+5 connections each · "
               f"{'REDIS_URL set' if not args.no_redis else 'no Redis'} · wrk {args.buyers} "
               f"connections · {args.duration}s per measurement · {args.units} units, "
               f"limit {args.limit} per buyer · load avg {load:.1f}\n")

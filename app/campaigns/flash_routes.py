@@ -3,6 +3,7 @@ operator pages that schedule, edit and cancel sales. Thin: parse, call a service
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -142,15 +143,22 @@ def _buy(sale_id: int, buyer_id: int):
     return redirect(url_for("orders.order_detail", order_id=order.id), code=303)
 
 
+@lru_cache(maxsize=512)
+def _refusal_page(sale_id: int, message: str, lang: str) -> str:
+    """In a rush thousands of presses get the same few words: render each once per process.
+    The page holds nothing of the buyer's (the message is already in `lang`)."""
+    template = current_app.jinja_env.get_template("campaigns/flash/refused.html")
+    return template.render(message=message, sale_id=sale_id, lang=lang,
+                           back=url_for("flash.sale_page", sale_id=sale_id))
+
+
 def _refused(sale_id: int, error: DomainError):
     """A refusal before the database: a small page (no account, no query), the reason and
     the way back to the sale's page, which shows the true state."""
     if error.status == 404:
         abort(404)
-    template = current_app.jinja_env.get_template("campaigns/flash/refused.html")
-    body = template.render(message=error.message, sale_id=sale_id, lang=html_lang(),
-                           back=url_for("flash.sale_page", sale_id=sale_id))
-    response = make_response(body, error.status)
+    response = make_response(_refusal_page(sale_id, str(error.message), html_lang()),
+                             error.status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
