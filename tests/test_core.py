@@ -52,6 +52,22 @@ def test_production_config_uses_secure_cookies(monkeypatch):
         load_config()
 
 
+def test_postgresql_pool_has_a_connection_per_thread(monkeypatch):
+    """Threads that wait for a pooled connection hold their request meanwhile (a flash sale's
+    admitted buyers queued behind 15 connections): the pool follows the thread count."""
+    from app.config import load_config
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/x")
+    monkeypatch.setenv("GUNICORN_THREADS", "32")
+    monkeypatch.delenv("DB_POOL_SIZE", raising=False)
+    options = load_config()["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_size"] == 32 and options["max_overflow"] == 5
+    monkeypatch.setenv("DB_POOL_SIZE", "12")
+    assert load_config()["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 12
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///x.db")
+    assert "pool_size" not in load_config()["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
 @pytest.mark.parametrize("path", ["/nope", "/belts/no-such-belt", "/products/999999",
                                   "/shops/123456", "/portals/gadgets", "/products/0",
                                   "/products/99999999999999", "/products/-1", "/belts/ABC"])

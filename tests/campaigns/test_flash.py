@@ -13,6 +13,7 @@ from app.campaigns import flash, flash_buy
 from app.campaigns.flash_models import FlashClaim, FlashSale
 from app.catalog.models import Product
 from app.extensions import db
+from app.i18n import LOCALE_COOKIE
 from app.live.forms import local_input
 from app.orders.models import Order, OrderLine
 from tests import factories as make
@@ -433,6 +434,19 @@ def test_presses_on_a_sold_out_sale_are_refused_without_a_query(w, client, app):
     assert first.status_code == second.status_code == 409
     assert "已抢光" in text(second) and f'href="/flash/{sale_id}"' in text(second)
     assert statements == []  # no account lookup, no sale read, no write
+
+
+def test_a_refusal_page_is_in_the_buyers_language(w, client):
+    """Refusal pages are rendered once per sale, message and language: each language gets its own."""
+    sale = open_sale(w, quantity=1, sold=1)
+    make.sign_in(client, w.buyer)
+    form = {"key": "s" * 24, "price_fen": "9900", "quantity": "1"}
+    chinese = client.post(f"/flash/{sale.id}/buy", data=form)
+    client.set_cookie(LOCALE_COOKIE, "en")
+    english = client.post(f"/flash/{sale.id}/buy", data=form)
+    assert chinese.status_code == english.status_code == 409
+    assert "已抢光" in text(chinese) and 'lang="zh' in text(chinese)
+    assert "已抢光" not in text(english) and 'lang="en"' in text(english)
 
 
 def test_a_cancel_is_seen_at_once_by_the_process_that_cancelled(w, client, app):
