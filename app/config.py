@@ -96,6 +96,9 @@ def load_config() -> dict:
         "CACHE_DEFAULT_TIMEOUT": 30,
         # Anonymous pages (with stock and prices on them) are cached at most this long (≤ 2 s).
         "PUBLIC_PAGE_TTL": float(os.environ.get("PUBLIC_PAGE_TTL", "1")),
+        # Listing pages whose goods show the same price/stock/status are kept this long
+        # without re-rendering (app/pagecache.py); 0 re-renders them every PUBLIC_PAGE_TTL.
+        "PUBLIC_PAGE_HOLD": float(os.environ.get("PUBLIC_PAGE_HOLD", "10")),
         "CACHE_THRESHOLD": 2000,
         # Belts, counts and facets (not stock or prices) may be this many seconds old.
         "REFERENCE_CACHE_TTL": int(os.environ.get("REFERENCE_CACHE_TTL", "60")),

@@ -1,13 +1,22 @@
-"""A one-second page cache for anonymous visitors with an empty session.
+"""A short-lived page cache for anonymous visitors with an empty session.
 
 Such a visitor sees exactly what every other one sees, except the CSRF token. The page is
 rendered once with a placeholder where the token goes, kept for PUBLIC_PAGE_TTL (≤ 2 s, so
 stock and prices on it are never staler than that) and served with each visitor's own token.
 Signed-in users, visitors with a cart or flash messages, and non-GET requests bypass it. If
-anything in the page generated a real token (a FlaskForm's csrf field), the page isn't cached."""
+anything in the page generated a real token (a FlaskForm's csrf field), the page isn't cached.
+
+Listing pages (`public_page(revalidate=…)`) renew more cheaply: the product cards rendered on
+the page note the goods they show, and when the copy is due for renewal one small query
+compares those goods' price, stock, status … now with the values the cards were rendered from.
+Unchanged: the copy counts as fresh again, without re-rendering, for up to PUBLIC_PAGE_HOLD
+seconds since its render (the rest of such a page — rankings, live rooms — may lag that long;
+stock and prices on it never lag more than MAX_AGE). Changed: it is rendered again."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import Flask, current_app, g, make_response, request, session
@@ -26,6 +35,8 @@ KEPT_HEADERS = ("Content-Type", "Vary")
 # others keep getting the previous copy (no stampede of renders), which is never served once
 # it is MAX_AGE old: stock and prices on a served page are at most ~2 s old.
 MAX_AGE = 1.9
+# (checked_at, body, headers, rendered_at, ids of the goods shown, what they showed)
+ENTRY_FIELDS = 6
 
 
 def csrf_token() -> str:
@@ -33,6 +44,13 @@ def csrf_token() -> str:
     if g.get("yt_public_render"):
         return Markup(PLACEHOLDER)  # noqa: S704 (a constant, never user text)
     return generate_csrf()
+
+
+def shown_product(product) -> str:
+    """Called by the product card while a shared page renders: remember the goods it shows."""
+    if g.get("yt_public_render"):
+        g.yt_shown_products.append(product)
+    return ""
 
 
 def _cacheable_request() -> bool:
@@ -48,8 +66,21 @@ def _key() -> str:
         request.headers.get("HX-Target", ""), request.full_path))
 
 
-def public_page(view):
+@dataclass(frozen=True)
+class Revalidation:
+    """How a listing tells whether its goods still show the same: `shown` describes the goods
+    objects the cards were rendered from, `current` reads the same description from the
+    database by id; equal descriptions mean the page would show the same for them."""
+
+    shown: Callable[[Sequence], Hashable]
+    current: Callable[[Sequence[int]], Hashable]
+
+
+def public_page(view=None, *, revalidate: Revalidation | None = None):
     """Cache the view's page for anonymous visitors (see the module docstring)."""
+    if view is None:
+        return lambda inner: public_page(inner, revalidate=revalidate)
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         ttl = current_app.config["PUBLIC_PAGE_TTL"]
@@ -57,31 +88,69 @@ def public_page(view):
             return view(*args, **kwargs)
         key = _key()
         entry = cache.get(key)
+        if entry is not None and len(entry) != ENTRY_FIELDS:
+            entry = None  # written by an earlier version (a shared cache across a deploy)
         now = time.time()
         if entry is not None:
             age = now - entry[0]
             if age > MAX_AGE or (age > ttl and cache.add(key + ":renewing", 1, timeout=5)):
-                entry = None  # too old to serve, or ours to renew
+                entry = _renew_cheaply(key, entry, now, revalidate)  # None: render it again
         if entry is None:
-            before = dict(session)
-            g.yt_public_render = True
-            try:
-                response = make_response(view(*args, **kwargs))
-            finally:
-                g.yt_public_render = False
-            shareable = (response.status_code == 200 and "csrf_token" not in g
-                         and dict(session) == before and not response.headers.get("Set-Cookie")
-                         and not response.direct_passthrough)
-            if not shareable:
-                return _with_token(response)
-            entry = (now, response.get_data(), [(h, response.headers[h]) for h in KEPT_HEADERS
-                                                if h in response.headers])
-            cache.set(key, entry, timeout=2)
-            cache.delete(key + ":renewing")
-        _rendered_at, body, headers = entry
+            entry = _render(key, view, args, kwargs, now, revalidate)
+            if not isinstance(entry, tuple):
+                return _with_token(entry)  # not shareable: this visitor's own response
+        body, headers = entry[1], entry[2]
         return _with_token(make_response(body, 200, headers))
 
     return wrapper
+
+
+def _hold() -> float:
+    return current_app.config["PUBLIC_PAGE_HOLD"]
+
+
+def _render(key: str, view, args, kwargs, now: float, revalidate: Revalidation | None):
+    before = dict(session)
+    g.yt_public_render = True
+    g.yt_shown_products = []
+    try:
+        response = make_response(view(*args, **kwargs))
+    finally:
+        g.yt_public_render = False
+    shareable = (response.status_code == 200 and "csrf_token" not in g
+                 and dict(session) == before and not response.headers.get("Set-Cookie")
+                 and not response.direct_passthrough)
+    if not shareable:
+        cache.delete(key + ":renewing")
+        return response
+    goods = g.yt_shown_products
+    shown = tuple(sorted({product.id for product in goods}))
+    # From the very objects the cards were rendered from (not a second read, which could
+    # already see a change the page does not show).
+    fingerprint = revalidate.shown(goods) if revalidate is not None and _hold() > 0 else None
+    entry = (now, response.get_data(), [(h, response.headers[h]) for h in KEPT_HEADERS
+                                        if h in response.headers], now, shown, fingerprint)
+    cache.set(key, entry, timeout=_lifetime(revalidate))
+    cache.delete(key + ":renewing")
+    return entry
+
+
+def _renew_cheaply(key: str, entry: tuple, now: float, revalidate: Revalidation | None):
+    """The copy is due: keep it if the goods on it show the same as when it was rendered and
+    it is younger than the hold; else None (render again)."""
+    _checked_at, body, headers, rendered_at, shown, fingerprint = entry
+    if (revalidate is None or fingerprint is None or now - rendered_at > _hold()
+            or revalidate.current(shown) != fingerprint):
+        return None
+    entry = (now, body, headers, rendered_at, shown, fingerprint)
+    cache.set(key, entry, timeout=_lifetime(revalidate))
+    cache.delete(key + ":renewing")
+    return entry
+
+
+def _lifetime(revalidate: Revalidation | None) -> int:
+    """How long the cache keeps an entry: a little over what it may be served for."""
+    return int(_hold()) + 2 if revalidate is not None else 2
 
 
 def _with_token(response):
@@ -97,9 +166,11 @@ def _with_token(response):
 
 def init_pagecache(app: Flask) -> None:
     app.config.setdefault("PUBLIC_PAGE_TTL", 1)
+    app.config.setdefault("PUBLIC_PAGE_HOLD", 10)
     if app.config["PUBLIC_PAGE_TTL"] > MAX_AGE:
         raise ValueError("PUBLIC_PAGE_TTL must stay below 2 s (stock and prices on pages)")
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["shown_product"] = shown_product
     # Flask-WTF also injects its generate_csrf through a context processor; a later processor
     # wins, so every template's csrf_token() is this one.
     app.context_processor(lambda: {"csrf_token": csrf_token})

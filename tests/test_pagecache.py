@@ -118,3 +118,112 @@ def test_an_expiring_page_is_renewed_once_while_others_get_the_previous_copy(cac
     assert "库存 5 件" in client.get(f"/products/{item.id}").get_data(as_text=True)
     now[0] += 0.9  # past MAX_AGE: never served, whoever is renewing
     assert "库存 3 件" in client.get(f"/products/{item.id}").get_data(as_text=True)
+
+
+@pytest.fixture
+def listing_clock(monkeypatch):
+    """The page cache's own clock, moved by hand (see the renewal test above)."""
+    import time
+    from types import SimpleNamespace
+
+    from app import pagecache
+
+    now = [time.time()]
+    monkeypatch.setattr(pagecache, "time", SimpleNamespace(time=lambda: now[0]))
+    return now
+
+
+def _belt(client) -> str:
+    return client.get("/belts/zhenping-jade").get_data(as_text=True)
+
+
+def test_a_listing_whose_goods_are_unchanged_is_kept_without_rendering(cached, client, ctx,
+                                                                      listing_clock):
+    from app.catalog.models import Belt
+
+    shop = make.merchant("玉匠人")
+    make.product(shop, "冰种手镯", price_fen=128000)
+    assert "冰种手镯" in _belt(client)
+    belt = db.session.scalar(db.select(Belt).where(Belt.slug == "zhenping-jade"))
+    belt.intro = "基地新简介"  # not a price or stock: may wait for the hold
+    db.session.commit()
+    listing_clock[0] += 5  # well past the 1 s TTL and MAX_AGE, inside the 10 s hold
+    assert "基地新简介" not in _belt(client)
+    listing_clock[0] += 6  # past the hold: rendered again
+    assert "基地新简介" in _belt(client)
+
+
+@pytest.mark.parametrize("change, seen", [
+    ({"price_fen": 99900}, "999"),
+    ({"stock": 0}, "is-sold-out"),
+    ({"status": "delisted"}, None),
+])
+def test_a_price_stock_or_status_change_on_a_listing_shows_after_the_ttl(cached, client, ctx,
+                                                                       listing_clock, change,
+                                                                       seen):
+    shop = make.merchant("玉匠人")
+    item = make.product(shop, "冰种手镯", price_fen=128000, stock=5)
+    first = _belt(client)
+    assert "1,280" in first and "is-sold-out" not in first
+    for name, value in change.items():
+        setattr(item, name, value)
+    db.session.commit()
+    assert _belt(client) == first  # within the TTL: the same copy (and the same visitor's token)
+    listing_clock[0] += 1.05
+    page = _belt(client)
+    if seen is None:
+        assert "冰种手镯" not in page  # delisted: gone from the belt
+    else:
+        assert seen in page
+
+
+def test_listing_without_hold_renders_every_ttl(cached, client, ctx, app, listing_clock):
+    from app.catalog.models import Belt
+
+    app.config["PUBLIC_PAGE_HOLD"] = 0
+    try:
+        make.product(make.merchant("玉匠人"), "冰种手镯")
+        _belt(client)
+        belt = db.session.scalar(db.select(Belt).where(Belt.slug == "zhenping-jade"))
+        belt.intro = "基地新简介"
+        db.session.commit()
+        listing_clock[0] += 1.05
+        assert "基地新简介" in _belt(client)
+    finally:
+        app.config["PUBLIC_PAGE_HOLD"] = 10
+
+
+
+def test_a_change_while_a_listing_renders_is_not_mistaken_for_what_it_shows(cached, client,
+                                                                          ctx, listing_clock,
+                                                                          monkeypatch):
+    """The price changes after the page read its goods but before the render ends: the page
+    shows the old price, so its copy must not be taken as up to date with the new one."""
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from app.catalog import services
+    from app.catalog.models import Product
+
+    shop = make.merchant("玉匠人")
+    item = make.product(shop, "冰种手镯", price_fen=128000)
+    item_id = item.id
+    db.session.commit()
+    real = services.find_products
+
+    def find_then_change(*args, **kwargs):
+        # The price changes in the database; the goods the page renders from were read
+        # just before (their committed value is the old price).
+        db.session.execute(update(Product).where(Product.id == item_id).values(price_fen=99900))
+        db.session.commit()
+        found = real(*args, **kwargs)
+        for product in found.items:
+            set_committed_value(product, "price_fen", 128000)
+        return found
+
+    monkeypatch.setattr(services, "find_products", find_then_change)
+    assert "1,280" in _belt(client)  # rendered from the goods as read: the old price
+    monkeypatch.setattr(services, "find_products", real)
+    listing_clock[0] += 1.05
+    page = _belt(client)
+    assert "999" in page and "1,280" not in page

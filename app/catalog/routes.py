@@ -31,7 +31,7 @@ def home():
 
 
 @bp.get("/portals/<slug:industry_slug>")
-@public_page
+@public_page(revalidate=services.LISTED_GOODS)
 def portal(industry_slug: str):
     industry = services.industry_by_slug(industry_slug)
     if industry is None:
@@ -49,7 +49,7 @@ def portal(industry_slug: str):
 
 
 @bp.get("/belts/<slug:belt_slug>")
-@public_page
+@public_page(revalidate=services.LISTED_GOODS)
 def belt(belt_slug: str):
     belt = services.belt_by_slug(belt_slug)
     if belt is None:
@@ -66,7 +66,7 @@ def belt(belt_slug: str):
 
 
 @bp.get("/search")
-@public_page
+@public_page(revalidate=services.LISTED_GOODS)
 def search():
     parsed = _parsed_filter()
     goods = services.find_products(parsed.filter, current_app.config["PAGE_SIZE"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from app.catalog.reference import SourceType
 from app.catalog.search import required_tokens
 from app.extensions import cache, db
 from app.merchants.models import Merchant
+from app.pagecache import Revalidation
 
 CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
@@ -44,6 +46,35 @@ def listable_products(now: datetime | None = None):
                or_(Product.merchant_suspended_until.is_(None),
                    Product.merchant_suspended_until <= now))
     )
+
+
+_SHOWN_COLUMNS = (Product.id, Product.price_fen, Product.stock, Product.sales_count,
+                  Product.status, Product.merchant_suspended_until, Merchant.status,
+                  Merchant.certified)
+
+
+def _shown_row(product: Product) -> tuple:
+    merchant = product.merchant
+    return (product.id, product.price_fen, product.stock, product.sales_count, product.status,
+            product.merchant_suspended_until, merchant.status, merchant.certified)
+
+
+def shown_goods(products: Sequence[Product]) -> tuple:
+    """What product cards show that must never be stale (price, stock, sales) and whether the
+    goods may be shown at all (status, suspension, shop status, certification)."""
+    return tuple(sorted({_shown_row(p) for p in products}))
+
+
+def current_goods(product_ids: Sequence[int]) -> tuple:
+    """The same as `shown_goods`, read from the database now (one indexed query)."""
+    if not product_ids:
+        return ()
+    return tuple(tuple(row) for row in db.session.execute(
+        select(*_SHOWN_COLUMNS).join(Merchant, Merchant.id == Product.merchant_id)
+        .where(Product.id.in_(product_ids)).order_by(Product.id)))
+
+
+LISTED_GOODS = Revalidation(shown=shown_goods, current=current_goods)
 
 
 def is_listable(product: Product, now: datetime | None = None) -> bool:
