@@ -94,7 +94,8 @@ def load_config() -> dict:
         "CACHE_REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": "yt:",
         "CACHE_DEFAULT_TIMEOUT": 30,
-        # Anonymous pages (with stock and prices on them) are cached at most this long (≤ 2 s).
+        # Anonymous pages are renewed this often (re-rendered, or for listings re-checked):
+        # stock and prices on a served page are never older than 1.9 s (app/pagecache.py).
         "PUBLIC_PAGE_TTL": float(os.environ.get("PUBLIC_PAGE_TTL", "1")),
         # Listing pages whose goods show the same price/stock/status are kept this long
         # without re-rendering (app/pagecache.py); 0 re-renders them every PUBLIC_PAGE_TTL.
