@@ -44,11 +44,11 @@ def _database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'yuantou.db'}"
 
 
-def _engine_options() -> dict:
+def _engine_options(url: str) -> dict:
     """A server connection per gunicorn thread that may need one (DB_POOL_SIZE, default the
     thread count): with fewer, a rush of buyers queues for connections while holding threads."""
     options: dict = {"pool_pre_ping": True}
-    if _database_url().startswith("postgresql"):
+    if url.startswith("postgresql"):
         threads = int(os.environ.get("GUNICORN_THREADS", "8"))
         options["pool_size"] = int(os.environ.get("DB_POOL_SIZE", str(max(5, threads))))
         options["max_overflow"] = int(os.environ.get("DB_MAX_OVERFLOW", "5"))
@@ -59,11 +59,12 @@ def load_config() -> dict:
     production = os.environ.get("YUANTOU_ENV", "development") == "production"
     redis_url = os.environ.get("REDIS_URL") or None
     media_root = Path(os.environ.get("MEDIA_ROOT", PROJECT_ROOT / "media")).resolve()
+    database_url = _database_url()
     return {
         "YUANTOU_ENV": "production" if production else "development",
         "SECRET_KEY": _secret_key(production),
-        "SQLALCHEMY_DATABASE_URI": _database_url(),
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
         "MEDIA_ROOT": str(media_root),
         # Uploads: one 15 MB photo plus form fields; anything larger is refused with 413.

@@ -146,10 +146,14 @@ def reset_database(url: str) -> None:
     engine.dispose()
 
 
-def max_connections(url: str) -> int:
+def pg_connect(url: str):
     import psycopg
 
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+
+
+def max_connections(url: str) -> int:
+    with pg_connect(url) as conn:
         return int(conn.execute("SHOW max_connections").fetchone()[0])
 
 
@@ -264,9 +268,7 @@ def wrk(port: int, path: str, connections: int, duration: int, script: str | Non
 
 def check(url: str, sale_id: int, product_id: int) -> dict:
     """The truth, from the database."""
-    import psycopg
-
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+    with pg_connect(url) as conn:
         quantity, sold, limit = conn.execute(
             "SELECT quantity, sold, per_user_limit FROM flash_sales WHERE id = %s",
             (sale_id,)).fetchone()

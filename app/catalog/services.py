@@ -48,15 +48,14 @@ def listable_products(now: datetime | None = None):
     )
 
 
-_SHOWN_COLUMNS = (Product.id, Product.price_fen, Product.stock, Product.sales_count,
-                  Product.status, Product.merchant_suspended_until, Merchant.status,
-                  Merchant.certified)
+# What a product card shows that must never be stale, and whether the goods may be shown.
+_SHOWN_PRODUCT = ("id", "price_fen", "stock", "sales_count", "status", "merchant_suspended_until")
+_SHOWN_SHOP = ("status", "certified")
 
 
 def _shown_row(product: Product) -> tuple:
-    merchant = product.merchant
-    return (product.id, product.price_fen, product.stock, product.sales_count, product.status,
-            product.merchant_suspended_until, merchant.status, merchant.certified)
+    return (tuple(getattr(product, name) for name in _SHOWN_PRODUCT)
+            + tuple(getattr(product.merchant, name) for name in _SHOWN_SHOP))
 
 
 def shown_goods(products: Sequence[Product]) -> tuple:
@@ -70,7 +69,9 @@ def current_goods(product_ids: Sequence[int]) -> tuple:
     if not product_ids:
         return ()
     return tuple(tuple(row) for row in db.session.execute(
-        select(*_SHOWN_COLUMNS).join(Merchant, Merchant.id == Product.merchant_id)
+        select(*(getattr(Product, name) for name in _SHOWN_PRODUCT),
+               *(getattr(Merchant, name) for name in _SHOWN_SHOP))
+        .join(Merchant, Merchant.id == Product.merchant_id)
         .where(Product.id.in_(product_ids)).order_by(Product.id)))
 
 
