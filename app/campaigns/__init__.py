@@ -44,12 +44,12 @@ def init_campaigns(app: Flask) -> None:
         """The campaign in warm-up whose approved anchors include this room's shop."""
         from flask_login import current_user
 
-        from app.campaigns.registration import approved_merchant_ids
+        from app.campaigns.registration import is_approved
 
         campaign = campaigns.current_campaign(clock.now())
         if campaign is None or campaigns.phase_of(campaign, clock.now()) != "warmup":
             return None
-        if room.merchant_id not in approved_merchant_ids(campaign):
+        if not is_approved(campaign, room.merchant_id):
             return None
         return {"campaign": campaign,
                 "voted": tasks.voted_today(current_user, campaign, room.merchant_id),

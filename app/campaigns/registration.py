@@ -40,6 +40,13 @@ STATUS_NAMES = {
 
 # --- what the venue (and issue 7) reads ------------------------------------------------------
 
+def is_approved(campaign: Campaign, merchant_id: int) -> bool:
+    """One indexed lookup (a live room asks this on every render)."""
+    return db.session.scalar(select(Registration.id).where(
+        Registration.campaign_id == campaign.id, Registration.merchant_id == merchant_id,
+        Registration.status == RegistrationStatus.approved).limit(1)) is not None
+
+
 def approved_merchant_ids(campaign: Campaign) -> list[int]:
     return list(db.session.scalars(
         select(Registration.merchant_id).where(Registration.campaign_id == campaign.id,

@@ -67,6 +67,7 @@ def submit_video(slug: str):
 @bp.post("/campaigns/<slug:slug>/coins/topup")
 @login_required
 def top_up(slug: str):
+    tasks.require_campaign(slug)  # an unknown campaign is a 404 before any coins move
     form = TopUpForm()
     if not form.validate_on_submit():
         return _tasks_page(slug, 400, error=_("页面已过期，请刷新后重新提交。"))

@@ -51,7 +51,8 @@ from app.inputs import clean_text, has_controls
 MAX_URL = 500
 MAX_CAPTION = 200
 MAX_GIFTS = 99
-KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# "topup:" + the key must fit the ledger's 64-character reference.
+KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,58}$")
 
 # 电商专属礼物: (code, name msgid, badge glyph (no emoji fonts needed), price in coins)
 GIFTS = (
@@ -154,13 +155,13 @@ def submit_video(actor: User | None, slug: str, raw_url: str | None,
 # --- 投票 --------------------------------------------------------------------------------------
 
 def _approved_room(campaign: Campaign, room_id: int | None):
-    from app.campaigns.registration import approved_merchant_ids
+    from app.campaigns.registration import is_approved
     from app.live.services import get_room, is_visible
 
     room = get_room(room_id) if room_id else None
     if room is None or not is_visible(room):
         raise NotFound(_("直播间不存在。"))
-    if room.merchant_id not in approved_merchant_ids(campaign):
+    if not is_approved(campaign, room.merchant_id):
         raise Conflict(_("这位主播没有参加本次活动。"))
     return room
 
@@ -217,17 +218,16 @@ def credit(user_id: int, coins: int, reason: str, reference: str) -> bool:
     """Add coins in the caller's transaction; False when `reference` was credited before."""
     now = clock.now()
     _insert_ignoring_duplicates(CoinAccount, user_id=user_id, balance=0, updated_at=now)
-    after = db.session.execute(
-        update(CoinAccount).where(CoinAccount.user_id == user_id)
-        .values(balance=CoinAccount.balance + coins, updated_at=now)
-        .returning(CoinAccount.balance)).scalar_one()
     try:
+        # The balance and its ledger line together: a reference seen before undoes both.
         with db.session.begin_nested():
+            after = db.session.execute(
+                update(CoinAccount).where(CoinAccount.user_id == user_id)
+                .values(balance=CoinAccount.balance + coins, updated_at=now)
+                .returning(CoinAccount.balance)).scalar_one()
             db.session.add(CoinLedger(user_id=user_id, delta=coins, balance_after=after,
                                       reason=reason, reference=reference, created_at=now))
     except IntegrityError:
-        db.session.execute(update(CoinAccount).where(CoinAccount.user_id == user_id)
-                           .values(balance=CoinAccount.balance - coins))
         return False
     return True
 
@@ -253,7 +253,9 @@ def gift_catalogue() -> list[dict]:
             for code, name, icon, price in GIFTS]
 
 
-def _gift_row(code: str | None) -> Gift:
+def _gift_row(code: str | None) -> tuple[Gift, int]:
+    """The gift's row (for the send's reference) and the price the buyer was shown (GIFTS is
+    the catalogue: a row written by an earlier version never sets the price)."""
     entry = next((g for g in GIFTS if g[0] == code), None)
     if entry is None:
         raise InvalidInput(_("请选择礼物。"), field="gift")
@@ -261,7 +263,7 @@ def _gift_row(code: str | None) -> Gift:
     _insert_ignoring_duplicates(Gift, code=code, name=name, icon=icon, price_coins=price,
                                 ecommerce_exclusive=True,
                                 position=[g[0] for g in GIFTS].index(code))
-    return db.session.scalar(select(Gift).where(Gift.code == code))
+    return db.session.scalar(select(Gift).where(Gift.code == code)), price
 
 
 def send_gift(actor: User | None, slug: str, room_id: int | None, gift_code: str | None,
@@ -274,8 +276,8 @@ def send_gift(actor: User | None, slug: str, room_id: int | None, gift_code: str
         raise PermissionDenied(_("不能给自己的直播间送礼物。"))
     if quantity is None or not 1 <= quantity <= MAX_GIFTS:
         raise InvalidInput(_("礼物数量在 1 到 %(n)d 之间。", n=MAX_GIFTS), field="quantity")
-    gift = _gift_row(gift_code)
-    cost = gift.price_coins * quantity
+    gift, price = _gift_row(gift_code)
+    cost = price * quantity
     after = db.session.execute(
         update(CoinAccount).where(CoinAccount.user_id == user.id, CoinAccount.balance >= cost)
         .values(balance=CoinAccount.balance - cost, updated_at=now)

@@ -28,7 +28,7 @@ from app.accounts.models import User
 from app.accounts.services import record_audit, require_operator
 from app.campaigns.campaigns import current_campaign, phase_of
 from app.campaigns.models import Campaign, Coupon, CouponClaim, Phase
-from app.campaigns.registration import approved_merchant_ids
+from app.campaigns.registration import is_approved
 from app.campaigns.sale_models import VoucherClaim, VoucherPlan, VoucherRoom
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
@@ -109,7 +109,7 @@ def sale_campaign_of_room(room: LiveRoom, now: datetime) -> Campaign | None:
     campaign = current_campaign(now)
     if campaign is None or phase_of(campaign, now) != Phase.sale:
         return None
-    if room.merchant_id not in approved_merchant_ids(campaign):
+    if not is_approved(campaign, room.merchant_id):
         return None
     return campaign
 

@@ -141,13 +141,25 @@ def test_with_redis_the_rush_is_turned_away_before_the_coupon_row(app, ctx, redi
     assert refreshed(Coupon, coupon.id).remaining == 0 and count(CouponClaim) == 10
 
 
-def test_with_redis_a_refused_grab_gives_its_token_back(app, ctx, redis_gate):
+def test_with_redis_a_refused_grab_gives_its_token_back(app, ctx, redis_gate, monkeypatch):
     shop = make.merchant("玉匠人", certified=True)
     coupon = make.coupon(shop, quantity=2, per_user_limit=1)
     first, second = make.user("甲"), make.user("乙")
     coupons.grab_coupon(first, coupon.id)
+    # The first buyer's twin request: it reads "none held yet", passes the gate (taking the
+    # last token), then the database refuses it (that copy number is taken).
+    real_held, calls = coupons._held, []
+
+    def stale_then_real(coupon_id, user_id):
+        calls.append(user_id)
+        return 0 if len(calls) == 1 else real_held(coupon_id, user_id)
+
+    monkeypatch.setattr(coupons, "_held", stale_then_real)
     with pytest.raises(Conflict):
-        coupons.grab_coupon(first, coupon.id)  # over the limit: refused before the gate
+        coupons.grab_coupon(first, coupon.id)
+    monkeypatch.setattr(coupons, "_held", real_held)
+    assert len(calls) >= 2  # it went past the gate, then was refused
+    # its token came back: the second buyer gets the last copy
     assert coupons.grab_coupon(second, coupon.id).held == 1
     with pytest.raises(Conflict, match="已抢光"):
         coupons.grab_coupon(make.user("丙"), coupon.id)

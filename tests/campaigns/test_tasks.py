@@ -177,7 +177,37 @@ def test_bad_top_ups_are_refused(client, warmup):
     url = "/campaigns/116-2026/coins/topup"
     assert client.post(url, data={"pack": "7", "key": "a" * 20}).status_code == 400
     assert client.post(url, data={"pack": "60", "key": "short"}).status_code == 400
+    # the longest key the ledger's reference holds is refused cleanly beyond it (not a 500)
+    assert client.post(url, data={"pack": "60", "key": "k" * 64}).status_code == 400
+    unknown = client.post("/campaigns/no-such-campaign/coins/topup",
+                          data={"pack": "60", "key": "u" * 20})
+    assert unknown.status_code == 404
     assert tasks.balance(buyer) == 0 and count(CoinLedger) == 0
+    assert client.post(url, data={"pack": "60", "key": "k" * 58}).status_code == 303
+    assert tasks.balance(buyer) == 60
+
+
+def test_a_top_up_credited_twice_changes_the_balance_once(warmup):
+    buyer = make.user()
+    assert tasks.credit(buyer.id, 60, "topup", "topup:" + "d" * 20)
+    assert not tasks.credit(buyer.id, 60, "topup", "topup:" + "d" * 20)
+    db.session.commit()
+    assert tasks.balance(buyer) == 60 and count(CoinLedger) == 1
+
+
+def test_gifts_cost_what_the_catalogue_shows(client, warmup):
+    from app.campaigns.models import Gift
+
+    _campaign, _shop, room = warmup
+    make.sign_in(client, make.user())
+    client.post("/campaigns/116-2026/coins/topup", data={"pack": "60", "key": "g" * 20})
+    # a row from an earlier version with another price does not change what is charged
+    db.session.add(Gift(code="source-goods", name="源头好货", icon="源", price_coins=50,
+                        ecommerce_exclusive=True, position=0))
+    db.session.commit()
+    client.post(f"/campaigns/116-2026/live/{room.id}/gift", data={"gift": "source-goods",
+                                                                  "quantity": "2"})
+    assert db.session.scalar(select(GiftSend.coins)) == 2
 
 
 def test_strangers_are_sent_to_sign_in_and_nothing_is_recorded(client, warmup):
@@ -212,3 +242,13 @@ def test_with_htmx_votes_and_gifts_answer_with_the_rooms_task_section(client, wa
                         data={"gift": "sales-king", "quantity": "1"}, headers=hx)
     assert broke.status_code == 409 and "金币不足" in page(broke) and 'id="room-tasks"' in page(broke)
     assert count(Vote) == 1 and count(GiftSend) == 0
+
+
+def test_a_vote_after_the_warmup_ended_says_why_instead_of_emptying_the_section(client,
+                                                                                 warmup):
+    campaign, _shop, room = warmup
+    make.sign_in(client, make.user())
+    clock.freeze(campaign.sale_start + timedelta(minutes=1))  # the sale phase began
+    late = client.post(f"/campaigns/116-2026/live/{room.id}/vote", headers={"HX-Request": "true"})
+    assert late.status_code in (403, 409)
+    assert 'id="room-tasks"' in page(late) and "预热" in page(late)
