@@ -145,8 +145,9 @@ def _load(complaint_id: int) -> Complaint | None:
 
 
 def can_decide(actor: User | None, complaint: Complaint) -> bool:
+    """An admin of the complaint's belt (or an operator) who is neither side of it."""
     return (actor is not None and actor.is_authenticated and actor.administers(complaint.belt_id)
-            and complaint.merchant.owner_id != actor.id)
+            and actor.id not in (complaint.merchant.owner_id, complaint.buyer_id))
 
 
 def get_complaint(actor: User | None, complaint_id: int) -> Complaint:
@@ -252,11 +253,13 @@ def add(actor: User | None, complaint_id: int, text: str) -> Complaint:
 
 def decide(actor: User | None, complaint_id: int, outcome: str, reason: str) -> Complaint:
     """基地裁定: an admin of the complaint's belt (or an operator) decides once, with a reason
-    both sides read. Nobody decides about their own shop."""
+    both sides read. Nobody decides about their own shop or their own complaint."""
     complaint = get_complaint(actor, complaint_id)
     require_belt_admin(actor, complaint.belt_id)
     if complaint.merchant.owner_id == actor.id:
         raise PermissionDenied(_("不能处理针对自己店铺的投诉。"))
+    if not can_decide(actor, complaint):  # the complainant themself
+        raise PermissionDenied(_("不能处理自己提交的投诉。"))
     if outcome not in (ComplaintStatus.upheld, ComplaintStatus.rejected):
         raise InvalidInput(_("请选择投诉成立或不成立。"), field="outcome")
     reason = plain_text(reason, field="reason", label=_("处理意见"), max_len=MAX_REASON,

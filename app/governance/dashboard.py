@@ -14,11 +14,10 @@ from sqlalchemy import case, func, select
 
 from app import clock
 from app.accounts.models import User
-from app.accounts.services import require_belt_admin
 from app.catalog.models import Belt
-from app.exceptions import NotFound
 from app.extensions import db
 from app.governance.models import Complaint, ComplaintStatus
+from app.merchants import certification
 from app.merchants.models import Merchant
 from app.orders.models import Order, OrderStatus, effective_status_sql
 
@@ -51,16 +50,8 @@ class Dashboard:
         return None if not self.decided else round(100 * self.upheld / self.decided, 1)
 
 
-def belt_for_admin(actor: User | None, slug: str) -> Belt:
-    belt = db.session.scalar(select(Belt).where(Belt.slug == slug))
-    if belt is None:
-        raise NotFound("")
-    require_belt_admin(actor, belt.id)
-    return belt
-
-
 def dashboard(actor: User | None, slug: str) -> Dashboard:
-    belt = belt_for_admin(actor, slug)
+    belt = certification.belt_for_admin(actor, slug)
     now = clock.now()
     since = now - timedelta(days=WINDOW_DAYS)
     open_count = db.session.scalar(

@@ -72,14 +72,6 @@ def history(merchant_id: int, limit: int = 50) -> list[EnforcementAction]:
         .order_by(EnforcementAction.id.desc()).limit(limit)))
 
 
-def own_history(actor: User | None, limit: int = 50) -> list[EnforcementAction]:
-    """The acting merchant's own shop's record (warnings, delistings, suspensions)."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
-    shop = db.session.scalar(select(Merchant).where(Merchant.owner_id == actor.id))
-    return history(shop.id, limit) if shop is not None else []
-
-
 def act(actor: User | None, merchant_id: int, request: ActionRequest) -> EnforcementAction:
     """Take one enforcement step on a shop (see the module docstring)."""
     merchant = get_merchant_for_admin(actor, merchant_id)
@@ -139,8 +131,10 @@ def act(actor: User | None, merchant_id: int, request: ActionRequest) -> Enforce
         merchant.suspended_until = until
         action.until = until
         details.update(days=days, until=until.isoformat())
+        # The days it is actually suspended from now (a longer suspension in force stays).
+        days_in_force = -(-(until - now) // timedelta(days=1))
         notify(merchant.owner_id, N_("%(shop)s 被基地暂停营业 %(days)d 天：%(reason)s"), link=link,
-               shop=merchant.name, days=days, reason=reason)
+               shop=merchant.name, days=days_in_force, reason=reason)
     elif request.kind == ActionKind.reinstate:
         if not merchant.is_suspended(now):
             raise Conflict(_("这家店铺没有在暂停营业。"), field="kind")

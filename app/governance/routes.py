@@ -24,6 +24,7 @@ from app.governance.forms import (
 )
 from app.governance.models import ComplaintStatus
 from app.inputs import MAX_PAGE, parse_int
+from app.merchants import certification
 from app.merchants.checks import has_file
 from app.merchants.uploads import limit_uploads, photos
 from app.pagecache import public_page
@@ -195,7 +196,7 @@ def admin_overview():
 @bp.get("/admin/belts/<slug:belt_slug>/complaints")
 @login_required
 def admin_queue(belt_slug: str):
-    belt = dashboard.belt_for_admin(current_user, belt_slug)
+    belt = certification.belt_for_admin(current_user, belt_slug)
     open_, decided = complaints.queue(belt.id)
     return render_page("governance/admin_queue.html", belt=belt, open_=open_, decided=decided)
 

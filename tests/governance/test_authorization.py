@@ -154,6 +154,20 @@ def test_a_belt_admin_who_owns_the_shop_does_not_judge_it(world, ctx):
     assert snapshot(world) == before
 
 
+def test_a_belt_admin_who_filed_the_complaint_does_not_judge_it(world, ctx):
+    from app.accounts.models import BeltAdmin
+
+    db.session.add(BeltAdmin(user_id=world.buyer.id, belt_id=world.shop.belt_id))
+    db.session.commit()
+    complaint = filed(world)
+    before = snapshot(world)
+    buyer = world.client("buyer")
+    assert buyer.post(f"/complaints/{complaint.id}/decision",
+                      data={"outcome": "upheld", "reason": "我说成立就成立"}).status_code == DENIED
+    assert snapshot(world) == before
+    assert 'name="outcome"' not in buyer.get(f"/complaints/{complaint.id}").get_data(as_text=True)
+
+
 def test_a_shop_without_a_belt_goes_to_the_operators(world, ctx):
     from tests import factories as make
 

@@ -180,5 +180,9 @@ def test_a_shorter_second_suspension_never_cuts_one_in_force_short(world):
     db.session.expire_all()
     shop = db.session.get(Merchant, world.shop.id)
     assert shop.suspended_until >= clock.now() + timedelta(days=29)
+    # the shop is told the suspension it is under, not the shorter one asked for
+    last = db.session.scalars(select(Notification).where(Notification.user_id == shop.owner_id)
+                              .order_by(Notification.id.desc())).first()
+    assert "暂停营业" in last.message and last.params["days"] == 30
     clock.travel(timedelta(days=8))
     assert not any(visible_everywhere(world).values())

@@ -159,6 +159,8 @@ def test_only_merchants_post_and_only_their_own_videos_are_removed(world):
 def test_a_suspended_shops_videos_disappear_with_it(world):
     assert post(world, url="https://v.example.com/a.mp4").status_code == 303
     video = db.session.scalar(select(SourceVideo))
+    feed = "/belts/zhenping-jade/videos"
+    assert f"/videos/{video.id}" in page(world.client("anonymous").get(feed))  # there before
     response = world.client("zhenping_admin").post(
         f"/admin/merchants/{world.shop.id}/enforcement",
         data={"kind": "suspend", "days": "7", "reason": "停业整顿七天"})
