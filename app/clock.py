@@ -47,3 +47,19 @@ def local_today():
 def shanghai_midnight(day) -> datetime:
     """The UTC instant at which the Shanghai calendar day `day` begins."""
     return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # what an <input type="datetime-local"> sends
+
+
+def parse_local(raw: str | None) -> datetime | None:
+    """A datetime-local form value, read as Asia/Shanghai time → aware UTC. None when empty,
+    malformed or outside 2000–2099 (year 1 would overflow converting to UTC)."""
+    raw = (raw or "").strip()
+    try:
+        local = datetime.strptime(raw[:16], DATETIME_LOCAL)
+    except ValueError:
+        return None
+    if not 2000 <= local.year <= 2099:
+        return None
+    return local.replace(tzinfo=SHANGHAI).astimezone(UTC)

@@ -230,3 +230,16 @@ def test_user_text_is_escaped(client, ctx):
     page = client.get(f"/shops/{shop.id}").get_data(as_text=True)
     assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
     assert "<img src=x" not in page
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("2026-11-05T20:00", "2026-11-05T12:00:00+00:00"),
+    ("2026-11-05T20:00:59", "2026-11-05T12:00:00+00:00"),
+    ("0001-01-01T00:00", None), ("9999-12-31T23:59", None), ("2026-13-01T00:00", None),
+    ("", None), (None, None), ("tomorrow", None),
+])
+def test_datetime_local_values_are_read_as_shanghai_time(raw, expected):
+    from app.clock import parse_local
+
+    parsed = parse_local(raw)
+    assert (parsed.isoformat() if parsed else None) == expected

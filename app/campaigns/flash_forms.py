@@ -2,7 +2,7 @@
 messages; the rules are checked again by app.campaigns.flash."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, ValidationError
 from app import clock
 from app.campaigns.flash import FlashDraft
 from app.inputs import parse_int
-from app.live.forms import DATETIME_LOCAL, local_input, parse_price
+from app.live.forms import local_input, parse_price
 from app.money import input_value
 
 DURATIONS = (10, 30, 60, 120, 240, 480, 1440)
@@ -82,12 +82,9 @@ class FlashSaleForm(FlaskForm):
             raise ValidationError(_("每人限购需为正整数。"))
 
     def validate_starts_at(self, field) -> None:
-        raw = (field.data or "").strip()
-        try:
-            local = datetime.strptime(raw[:16], DATETIME_LOCAL)
-        except ValueError:
-            raise ValidationError(_("开抢时间格式不正确，例如 2026-11-05T20:00。")) from None
-        self.start_at = local.replace(tzinfo=clock.SHANGHAI).astimezone(UTC)
+        self.start_at = clock.parse_local(field.data)
+        if self.start_at is None:
+            raise ValidationError(_("开抢时间格式不正确，例如 2026-11-05T20:00。"))
 
     def validate_campaign(self, field) -> None:
         if field.data and field.data not in {value for value, _label in field.choices}:

@@ -2,7 +2,7 @@
 times are parsed here with clear messages, and the services check every rule again."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -11,10 +11,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from app import clock
+from app.clock import DATETIME_LOCAL, parse_local  # noqa: F401 (the campaign forms' parser)
 from app.inputs import parse_int
 from app.money import MoneyError, parse_yuan
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 def local_input(value: datetime | None) -> str:
@@ -22,18 +21,6 @@ def local_input(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone(clock.SHANGHAI).strftime(DATETIME_LOCAL)
-
-
-def parse_local(raw: str | None) -> datetime | None:
-    """A datetime-local value (Asia/Shanghai) → aware UTC; None when empty or malformed."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        local = datetime.strptime(raw[:16], DATETIME_LOCAL)
-    except ValueError:
-        return None
-    return local.replace(tzinfo=clock.SHANGHAI).astimezone(UTC)
 
 
 def parse_fen(raw: str | None) -> int | None:

@@ -2,7 +2,7 @@
 (app.money, app.inputs); the rules themselves are checked again by the services."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,10 +13,9 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app import clock
 from app.catalog.listing import MAX_STOCK, MAX_TITLE
+from app.clock import DATETIME_LOCAL, parse_local
 from app.inputs import parse_int
 from app.money import MoneyError, parse_yuan
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 def price_message(error: MoneyError) -> str:
@@ -71,11 +70,9 @@ class RoomForm(FlaskForm):
         self.start_at = None
         if not raw:
             return
-        try:
-            local = datetime.strptime(raw[:16], DATETIME_LOCAL)
-        except ValueError:
-            raise ValidationError(_("开播时间格式不正确，例如 2025-11-05T20:00。")) from None
-        self.start_at = local.replace(tzinfo=clock.SHANGHAI).astimezone(UTC)
+        self.start_at = parse_local(raw)
+        if self.start_at is None:
+            raise ValidationError(_("开播时间格式不正确，例如 2025-11-05T20:00。"))
 
 
 class QuickListForm(FlaskForm):

@@ -74,6 +74,7 @@ def test_an_operator_schedules_on_any_shops_goods(w, client):
     ("per_user_limit", "5", 400, "每人限购不能超过秒杀数量"),
     ("per_user_limit", "-1", 400, "每人限购需为正整数"),
     ("starts_at", "yesterday", 400, "开抢时间格式不正确"),
+    ("starts_at", "0001-01-01T00:00", 400, "开抢时间格式不正确"),  # overflowed into a 500
     ("duration", "7", 400, "请选择持续时间"),
     ("product_id", "999999", 404, "商品不存在"),
 ])
