@@ -32,10 +32,12 @@ from app.campaigns.registration import is_approved
 from app.campaigns.sale_models import VoucherClaim, VoucherPlan, VoucherRoom
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
+from app.i18n import N_
+from app.inputs import PG_INT_MAX
 from app.live.models import LiveRoom
 
 MAX_AMOUNT_FEN = 100_000          # ¥1,000 off at most
-MAX_BUDGET_FEN = 10_000_000_000   # ¥100,000,000
+MAX_BUDGET_FEN = PG_INT_MAX       # ¥21,474,836.47: what the budget column holds
 MAX_DAILY = 10
 
 
@@ -53,7 +55,7 @@ def plan_of(campaign: Campaign) -> VoucherPlan | None:
 
 def set_voucher_plan(actor: User | None, campaign: Campaign, draft: PlanDraft) -> VoucherPlan:
     """平台运营 sets (or changes) the campaign's voucher plan. The budget can't go below what
-    has been claimed; a changed amount applies to vouchers claimed from now on."""
+    has been claimed, and once vouchers are claimed their amount and threshold stay."""
     operator = require_operator(actor)
     if not isinstance(draft.amount_fen, int) or not 0 < draft.amount_fen <= MAX_AMOUNT_FEN:
         raise InvalidInput(_("每张券的金额需在 ¥0.01–¥1,000 之间。"), field="amount")
@@ -73,9 +75,15 @@ def set_voucher_plan(actor: User | None, campaign: Campaign, draft: PlanDraft) -
     elif draft.budget_fen < plan.committed_fen:
         raise InvalidInput(_("已发出 %(n)s，预算不能低于这个数。", n=_yuan(plan.committed_fen)),
                            field="budget")
+    elif plan.committed_fen and (draft.amount_fen, draft.threshold_fen) \
+            != (plan.amount_fen, plan.threshold_fen):
+        # Vouchers in wallets read their room coupon's amount: changing it would change them
+        # (and spend beyond the budget counted at the old amount).
+        raise InvalidInput(_("已有用户领券，券的金额和门槛不能再改；可以调整预算和每日限领。"),
+                           field="amount")
     plan.amount_fen, plan.threshold_fen = draft.amount_fen, draft.threshold_fen
     plan.daily_limit, plan.budget_fen, plan.updated_at = draft.daily_limit, draft.budget_fen, now
-    # Rooms' coupons follow the plan for vouchers claimed from now on.
+    # Nothing claimed yet (else amount and threshold are unchanged): rooms' coupons follow.
     for room_coupon in db.session.scalars(select(Coupon).join(
             VoucherRoom, VoucherRoom.coupon_id == Coupon.id).where(
             VoucherRoom.campaign_id == campaign.id)):
@@ -155,7 +163,7 @@ def _room_coupon(campaign: Campaign, room: LiveRoom, plan: VoucherPlan) -> Coupo
     link = db.session.get(VoucherRoom, (campaign.id, room.id))
     if link is not None:
         return db.session.get(Coupon, link.coupon_id)
-    coupon = Coupon(funded_by="platform", source="grant", title=_("直播购物券")[:40],
+    coupon = Coupon(funded_by="platform", source="grant", title=N_("直播购物券"),
                     quantity=0, remaining=0, per_user_limit=1, valid_from=campaign.sale_start,
                     valid_until=campaign.sale_end, status="active", live_room_id=room.id,
                     campaign_id=campaign.id, phase=Phase.sale, kind="reduce", amount_fen=0)
@@ -177,8 +185,10 @@ def claim_live_voucher(actor: User | None, room_id: int) -> CouponClaim:
     """领取直播购物券 in a live room."""
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
-    room = db.session.get(LiveRoom, room_id) if isinstance(room_id, int) else None
-    if room is None:
+    from app.live.services import get_room, is_visible
+
+    room = get_room(room_id) if isinstance(room_id, int) else None
+    if room is None or not is_visible(room):  # a suspended shop's room hands out nothing
         raise NotFound(_("直播间不存在。"))
     now = clock.now()
     campaign = sale_campaign_of_room(room, now)

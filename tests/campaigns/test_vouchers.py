@@ -111,6 +111,32 @@ def test_one_per_room_a_day_and_the_daily_limit(w, client, ctx):
     assert claims()[0] == 2
 
 
+def test_once_claimed_the_amount_stays_and_the_budget_is_not_overspent(w, ctx):
+    from app.exceptions import InvalidInput
+
+    plan(w, amount=2000, budget=4000)
+    vouchers.claim_live_voucher(w.buyer, w.jade_room.id)
+    with pytest.raises(InvalidInput, match="金额和门槛不能再改"):
+        plan(w, amount=3000, budget=4000)  # would make the claimed voucher worth ¥30
+    db.session.rollback()
+    plan(w, amount=2000, budget=6000, daily=3)  # budget and daily limit may change
+    order = make.order(w.buyer, w.bangle, method="sandbox")
+    assert [d.amount_fen for d in order.discounts if d.kind == "platform_coupon"] == [2000]
+    assert claims()[2] == 2000
+
+
+def test_a_suspended_shops_room_hands_out_no_vouchers(w, client):
+    from datetime import timedelta as days
+
+    plan(w)
+    shop = db.session.get(type(w.jade), w.jade.id)
+    shop.suspended_until = clock.now() + days(days=3)
+    db.session.commit()
+    make.sign_in(client, w.buyer)
+    assert client.post(f"/live/{w.jade_room.id}/voucher").status_code == 404
+    assert claims() == (0, 0, 0)
+
+
 @pytest.mark.parametrize("case, message", [
     ("not_approved", "只有活动正式售卖期间的参与直播间才能领取"),
     ("warmup", "只有活动正式售卖期间的参与直播间才能领取"),
