@@ -130,7 +130,9 @@ def _check_draft(draft: FlashDraft, product: Product, now: datetime,
                            field="duration")
 
 
-def _check_campaign(draft: FlashDraft) -> None:
+def _check_campaign(draft: FlashDraft, actor: User, merchant_id: int) -> None:
+    """A sale shown on a campaign's venue: the campaign exists, the sale opens before it ends,
+    and the shop was approved for it (operators may place any shop's sale)."""
     if draft.campaign_id is None:
         return
     from app.campaigns.models import Campaign
@@ -141,6 +143,10 @@ def _check_campaign(draft: FlashDraft) -> None:
         raise NotFound(_("活动不存在。"), field="campaign")
     if draft.starts_at is not None and draft.starts_at >= campaign.sale_end:
         raise InvalidInput(_("秒杀要在活动结束前开抢。"), field="campaign")
+    from app.campaigns.registration import is_approved
+
+    if not actor.is_operator and not is_approved(campaign, merchant_id):
+        raise InvalidInput(_("店铺通过这个活动的报名后，才能把秒杀放进活动会场。"), field="campaign")
 
 
 def _yuan(fen: int) -> str:
@@ -175,7 +181,7 @@ def schedule_flash_sale(actor: User | None, draft: FlashDraft) -> FlashSale:
     require_manager(actor, product)
     now = clock.now()
     _check_draft(draft, product, now)
-    _check_campaign(draft)
+    _check_campaign(draft, actor, product.merchant_id)
     ends_at = draft.starts_at + timedelta(minutes=draft.duration_minutes)
     if _overlapping(product.id, draft.starts_at, ends_at) is not None:
         raise Conflict(_("这件商品在这段时间已有秒杀。"), field="starts_at")
@@ -202,7 +208,7 @@ def update_flash_sale(actor: User | None, sale_id: int, draft: FlashDraft) -> Fl
     if now >= sale.starts_at:
         raise Conflict(_("秒杀已经开始，不能再修改。"))
     _check_draft(draft, sale.product, now, sold=sale.sold)
-    _check_campaign(draft)
+    _check_campaign(draft, actor, sale.merchant_id)
     ends_at = draft.starts_at + timedelta(minutes=draft.duration_minutes)
     if _overlapping(sale.product_id, draft.starts_at, ends_at, except_id=sale.id) is not None:
         raise Conflict(_("这件商品在这段时间已有秒杀。"), field="starts_at")

@@ -205,7 +205,9 @@ def place_checkout(actor: User | None, request: CheckoutRequest) -> tuple[Checko
     if len(note) > MAX_NOTE:
         raise InvalidInput(_("留言不能超过 %(n)d 个字。", n=MAX_NOTE), field="note")
     now = clock.now()
-    plan = request.plan or plan_checkout(buyer, request.items, now, request.choices)
+    plan = request.plan
+    if plan is None or plan.items != list(request.items):  # a plan for other goods: price anew
+        plan = plan_checkout(buyer, request.items, now, request.choices)
     if request.expected_total_fen is None:
         raise InvalidInput(_("请确认订单金额后再提交。"), field="total")
     if request.expected_total_fen != plan.total_fen:

@@ -469,8 +469,12 @@ def test_a_sale_may_belong_to_a_campaign_and_links_its_venue(w, client):
     campaign = make.campaign("116-flash")
     make.sign_in(client, w.owner)
     assert "116卖货王" in text(client.get("/sell/flash/new"))
-    response = client.post("/sell/flash/new", data=schedule_form(w.bangle.id,
-                                                                 campaign=str(campaign.id)))
+    form = schedule_form(w.bangle.id, campaign=str(campaign.id))
+    outsider = client.post("/sell/flash/new", data=form)  # the shop hasn't been approved
+    assert outsider.status_code == 400 and "通过这个活动的报名后" in text(outsider)
+    assert db.session.scalar(select(func.count()).select_from(FlashSale)) == 0
+    make.registration(campaign, w.bangle.merchant)
+    response = client.post("/sell/flash/new", data=form)
     assert response.status_code == 303
     sale = db.session.scalar(select(FlashSale))
     assert sale.campaign_id == campaign.id

@@ -309,3 +309,19 @@ def test_checkout_is_rate_limited(client, shop, app):
     statuses = [client.post("/checkout", data=form).status_code for _ in range(limit + 1)]
     assert statuses[:limit] == [303] * limit and statuses[-1] == 429
     assert count(Order) == 1
+
+
+def test_a_plan_for_other_goods_is_not_used_to_place_an_order(ctx, shop):
+    """A caller-supplied plan is reused only for the very goods it priced."""
+    from app.orders import checkout
+
+    cheap = make.product(shop, "便宜货", price_fen=1000, stock=5)
+    dear = make.product(shop, "贵重货", price_fen=90000, stock=5)
+    buyer = make.user()
+    cheap_plan = checkout.preview_checkout(buyer, [(cheap.id, 1)])
+    with pytest.raises(Conflict):  # the total shown was the cheap one: re-priced, it differs
+        checkout.place_checkout(buyer, checkout.CheckoutRequest(
+            items=[(dear.id, 1)], address_id=make.address(buyer).id, payment_method="cod",
+            idempotency_key=checkout.new_idempotency_key(),
+            expected_total_fen=cheap_plan.total_fen, plan=cheap_plan))
+    assert count(Order) == 0
