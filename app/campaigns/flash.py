@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import User
@@ -271,7 +272,8 @@ def managed_sales(actor: User | None, limit: int = 100) -> list[FlashSale]:
         if shop is None:
             raise PermissionDenied(_("开店后才能设置秒杀。"))
         query = query.where(FlashSale.merchant_id == shop.id)
-    return list(db.session.scalars(query.limit(limit)))
+    return list(db.session.scalars(query.options(
+        selectinload(FlashSale.product), selectinload(FlashSale.merchant)).limit(limit)))
 
 
 # --- the tick job -------------------------------------------------------------------------

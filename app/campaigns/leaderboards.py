@@ -26,6 +26,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app import clock
 from app.accounts.models import User
@@ -218,6 +219,7 @@ def board_of(campaign: Campaign, board: str, category: str | None) -> Board:
 
 def kings_of(campaign: Campaign) -> list[SalesKing]:
     return list(db.session.scalars(select(SalesKing).where(SalesKing.campaign_id == campaign.id)
+                                   .options(selectinload(SalesKing.merchant))
                                    .order_by(SalesKing.board, SalesKing.scope)))
 
 
@@ -270,5 +272,5 @@ def titles_of_shop(merchant_id: int) -> list[SalesKing]:
     """The 卖货王 titles a shop holds (newest campaign first), for its shop page and room."""
     return list(db.session.scalars(
         select(SalesKing).join(Campaign, Campaign.id == SalesKing.campaign_id)
-        .where(SalesKing.merchant_id == merchant_id)
+        .where(SalesKing.merchant_id == merchant_id).options(contains_eager(SalesKing.campaign))
         .order_by(Campaign.sale_end.desc(), SalesKing.board, SalesKing.scope).limit(6)))
