@@ -34,11 +34,14 @@ run: install
 	SESSION_COOKIE_SECURE=0 $(BIN)/gunicorn -c gunicorn.conf.py --workers 2 --bind 127.0.0.1:5000 wsgi:app
 
 # Browser tests need Chromium and CJK fonts; CI (root, fresh machine) installs them here.
+# On a busy machine another apt/dpkg may hold the lock: wait for it (up to 10 minutes).
+APT_WAIT := -o DPkg::Lock::Timeout=600
 chromium:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    (apt-get install -y chromium fonts-noto-cjk >/dev/null 2>&1 || \
-	     (apt-get update >/dev/null 2>&1 && apt-get install -y chromium fonts-noto-cjk >/dev/null)); \
+	    (apt-get $(APT_WAIT) install -y chromium fonts-noto-cjk >/dev/null 2>&1 || \
+	     (apt-get $(APT_WAIT) update >/dev/null && \
+	      apt-get $(APT_WAIT) install -y chromium fonts-noto-cjk >/dev/null)); \
 	  else \
 	    echo "Browser tests need: sudo apt-get install -y chromium fonts-noto-cjk"; \
 	  fi; \
