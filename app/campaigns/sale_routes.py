@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.campaigns import leaderboards, vouchers
@@ -166,7 +167,7 @@ def finalize(slug: str):
     campaign = _campaign(slug)
     kings, now = leaderboards.finalize_campaign(current_user, campaign)
     if now:
-        flash(_("已评选出 %(n)d 位卖货王。", n=len(kings)), "success")
+        flash(ngettext("已评选出 %(num)d 位卖货王。", "已评选出 %(num)d 位卖货王。", len(kings)), "success")
     else:
         flash(_("这个活动已经评选过卖货王。"), "info")
     return redirect(url_for("sale.leaderboard", slug=slug, board="peak"), code=303)
@@ -193,10 +194,11 @@ def init_sale(app: Flask) -> None:
         return vouchers.room_offer(room, current_user)
 
     def industry_label(slug: str) -> str:
-        from app.catalog.services import industry_by_slug
+        from app.catalog.names import industry_name
+        from app.catalog.services import industries_by_slug
 
-        industry = industry_by_slug(slug)
-        return industry.name if industry is not None else slug
+        industry = industries_by_slug().get(slug)
+        return industry_name(industry) if industry is not None else slug
 
     app.jinja_env.globals.update(
         voucher_offer=voucher_offer, industry_label=industry_label, shop_kings=leaderboards.titles_of_shop,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from sqlalchemy import Text, and_, case, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import contains_eager, selectinload
@@ -210,6 +210,16 @@ def all_industries() -> list[Industry]:
         select(Industry).options(selectinload(Industry.belts)).order_by(Industry.position)))
 
 
+def industries_by_slug() -> dict[str, Industry]:
+    """Every industry by slug, read once per request (a handful of rows)."""
+    found = g.get("yt_industries_by_slug") if has_app_context() else None
+    if found is None:
+        found = {i.slug: i for i in db.session.scalars(select(Industry))}
+        if has_app_context():
+            g.yt_industries_by_slug = found
+    return found
+
+
 def industry_by_slug(slug: str) -> Industry | None:
     return db.session.scalar(select(Industry).where(Industry.slug == slug))
 
@@ -220,7 +230,7 @@ def all_belts() -> list[Belt]:
 
 def belt_by_slug(slug: str) -> Belt | None:
     return db.session.scalar(
-        select(Belt).options(selectinload(Belt.industry)).where(Belt.slug == slug))
+        select(Belt).where(Belt.slug == slug))
 
 
 def all_categories() -> list[Category]:
@@ -302,12 +312,22 @@ def _belt_facets(belt: Belt) -> dict[str, list[Facet]]:
 
 
 @dataclass
-class BeltCard:
+class IndustryCard:
     slug: str
     name: str
+    name_en: str
+
+
+@dataclass
+class BeltCard:
+    """A belt as cached page data: both languages' names (app.catalog.names picks one)."""
+
+    slug: str
+    name: str
+    name_en: str
     province: str
     city: str
-    industry_name: str
+    industry: IndustryCard
 
 
 @dataclass
@@ -325,7 +345,7 @@ def belt_summaries(industry_id: int | None = None) -> list[BeltSummary]:
 
 
 def _belt_summaries(industry_id: int | None) -> list[BeltSummary]:
-    belts_query = select(Belt).options(selectinload(Belt.industry)).order_by(Belt.industry_id, Belt.id)
+    belts_query = select(Belt).order_by(Belt.industry_id, Belt.id)
     if industry_id is not None:
         belts_query = belts_query.where(Belt.industry_id == industry_id)
     belts = list(db.session.scalars(belts_query))
@@ -347,7 +367,8 @@ def _belt_summaries(industry_id: int | None) -> list[BeltSummary]:
     summaries = []
     for b in belts:
         total, certified = shop_counts.get(b.id, (0, 0))
-        card = BeltCard(b.slug, b.name, b.province, b.city, b.industry.name)
+        industry = IndustryCard(b.industry.slug, b.industry.name, b.industry.name_en)
+        card = BeltCard(b.slug, b.name, b.name_en, b.province, b.city, industry)
         summaries.append(BeltSummary(card, total, int(certified or 0), goods.get(b.id, 0)))
     return summaries
 
