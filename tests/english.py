@@ -89,10 +89,10 @@ class StoredText:
         page = "\n".join(texts)
         return [value for value in self.values if value in page]
 
-    def strip(self, text: str, present: list[str]) -> str:
-        """The text with stored values blanked, and long pieces of them (an intro shortened
-        for a meta description). Short Chinese left over is the app's own text."""
-        for value in present:
+    def strip(self, text: str, present: list[str], also: tuple[str, ...] = ()) -> str:
+        """The text with stored values (then `also`) blanked, and long pieces of stored values
+        (an intro shortened for a meta description). Short Chinese left over is the app's."""
+        for value in [*present, *also]:
             if value in text:
                 text = text.replace(value, " ")
         return CHINESE_RUN.sub(
@@ -117,16 +117,15 @@ def english_problems(texts: list[str], stored: StoredText, also_data: tuple[str,
     problems = []
     present = stored.on_page(texts)
     for raw in texts:
-        text = raw
-        for own in also_data:
-            text = text.replace(own, " ")
-        text = " ".join(stored.strip(text, present).split())
+        text = " ".join(stored.strip(raw, present, also_data).split())
         for allowed in ALLOWED:
             text = text.replace(allowed, " ")
-        if HAS_CJK.search(text):
-            problems.append(f"Chinese left in English: {raw.strip()[:80]!r}")
-        elif HAS_FULL_WIDTH.search(text):
-            problems.append(f"Chinese punctuation: {raw.strip()[:80]!r}")
+        for match in CHINESE_RUN.finditer(text):
+            around = text[max(0, match.start() - 30):match.end() + 30]
+            kind = "Chinese left in English" if HAS_CJK.search(match.group()) else (
+                "Chinese punctuation" if HAS_FULL_WIDTH.search(match.group()) else None)
+            if kind:
+                problems.append(f"{kind}: {match.group()!r} in {around!r}")
         for match in ONE_PLURAL.finditer(text):
             problems.append(f"plural after 1 ({match.group()!r}): {raw.strip()[:80]!r}")
         for match in RUN_TOGETHER.finditer(text):
