@@ -5,13 +5,14 @@ Chinese words for an English one, app.catalog.synonyms) is in its title or descr
 names its category or industry. A product must match every term.
 
 Relevance weighs where each term matched: the category (4) and the title (3) say what the
-goods *are*, the industry (2) where they belong, the description (1) only mentions it. So 茶
+goods *are*, the industry (2) where they belong; a description only mentions it (0). So 茶
 ranks tea (category 绿茶, industry 茶叶) before tea trays (茶盘: 茶 in the title only), and a
 title match before a description-only one.
 
-On PostgreSQL a GIN index on the product's search tokens finds candidates first (every
-bigram of a Chinese word, or an English word as a whole token), OR-ed with the matching
-categories and industries; the ILIKE conditions then keep the exact substring meaning."""
+On PostgreSQL the GIN index on the product's search tokens decides (every Chinese character
+and pair of characters is a token, and every English word): a one- or two-character word is
+one token lookup, exact; a longer one needs all its pairs, then LIKE keeps the substring
+meaning. Categories and industries are matched by id. SQLite, at its scale, uses LIKE."""
 from __future__ import annotations
 
 import re
@@ -28,7 +29,7 @@ from app.extensions import db
 CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 ASCII_WORD = re.compile(r"^[0-9a-z][0-9a-z'\-]*$")
 MAX_TERMS = 6
-WEIGHTS = {"category": 4, "title": 3, "industry": 2, "description": 1}
+WEIGHTS = {"category": 4, "title": 3, "industry": 2}
 
 
 @dataclass(frozen=True)
@@ -101,32 +102,51 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _in_text(column, term: Term):
-    return or_(*(column.ilike(_like(alt), escape="\\") for alt in term.alternatives))
+def _contains(column, alt: str):
+    # Chinese has no case: LIKE (cheaper than ILIKE, which folds case on every row).
+    if CJK_RUN.search(alt):
+        return column.like(_like(alt), escape="\\")
+    return column.ilike(_like(alt), escape="\\")
+
+
+def _in_text(column, alternatives: tuple[str, ...]):
+    return or_(*(_contains(column, alt) for alt in alternatives)) if alternatives else false()
 
 
 def _in_ids(column, ids: frozenset[int]):
     return column.in_(sorted(ids)) if ids else false()
 
 
-def _token_candidates(term: Term):
-    """The GIN-indexed candidate condition for a term on PostgreSQL, or None when some
-    alternative can't be looked up by tokens (a fragment of an English word): then the
-    ILIKE conditions alone decide, as a scan."""
-    tokens_column = func.string_to_array(Product.search_tokens, literal_column("' '"),
-                                         type_=ARRAY(Text))
-    options = []
+def _single_token(alt: str, term: Term) -> bool:
+    """An alternative that is one search token: a Chinese word of one or two characters (every
+    character and pair is a token), or an English word standing for Chinese synonyms (a
+    whole-word token). Its token in the list is exactly "the text contains it"."""
+    if CJK_RUN.fullmatch(alt):
+        return len(alt) <= 2
+    return len(term.alternatives) > 1 and bool(ASCII_WORD.match(alt))
+
+
+def _tokens():
+    # The expression must match the GIN index's exactly (a literal separator).
+    return func.string_to_array(Product.search_tokens, literal_column("' '"), type_=ARRAY(Text))
+
+
+def _term_condition_postgres(term: Term):
+    """Single-token alternatives are one GIN lookup (array overlap) and need no recheck; a
+    longer Chinese word needs all its bigrams, then LIKE keeps the substring meaning. A
+    fragment of an English word can't be looked up by token: LIKE alone (a scan)."""
+    single = [alt for alt in term.alternatives if _single_token(alt, term)]
+    options = [_tokens().overlap(literal(single, ARRAY(Text)))] if single else []
     for alt in term.alternatives:
-        if CJK_RUN.search(alt):
-            needed = required_tokens(alt)
-        elif len(term.alternatives) > 1 and all(ASCII_WORD.match(w) for w in alt.split()):
-            needed = alt.split()  # an English word with synonyms: as a whole token
-        else:
-            return None
-        if not needed:
-            return None
-        # The expression must match the index's exactly (a literal separator).
-        options.append(tokens_column.contains(literal(needed, ARRAY(Text))))
+        if alt in single:
+            continue
+        needed = required_tokens(alt)
+        if not needed and len(term.alternatives) > 1 and all(
+                ASCII_WORD.match(word) for word in alt.split()):
+            needed = alt.split()  # an English phrase standing for Chinese words: its words
+        text = or_(_contains(Product.title, alt), _contains(Product.description, alt))
+        options.append(_tokens().contains(literal(needed, ARRAY(Text))) & text
+                       if needed else text)
     options += [_in_ids(Product.category_id, term.categories),
                 _in_ids(Product.industry_id, term.industries)]
     return or_(*options)
@@ -134,29 +154,26 @@ def _token_candidates(term: Term):
 
 def match_conditions(terms: list[Term]) -> list:
     """One condition per term (all must hold)."""
-    use_tokens = db.engine.dialect.name == "postgresql"
-    conditions = []
-    for term in terms:
-        exact = or_(_in_text(Product.title, term), _in_text(Product.description, term),
-                    _in_ids(Product.category_id, term.categories),
-                    _in_ids(Product.industry_id, term.industries))
-        candidates = _token_candidates(term) if use_tokens else None
-        conditions.append(exact if candidates is None else candidates & exact)
-    return conditions
+    if db.engine.dialect.name == "postgresql":
+        return [_term_condition_postgres(term) for term in terms]
+    return [or_(_in_text(Product.title, term.alternatives),
+                _in_text(Product.description, term.alternatives),
+                _in_ids(Product.category_id, term.categories),
+                _in_ids(Product.industry_id, term.industries)) for term in terms]
 
 
 def relevance(terms: list[Term], q: str):
-    """The relevance score: per term, where it matched (WEIGHTS); for a query of several
-    words, the whole query in the title counts once more."""
+    """The relevance score: per term, where it matched (WEIGHTS). Every result matched each
+    term somewhere, so a term found in neither the category, the title nor the industry was
+    in the description: it scores 0 there (no description scan for the sort). For a query of
+    several words, the whole query in the title counts once more."""
     parts = []
     for term in terms:
         parts += [
             case((_in_ids(Product.category_id, term.categories), WEIGHTS["category"]), else_=0),
-            case((_in_text(Product.title, term), WEIGHTS["title"]), else_=0),
+            case((_in_text(Product.title, term.alternatives), WEIGHTS["title"]), else_=0),
             case((_in_ids(Product.industry_id, term.industries), WEIGHTS["industry"]), else_=0),
-            case((_in_text(Product.description, term), WEIGHTS["description"]), else_=0),
         ]
     if len(terms) > 1:
-        parts.append(case((Product.title.ilike(_like(q.lower()), escape="\\"),
-                           WEIGHTS["title"]), else_=0))
+        parts.append(case((_contains(Product.title, q.lower()), WEIGHTS["title"]), else_=0))
     return sum(parts[1:], start=parts[0]) if parts else literal(0)

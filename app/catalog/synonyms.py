@@ -6,15 +6,16 @@ by itself. A query word found here also matches its Chinese words: "jade bangle"
 word added here works at once for every product, with nothing to re-index.
 
 Keys are lower-case English, singular; several-word keys ("green tea") are matched before
-their single words. Keep the Chinese words specific: each one is matched as a substring."""
+their single words. Keep the Chinese words specific (each one is matched as a substring) and
+short where you can: a word of one or two characters is a single index lookup on PostgreSQL
+(app.catalog.matching), a longer one needs a substring check of each candidate."""
 from __future__ import annotations
 
 import re
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     # industries and the words around them
-    "jade": ("翡翠", "和田玉", "岫玉", "独山玉", "玉石", "玉雕", "玉器", "玉料", "碧玉", "白玉",
-             "玉镯", "玉坠", "玉佩"),
+    "jade": ("玉", "翡翠"),  # 玉 is in 和田玉, 岫玉, 独山玉, 玉石 …: one token, one index lookup
     "jadeite": ("翡翠",),
     "emerald": ("翡翠",),
     "nephrite": ("和田玉",),
