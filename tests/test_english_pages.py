@@ -100,7 +100,7 @@ def test_belts_and_industries_are_called_by_their_english_names(demo, make_clien
 
 
 def test_sales_king_titles_name_the_industry_in_english(demo, make_client):
-    from app.campaigns.sale_models import SalesKing
+    from app.sale.models import SalesKing
 
     king = db.session.scalar(select(SalesKing).where(SalesKing.board == "industry"))
     assert king is not None, "the demo crowns industry kings"
