@@ -53,3 +53,44 @@ def test_the_cart_total_is_what_checkout_charges(page, live_server, two_shops):
     checkout_total = page.get_by_test_id("checkout-total").locator(".price").inner_text()
     assert checkout_total == cart_total
     expect(page.locator(".checkout-card", has_text="四会玉器")).to_contain_text("免单")
+
+
+@pytest.fixture
+def statement_shop(ctx):
+    from app.orders import orders
+    from app.orders.models import CommissionTier
+
+    db.session.add(CommissionTier(name="金牌源头商家", min_description=480, min_service=480,
+                                  min_logistics=480, min_reviews=3, reduction_bp=150))
+    db.session.commit()
+    shop = make.merchant("玉匠人", certified=True)
+    for price in (89190, 12800, 560000):
+        order = make.order(make.user(), make.product(shop, price_fen=price, stock=3))
+        orders.ship_order(shop.owner, order.id, "顺丰速运", "SF12345678")
+        orders.confirm_receipt(order.buyer, order.id)
+    facts = {"merchant": shop.owner.email}
+    db.session.commit()
+    return facts
+
+
+def test_the_commission_statement_fits_a_phone_and_says_why(page, new_page, live_server,
+                                                             statement_shop):
+    for tab in (page, new_page(width=1280, height=900)):
+        sign_in(tab, live_server, statement_shop["merchant"])
+        tab.goto(live_server + "/sell/statement")
+        check_accessibility(tab)
+        width = tab.evaluate("window.innerWidth")
+        assert tab.evaluate("document.documentElement.scrollWidth") <= width
+        rows = tab.locator(".statement-table tbody tr")
+        expect(rows).to_have_count(3)
+        for i in range(3):
+            row = rows.nth(i)
+            for cell in row.locator("th, td").all():  # nothing cut off at the right edge
+                box = cell.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5
+            expect(row.locator(".rate-reason")).to_contain_text("类目基础费率")
+            expect(row.locator(".rate-reason")).to_be_visible()
+        ladder = tab.locator(".tier-ladder")
+        expect(ladder).to_contain_text("金牌源头商家")
+        expect(ladder).to_contain_text("佣金减 1.5 个百分点")
+        expect(ladder).to_contain_text("还需")
