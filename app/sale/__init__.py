@@ -40,7 +40,7 @@ def init_sale(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         voucher_offer=voucher_offer, industry_label=industry_label, shop_kings=leaderboards.titles_of_shop,
-        board_names=leaderboards.BOARD_NAMES, board_hints=leaderboards.BOARD_HINTS,
+        board_names=leaderboards.BOARD_NAMES,
         board_hint=leaderboards.hint_of, groups_of_venue=VENUE_GROUPS)
     register_venue_data("sale", results.venue_results)  # an ended venue's results and winners
     register_demo_step("sale", sale_demo.seed_sale)
