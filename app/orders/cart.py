@@ -9,6 +9,7 @@ conditional UPDATE."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app, session
 from flask_babel import gettext as _
@@ -243,7 +244,7 @@ def cart_groups(user: User | None) -> list[CartGroup]:
     return list(groups.values())
 
 
-def priced_cart(user: User | None, now) -> CartView:
+def priced_cart(user: User | None, now: datetime) -> CartView:
     """The cart priced as checkout will price the ticked lines: unit prices (flash prices),
     the coupons chosen across the shops, each shop's amount and the total."""
     groups = cart_groups(user)

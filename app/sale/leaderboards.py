@@ -122,7 +122,7 @@ def check_category(raw: str | None) -> str | None:
     return raw
 
 
-def _venue_group():
+def line_venue_group():
     """The line's venue category: its category's venue group, else its industry's."""
     by_industry = case(
         *((Industry.slug == slug, group) for slug, group in INDUSTRY_VENUE_GROUP.items()),
@@ -162,7 +162,7 @@ def _gmv(campaign: Campaign, start: datetime, end: datetime, category: str | Non
     if by_industry:
         query = query.join(Merchant, Merchant.id == Order.merchant_id)
     if category is not None:
-        query = query.where(_venue_group() == category)
+        query = query.where(line_venue_group() == category)
     return db.session.execute(query).all()
 
 

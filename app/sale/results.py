@@ -1,6 +1,6 @@
 """An ended campaign's results (活动成绩) for its venue: what the sale did in each venue category
 (GMV, orders, shops with sales: the leaderboards' counting rule over the whole sale window) and
-the 卖货王 of each board in that category. Two queries: the totals, and the titles."""
+the 卖货王 of each board in that category. Three queries: the totals, the titles, finalized or not."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,7 +13,7 @@ from app.catalog.models import Category, Industry, Product
 from app.catalog.reference import VENUE_GROUPS
 from app.extensions import db
 from app.orders.models import Order, OrderLine
-from app.sale.leaderboards import COUNTED, _venue_group, counted_in, is_finalized, kings_of
+from app.sale.leaderboards import COUNTED, counted_in, is_finalized, kings_of, line_venue_group
 from app.sale.models import SalesKing
 
 
@@ -52,7 +52,7 @@ def venue_results(campaign: Campaign, now: datetime) -> VenueResults | None:
     approved = select(Registration.merchant_id).where(
         Registration.campaign_id == campaign.id,
         Registration.status == RegistrationStatus.approved)
-    group = _venue_group().label("venue_group")
+    group = line_venue_group().label("venue_group")
     rows = db.session.execute(
         select(group, func.sum(OrderLine.line_total_fen), func.count(func.distinct(Order.id)),
                func.count(func.distinct(Order.merchant_id)))
