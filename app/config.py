@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +61,7 @@ def load_config() -> dict:
     redis_url = os.environ.get("REDIS_URL") or None
     media_root = Path(os.environ.get("MEDIA_ROOT", PROJECT_ROOT / "media")).resolve()
     database_url = _database_url()
+    remember_days = int(os.environ.get("REMEMBER_DAYS", "30"))
     return {
         "YUANTOU_ENV": "production" if production else "development",
         "SECRET_KEY": _secret_key(production),
@@ -82,6 +84,9 @@ def load_config() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        # A sign-in lasts at most this many days (remember-me cookie and server session alike).
+        "REMEMBER_DAYS": remember_days,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=remember_days),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",

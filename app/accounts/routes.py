@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.accounts import services
+from app.accounts import services, sessions
 from app.accounts.forms import (
     AssignBeltAdminForm,
     ChangePasswordForm,
@@ -40,7 +40,7 @@ def signin():
     if form.validate_on_submit():
         user = services.authenticate(form.account.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sessions.start(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data, url_for("catalog.home")), code=303)
         form.form_errors.append(_("账号或密码不正确。"))
     status = 400 if request.method == "POST" else 200
@@ -58,7 +58,7 @@ def signup():
         except DomainError as error:
             attach_error(form, error)
         else:
-            login_user(user)
+            sessions.start(user)
             flash(_("注册成功，欢迎来到源头好货！"), "success")
             return redirect(safe_next(form.next.data, url_for("catalog.home")), code=303)
     status = 400 if request.method == "POST" else 200
@@ -67,8 +67,19 @@ def signup():
 
 @bp.post("/signout")
 def signout():
-    logout_user()
+    """Ends this device's session on the server (other devices stay signed in)."""
+    sessions.end(current_user)
     return redirect(url_for("catalog.home"), code=303)
+
+
+@bp.post("/account/signout-everywhere")
+@login_required
+def signout_everywhere():
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("accounts.account"), code=303)
+    sessions.end_everywhere(current_user)
+    flash(_("已退出所有设备上的登录，请重新登录。"), "success")
+    return redirect(url_for("accounts.signin"), code=303)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -77,18 +88,20 @@ def account():
     form = ChangePasswordForm()
     status = 200
     if form.validate_on_submit():
+        remembered = sessions.current_is_remembered(current_user)
         try:
             services.change_password(current_user, form.current.data, form.password.data)
         except DomainError as error:
             attach_error(form, error)
             status = 400
         else:
-            login_user(current_user)  # keep this session after the version bump
+            sessions.start(current_user, remember=remembered)  # this device stays signed in
             flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("accounts.account"), code=303)
     elif request.method == "POST":
         status = 400
-    return render_page("accounts/account.html", form=form, status=status)
+    return render_page("accounts/account.html", form=form, signout_form=EmptyForm(),
+                       status=status)
 
 
 @bp.get("/notifications")
