@@ -69,6 +69,12 @@ def load_config() -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
         "MEDIA_ROOT": str(media_root),
+        # Certification and complaint photos: outside MEDIA_ROOT (unset: beside it, in
+        # `private-media`), served only through authorized routes (app.media).
+        "PRIVATE_MEDIA_ROOT": os.environ.get("PRIVATE_MEDIA_ROOT") or None,
+        # The proxy's internal location for PRIVATE_MEDIA_ROOT (e.g. /_private/): the app then
+        # answers with X-Accel-Redirect and the proxy sends the bytes (docs/DEPLOYING.md).
+        "PRIVATE_MEDIA_ACCEL": os.environ.get("PRIVATE_MEDIA_ACCEL") or None,
         # Uploads: one 15 MB photo plus form fields; anything larger is refused with 413.
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         # Werkzeug applies this to its multipart parse buffer too (64 KB reads), so it must be

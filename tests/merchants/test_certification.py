@@ -70,7 +70,8 @@ def test_a_merchant_applies_and_the_zhenping_admins_are_told(cast):
     queue = page(cast.clients["zhenping_admin"].get("/admin/belts/zhenping-jade/certifications"))
     assert "镇平玉缘" in queue and "石佛寺玉器市场 3 号档口" in queue
     for document in application.documents:
-        assert f"/media/img/{document.image_key[:2]}/{document.image_key}-480.webp" in queue
+        assert f"/certification/documents/{document.id}/480.webp" in queue
+        assert document.image_key not in queue  # the stored name is never shown
 
 
 def test_one_pending_application_at_a_time(cast):
