@@ -100,7 +100,14 @@ def load_config() -> dict:
         "LANGUAGES": {"zh_Hans_CN": "简体中文", "en": "English"},
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_SIGNIN": os.environ.get("RATELIMIT_SIGNIN", "10 per minute;60 per hour"),
+        # Failed sign-ins: per (account, address) — an attacker elsewhere never locks the owner
+        # out of their own phone — then slower per account from anywhere, and per address.
+        "RATELIMIT_SIGNIN": os.environ.get("RATELIMIT_SIGNIN", "5 per minute;20 per hour"),
+        "RATELIMIT_SIGNIN_ACCOUNT": os.environ.get("RATELIMIT_SIGNIN_ACCOUNT",
+                                                   "30 per hour;100 per day"),
+        "RATELIMIT_SIGNIN_ADDRESS": os.environ.get("RATELIMIT_SIGNIN_ADDRESS",
+                                                   "30 per minute;300 per hour"),
+        "RATELIMIT_SIGNUP": os.environ.get("RATELIMIT_SIGNUP", "10 per minute;60 per hour"),
         "RATELIMIT_GRAB": os.environ.get("RATELIMIT_GRAB", "30 per minute"),
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,

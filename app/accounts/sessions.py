@@ -22,6 +22,7 @@ from datetime import timedelta
 from flask import current_app, g, session
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, or_, select, update
+from werkzeug.local import LocalProxy
 
 from app import clock
 from app.accounts.models import User, UserSession
@@ -49,6 +50,8 @@ def _rotate_csrf() -> None:
 
 def start(user: User, *, remember: bool = False) -> None:
     """Sign `user` in on this device: a new session row, then Flask-Login's login_user."""
+    if isinstance(user, LocalProxy):  # current_user: keep the user, not the proxy, in g
+        user = user._get_current_object()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = clock.now()
     db.session.add(UserSession(user_id=user.id, token_hash=_digest(token),
