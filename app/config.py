@@ -81,6 +81,9 @@ def load_config() -> dict:
         # well above that or every photo upload is refused; it bounds text fields at 1 MB.
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "MAX_FORM_PARTS": 200,
+        # A body over its limit but under this is still read to its end, so the sender gets
+        # the form back with a 413 instead of a reset connection (app.upload_limit).
+        "UPLOAD_DRAIN_MAX": int(os.environ.get("UPLOAD_DRAIN_MAX_MB", "200")) * 1024 * 1024,
         "MAX_IMAGE_BYTES": 15 * 1024 * 1024,
         "MAX_IMAGE_PIXELS": 50_000_000,
         # Sessions are signed cookies: stateless, so any number of workers and hosts share them.
