@@ -167,3 +167,19 @@ def test_old_sessions_are_purged_by_the_tick(client, ctx):
     clock.travel(timedelta(days=2))
     assert sessions.purge_expired() == 1  # the ended one; the live one stays
     assert db.session.scalar(select(func.count()).select_from(UserSession)) == 1
+
+
+def test_a_sign_out_on_one_worker_ends_the_session_on_every_worker(app, client, ctx):
+    """Two workers (two app instances, one database): no worker keeps a session alive."""
+    from app import create_app
+
+    overrides = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "MEDIA_ROOT",
+                                                  "SECRET_KEY", "PASSWORD_HASH_METHOD")}
+    other_worker = create_app({**overrides, "TESTING": True}).test_client()
+    buyer = make.user(email="buyer@example.cn")
+    remember_me(client, buyer)
+    for name, value in stolen_cookies(client).items():
+        other_worker.set_cookie(name, value)
+    assert other_worker.get("/orders").status_code == 200
+    client.post("/signout")
+    assert other_worker.get("/orders").status_code == 302
