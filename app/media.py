@@ -12,7 +12,6 @@ import io
 import os
 import re
 import secrets
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,14 +103,16 @@ def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def _write_atomically(path: Path, image: Image.Image, method: int = 2) -> None:
+    """Write beside the target, then rename. The file gets the process's umask like any new
+    file (mkstemp's 0600 would keep the proxy, another user, from serving it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(tmp, "xb") as handle:
             image.save(handle, "WEBP", quality=WEBP_QUALITY, method=method)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

@@ -42,11 +42,13 @@ class User(UserMixin, db.Model):
     session_token = None
 
     def get_id(self) -> str:
-        """Flask-Login's alternative token: the session's token, not the user's id, goes into
-        the session and remember-me cookies, so ending the session ends both."""
+        """Flask-Login's alternative token, "<user id>:<session token>": the session's token
+        goes into the session and remember-me cookies, so ending the session ends both. The
+        id in front lets hot paths name the buyer without loading the account (the flash-sale
+        button's rate-limit key); whoever is served as that user is loaded and checked."""
         if not self.session_token:
             raise RuntimeError("sign users in with app.accounts.sessions.start(), not login_user")
-        return self.session_token
+        return f"{self.id}:{self.session_token}"
 
     @property
     def admin_belt_ids(self) -> set[int]:

@@ -2,8 +2,8 @@
 
 The session cookie is signed but stateless, so on its own it stays valid for as long as
 someone keeps a copy. Each sign-in therefore starts a `UserSession` row with a random token,
-and Flask-Login carries that token as the user's "alternative id" (`User.get_id`) in both the
-session and the remember-me cookie. `load_user` (Flask-Login's user_loader) finds the user by
+and Flask-Login carries it as the user's "alternative id" (`User.get_id`: "<user id>:<token>")
+in both the session and the remember-me cookie. `load_user` (Flask-Login's user_loader) finds the user by
 the token in the same query that loads the user row, so every request on every worker sees a
 revocation at once, with no extra query and no cache.
 
@@ -63,15 +63,16 @@ def start(user: User, *, remember: bool = False) -> None:
     login_user(user, remember=remember, duration=lifetime() if remember else None)
 
 
-def load_user(token: str) -> User | None:
-    """Flask-Login's user_loader: the user whose session this token opens, or None when the
-    session was ended, has expired or belongs to an older generation (one query)."""
-    if not token or len(token) > 100:
+def load_user(alternative_id: str) -> User | None:
+    """Flask-Login's user_loader: the user whose session "<user id>:<token>" opens, or None
+    when the session was ended, has expired or belongs to an older generation (one query)."""
+    user_id, _, token = (alternative_id or "").partition(":")
+    if not user_id.isdigit() or not token or len(token) > 100:
         return None
     user = db.session.scalar(
         select(User).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _digest(token), UserSession.ended_at.is_(None),
-               UserSession.expires_at > clock.now(),
+        .where(UserSession.token_hash == _digest(token), User.id == int(user_id),
+               UserSession.ended_at.is_(None), UserSession.expires_at > clock.now(),
                UserSession.generation == User.session_version))
     if user is not None:
         user.session_token = token

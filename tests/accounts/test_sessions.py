@@ -183,3 +183,18 @@ def test_a_sign_out_on_one_worker_ends_the_session_on_every_worker(app, client, 
     assert other_worker.get("/orders").status_code == 200
     client.post("/signout")
     assert other_worker.get("/orders").status_code == 302
+
+
+def test_the_session_names_its_user_in_front_of_its_token(client, app, ctx):
+    """Hot paths (the flash-sale button's rate-limit key) read the buyer's id from the signed
+    cookie without loading the account; the token after it is what the server checks."""
+    buyer = make.user(email="buyer@example.cn")
+    make.sign_in(client, buyer)
+    cookie = client.get_cookie("session").value
+    data = app.session_interface.get_signing_serializer(app).loads(cookie)
+    user_id, _, token = data["_user_id"].partition(":")
+    assert user_id == str(buyer.id) and len(token) >= 40
+    from app.accounts.sessions import load_user
+
+    assert load_user(f"{buyer.id + 1}:{token}") is None  # the token belongs to this user only
+    assert load_user(data["_user_id"]).id == buyer.id
