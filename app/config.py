@@ -86,7 +86,8 @@ def load_config() -> dict:
         "UPLOAD_DRAIN_MAX": int(os.environ.get("UPLOAD_DRAIN_MAX_MB", "200")) * 1024 * 1024,
         "MAX_IMAGE_BYTES": 15 * 1024 * 1024,
         "MAX_IMAGE_PIXELS": 50_000_000,
-        # Sessions are signed cookies: stateless, so any number of workers and hosts share them.
+        # Sessions are signed cookies (any number of workers and hosts share them) naming a
+        # session row that sign-out ends on the server (app.accounts.sessions).
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
