@@ -1,8 +1,7 @@
 """Response headers and request guards that apply to every route."""
 from __future__ import annotations
 
-from flask import Flask, abort, request, session
-from flask_login import current_user
+from flask import Flask, abort, current_app, request, session
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -38,10 +37,14 @@ def static_headers(headers, path: str, url: str) -> None:
 ANONYMOUS_SESSION_KEYS = {"csrf_token", "_fresh", "_id", "_remember"}
 
 
-def _personal(response) -> bool:
-    """The response was made for one person: signed in, or carrying their own session (a
-    cart, a flash message)."""
-    return current_user.is_authenticated or bool(set(session.keys()) - ANONYMOUS_SESSION_KEYS)
+def _personal() -> bool:
+    """The response was made for one person: their session names them (Flask-Login's
+    `_user_id`) or holds their own things (a cart, a flash message), or they carry a
+    remember-me cookie. Read from the cookies alone: loading the account here would cost the
+    hot paths that never load it (the flash-sale button) a query."""
+    if set(session.keys()) - ANONYMOUS_SESSION_KEYS:
+        return True
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
 
 
 def keep_personal_pages_private(response):
@@ -50,7 +53,7 @@ def keep_personal_pages_private(response):
     them (`private, no-store`). A view that says otherwise keeps its own answer, except that
     a personal one is never left storable by a shared cache: `public` is the view's explicit
     word, anything else gains `private` (ETag polling with `no-cache` keeps working)."""
-    if not _personal(response):
+    if not _personal():
         return response
     control = response.headers.get("Cache-Control")
     if not control:
