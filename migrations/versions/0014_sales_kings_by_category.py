@@ -3,13 +3,13 @@ rules say): a category column on sales_kings, and the title unique per campaign,
 category and scope. Titles crowned before keep category ''.
 
 Revision ID: 0014_sales_kings_by_category
-Revises: 0007_flash_sales
+Revises: 0011_sessions_private_media
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0014_sales_kings_by_category'
-down_revision = '0007_flash_sales'
+down_revision = '0011_sessions_private_media'
 branch_labels = None
 depends_on = None
 
