@@ -20,7 +20,13 @@ from app.accounts.models import User
 from app.campaigns.coupons import coupon_amount, eligible_lines, face_value, label_of
 from app.campaigns.models import ClaimStatus, Coupon, CouponClaim
 from app.extensions import db
-from app.orders.pricing import PLATFORM_COUPON, SHOP_COUPON, Discount, PricedOrder
+from app.orders.pricing import (
+    PLATFORM_COUPON,
+    SHOP_COUPON,
+    WITHOUT_COUPONS,
+    Discount,
+    PricedOrder,
+)
 
 
 @dataclass
@@ -75,8 +81,11 @@ def best_pair(order: PricedOrder, shop: list[Option], platform: list[Option]
 
 def coupon_discounts(order: PricedOrder, buyer: User | None, choices: Mapping[str, str],
                      now: datetime) -> list[Discount]:
-    """The pricing hook: the best shop coupon + platform coupon of the buyer's wallet."""
+    """The pricing hook: the best shop coupon + platform coupon of the buyer's wallet (none
+    when `choices` is WITHOUT_COUPONS)."""
     if buyer is None or not getattr(buyer, "is_authenticated", False):
+        return []
+    if choices.get("coupons") == WITHOUT_COUPONS["coupons"]:
         return []
     taken = getattr(order, "claimed", set())
     shop: list[Option] = []

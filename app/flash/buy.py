@@ -317,8 +317,13 @@ def buy_flash(actor: User | None, sale_id: int, request: FlashBuy,
 def _buy(buyer: User, ticket: SaleTicket, request: FlashBuy):
     """The admitted press. The ticket's checks (price, window, limit, own shop) already
     passed; the database's are the pricing rule (the flash price only while the sale is open,
-    has the units and the buyer is within the limit) and `reserve` at placement."""
+    has the units and the buyer is within the limit) and `reserve` at placement.
+
+    A coupon never costs a press its unit: checkout applies the buyer's best coupon by itself,
+    and when another press of the same buyer spent that copy first (only one can), this press
+    is priced and placed again without coupons rather than refused."""
     from app.orders import checkout
+    from app.orders.pricing import WITHOUT_COUPONS
 
     key = request.idempotency_key or ""
     if not checkout.KEY_RE.match(key):
@@ -330,31 +335,56 @@ def _buy(buyer: User, ticket: SaleTicket, request: FlashBuy):
         else default_address_id(buyer)
     if address_id is None:
         raise InvalidInput(_("请先添加收货地址，再来抢购。"), field="address_id")
+    try:
+        return _place(buyer, ticket, request, address_id, request.choices)
+    except checkout.CouponTaken:
+        db.session.rollback()
+        return _place(buyer, ticket, request, address_id,
+                      {**request.choices, **WITHOUT_COUPONS})
+
+
+def _place(buyer: User, ticket: SaleTicket, request: FlashBuy, address_id: int,
+           choices: Mapping[str, str]):
+    from app.orders import checkout
+
     items = [(ticket.product_id, request.quantity)]
-    plan = checkout.preview_checkout(buyer, items, request.choices)
+    plan = checkout.preview_checkout(buyer, items, choices)
     if plan.orders[0].lines[0].price_source != FLASH_SOURCE:
         _explain_refusal(ticket.id, buyer.id, request.quantity, ticket.per_user_limit)
     try:
         return checkout.place_checkout(buyer, checkout.CheckoutRequest(
             items=items, address_id=address_id,
             payment_method=request.payment_method or default_payment_method(),
-            idempotency_key=key, expected_total_fen=plan.total_fen, choices=request.choices,
-            plan=plan))
+            idempotency_key=request.idempotency_key, expected_total_fen=plan.total_fen,
+            choices=choices, plan=plan))
+    except checkout.CouponTaken:
+        raise
     except Conflict as error:
         if error.field in ("lines", "total"):
-            _explain_refusal(ticket.id, buyer.id, request.quantity, ticket.per_user_limit)
+            _explain_refusal(ticket.id, buyer.id, request.quantity, ticket.per_user_limit,
+                             error)
         raise
 
 
-def _explain_refusal(sale_id: int, buyer_id: int, quantity: int, limit: int) -> None:
-    """Checkout refused the flash line: say why in the buyer's words (re-read, no write)."""
+def _explain_refusal(sale_id: int, buyer_id: int, quantity: int, limit: int,
+                     cause: Conflict | None = None) -> None:
+    """Checkout refused the flash line: say why in the buyer's words (re-read, no write).
+    "Sold out" only when the sale's units really are gone; otherwise the real reason (the
+    checkout's own message, or that this press lost a race while units remain)."""
     db.session.rollback()
     sale = db.session.get(FlashSale, sale_id)
     mine = claimed(sale_id, buyer_id)
     if mine + quantity > limit:
         raise limit_error(limit, mine)
     refusal = _state_error(sale_state(sale, clock.now()))
-    raise refusal if refusal is not None else sold_out_error()
+    if refusal is not None:
+        raise refusal
+    if sale.quantity - sale.sold < quantity:
+        raise Conflict(_("只剩 %(n)d 件，少抢几件试试。", n=sale.quantity - sale.sold),
+                       field="quantity")
+    if cause is not None:
+        raise cause
+    raise Conflict(_("这次没抢到，还有名额，请再试一次。"))
 
 
 # --- units of cancelled orders go back ------------------------------------------------------

@@ -100,6 +100,11 @@ class CheckoutPlan:
         return sum(o.quantity for o in self.orders)
 
 
+class CouponTaken(Conflict):
+    """A coupon copy the plan applied was spent by another order first (the buyer's other
+    tab or press): nothing was placed. Callers may price again without it."""
+
+
 def _signed_in(actor: User | None) -> User:
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
@@ -305,6 +310,6 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
     for order, priced in placed:
         for discount in priced.discounts:
             if discount.spend is not None and not discount.spend(order.id):
-                raise Conflict(_("优惠券已被使用或已失效，请重新结算。"), field="lines")
+                raise CouponTaken(_("优惠券已被使用或已失效，请重新结算。"), field="lines")
     db.session.commit()
     return checkout

@@ -22,6 +22,8 @@ from app.accounts.models import User
 from app.catalog.models import Product
 from app.merchants.models import Merchant
 
+# `choices` that price an order without any coupon (a discount rule offers none for it).
+WITHOUT_COUPONS: Mapping[str, str] = {"coupons": "none"}
 FREE_ORDER_CAP_FEN = 66_600  # 免单券 covers an order up to ¥666
 SHOP_COUPON, PLATFORM_COUPON = "shop_coupon", "platform_coupon"
 DISCOUNT_ORDER = (SHOP_COUPON, PLATFORM_COUPON)  # shop coupons first, platform on the rest
