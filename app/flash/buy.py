@@ -147,18 +147,24 @@ def _state_error(state: str) -> DomainError | None:
 
 @dataclass
 class Admission:
-    """A press that passed the early checks (and took the gate's tokens, when there is one)."""
+    """A press that passed the early checks (and holds a lease on the gate's units, when
+    there is a gate): `commit` once the order is in, `release` when it is not."""
 
     ticket: SaleTicket
     buyer_id: int
     quantity: int
-    gated: bool = False
-    released: bool = False
+    lease: str | None = None
+    done: bool = False
+
+    def commit(self) -> None:
+        if self.lease is not None and not self.done:
+            self.done = True
+            flash_gate.commit(self.ticket, self.lease)
 
     def release(self) -> None:
-        if self.gated and not self.released:
-            self.released = True
-            flash_gate.release(self.ticket, self.buyer_id, self.quantity)
+        if self.lease is not None and not self.done:
+            self.done = True
+            flash_gate.release(self.ticket, self.lease)
 
 
 def refuse_closed(sale_id: int) -> SaleTicket:
@@ -190,14 +196,13 @@ def admit(sale_id: int, buyer_id: int, quantity: int | None, price_fen: int | No
         raise refusal
     if ticket.owner_id == buyer_id:
         raise Conflict(_("不能抢购自己店铺的商品。"))
-    answer = flash_gate.admit(ticket, buyer_id, quantity)
+    answer, lease = flash_gate.admit(ticket, buyer_id, quantity)
     if answer == flash_gate.SOLD_OUT:
         _mark_sold_out(ticket)
         raise sold_out_error()
     if answer == flash_gate.OVER_LIMIT:
         raise limit_error(ticket.per_user_limit, ticket.per_user_limit)
-    return Admission(ticket, buyer_id, quantity, gated=answer == flash_gate.ADMITTED
-                     and flash_gate.enabled())
+    return Admission(ticket, buyer_id, quantity, lease=lease)
 
 
 # --- the database decides -----------------------------------------------------------------
@@ -309,7 +314,9 @@ def buy_flash(actor: User | None, sale_id: int, request: FlashBuy,
     except Exception:
         admission.release()  # refused or failed: the gate's tokens go back
         raise
-    if not created:
+    if created:
+        admission.commit()
+    else:
         admission.release()
     return placed, created
 
@@ -444,7 +451,7 @@ def release_cancelled(now: datetime | None = None, limit: int = 200) -> int:
                 FlashClaim.quantity <= quantity).execution_options(synchronize_session=False))
         db.session.commit()
         sale = db.session.get(FlashSale, sale_id)
-        flash_gate.release(sale, buyer_id, quantity)
+        flash_gate.give_back(sale, buyer_id, quantity)
         forget_ticket(sale_id)
         done += 1
     return done
