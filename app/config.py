@@ -88,6 +88,9 @@ def load_config() -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": {"zh_Hans_CN": "简体中文", "en": "English"},
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Everything the app keeps in Redis lives under one prefix (a shared Redis can hold
+        # several apps, or a benchmark beside a server).
+        "RATELIMIT_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "yt:"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_SIGNIN": os.environ.get("RATELIMIT_SIGNIN", "10 per minute;60 per hour"),
         "RATELIMIT_GRAB": os.environ.get("RATELIMIT_GRAB", "30 per minute"),

@@ -10,13 +10,15 @@ buyers pressing at once.
 2. `buy_flash(actor, sale_id, request, admission)` is the source of truth: the order goes
    through checkout (idempotency key, product stock, payment deadline) with the flash price as
    a unit-price rule (`flash_unit_price`) whose `reserve`, inside the placement transaction,
-   takes the flash units by one conditional UPDATE (`sold + n <= quantity`) and the buyer's
-   allowance by one conditional upsert on `flash_claims` (`quantity + n <= per_user_limit`).
+   takes the buyer's allowance by one conditional upsert on `flash_claims` (`quantity + n <=
+   per_user_limit`) and, with the commit, the flash units by one conditional UPDATE (`sold +
+   n <= quantity`).
    Whatever the database refuses gives the gate's tokens back.
 Because the price is a pricing rule, a cart checkout during the sale gets the flash price too,
 under the same limits."""
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
@@ -40,6 +42,7 @@ from app.merchants.models import Merchant
 from app.orders.pricing import UnitPrice
 
 _TICKETS: dict[int, tuple[float, SaleTicket]] = {}
+_RELOADING = threading.Lock()  # one thread of this process reads a due ticket
 
 
 # --- the ticket: what a press is checked against before the database ----------------------
@@ -92,18 +95,32 @@ def _load_ticket(sale_id: int) -> SaleTicket | None:
 
 
 def sale_ticket(sale_id: int) -> SaleTicket | None:
-    """The sale's ticket, read at most every FLASH_TICKET_SECONDS by this process."""
+    """The sale's ticket, read at most every FLASH_TICKET_SECONDS by this process. When it
+    is due, one thread reads it again while the others go on with the one they have (in a
+    rush every thread would otherwise queue for a database connection at the same second,
+    behind the buyers placing orders)."""
     ttl = current_app.config.get("FLASH_TICKET_SECONDS", 1.0)
-    now = time.monotonic()
+    if ttl <= 0:
+        return _load_ticket(sale_id)
     cached = _TICKETS.get(sale_id)
-    if cached is not None and cached[0] > now:
+    if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    ticket = _load_ticket(sale_id)
-    if ticket is not None and ttl > 0:
-        if len(_TICKETS) > 2000:
-            _TICKETS.clear()
-        _TICKETS[sale_id] = (now + ttl, ticket)
-    return ticket
+    if cached is not None and not _RELOADING.acquire(blocking=False):
+        return cached[1]  # another thread is reading it
+    if cached is None:
+        _RELOADING.acquire()
+    try:
+        fresh = _TICKETS.get(sale_id)
+        if fresh is not None and fresh[0] > time.monotonic():
+            return fresh[1]
+        ticket = _load_ticket(sale_id)
+        if ticket is not None:
+            if len(_TICKETS) > 2000:
+                _TICKETS.clear()
+            _TICKETS[sale_id] = (time.monotonic() + ttl, ticket)
+        return ticket
+    finally:
+        _RELOADING.release()
 
 
 def _mark_sold_out(ticket: SaleTicket) -> None:
@@ -225,26 +242,28 @@ def _claim_insert(sale_id: int, user_id: int, quantity: int, limit: int, now: da
     ).returning(FlashClaim.id)
 
 
-def _reserve(sale_id: int, user_id: int, limit: int, quantity: int) -> bool:
-    """In the order's placement transaction: take flash units, then the buyer's allowance.
-    Each is one conditional statement that decides; False refuses the order (and the
-    transaction rolls both back)."""
+def _allow(sale_id: int, user_id: int, limit: int, quantity: int) -> bool:
+    """In the order's placement transaction: the buyer's allowance, by one conditional upsert
+    on `flash_claims` (`quantity + n <= per_user_limit`). False refuses the order."""
     if quantity > limit:
-        return False
-    now = clock.now()
-    taken = db.session.execute(
-        update(FlashSale)
-        .where(FlashSale.id == sale_id, FlashSale.status == FlashStatus.scheduled,
-               FlashSale.starts_at <= now, FlashSale.ends_at > now,
-               FlashSale.sold + quantity <= FlashSale.quantity)
-        .values(sold=FlashSale.sold + quantity)
-        .execution_options(synchronize_session=False))
-    if taken.rowcount != 1:
         return False
     # A row comes back when it was inserted or the update's WHERE held (RETURNING, because
     # the row count of an upsert is not reliable across drivers).
-    allowed = db.session.execute(_claim_insert(sale_id, user_id, quantity, limit, now))
+    allowed = db.session.execute(_claim_insert(sale_id, user_id, quantity, limit, clock.now()))
     return allowed.first() is not None
+
+
+def _take_units(sale_id: int, quantity: int) -> Update:
+    """The flash units, by one conditional UPDATE (`sold + n <= quantity`, while the sale is
+    open) that must change the sale's row; checkout sends it with the commit, so the hot row
+    is locked for the database's own time only."""
+    now = clock.now()
+    return (update(FlashSale)
+            .where(FlashSale.id == sale_id, FlashSale.status == FlashStatus.scheduled,
+                   FlashSale.starts_at <= now, FlashSale.ends_at > now,
+                   FlashSale.sold + quantity <= FlashSale.quantity)
+            .values(sold=FlashSale.sold + quantity)
+            .execution_options(synchronize_session=False))
 
 
 def open_sale_for(product_id: int, now: datetime) -> FlashSale | None:
@@ -267,7 +286,8 @@ def flash_unit_price(product: Product, quantity: int, buyer: User | None,
     if claimed(sale.id, buyer.id) + quantity > sale.per_user_limit:
         return None
     return UnitPrice(sale.price_fen, FLASH_SOURCE,
-                     reserve=partial(_reserve, sale.id, buyer.id, sale.per_user_limit))
+                     reserve=partial(_allow, sale.id, buyer.id, sale.per_user_limit),
+                     take=partial(_take_units, sale.id))
 
 
 @dataclass

@@ -4,8 +4,9 @@ both call `price_order`), in integer fen, from the database's prices — never t
 Later issues plug in here rather than touching checkout:
 - flash sales (直播秒杀): `register_unit_price_rule(rule)`; a rule returns a `UnitPrice` for a
   product (the lowest offered wins) and may carry `reserve`, a callable run inside the
-  placement transaction (a conditional UPDATE on the flash sale's quantity) that returns
-  False when the sale's units are gone;
+  placement transaction (e.g. the buyer's allowance) that returns False to refuse, and
+  `take`, the conditional UPDATE of a contended row (the flash sale's units) that checkout
+  sends with the commit;
 - coupons: `register_discount_rule(rule)`; a rule returns `Discount`s for a shop's order.
   At most one shop coupon and one platform coupon apply per order (also a unique constraint
   on order_discounts), a free-order coupon (免单券) is capped at FREE_ORDER_CAP_FEN, and
@@ -17,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from sqlalchemy import Update
 
 from app.accounts.models import User
 from app.catalog.models import Product
@@ -36,6 +39,9 @@ class UnitPrice:
     unit_price_fen: int
     source: str                                   # 'flash_sale', …
     reserve: Callable[[int], bool] | None = None  # reserve(quantity) in the placement txn
+    # take(quantity): the conditional UPDATE of a contended row (the sale's units) that must
+    # change one row; checkout sends it with the commit (app.db.commit_hot)
+    take: Callable[[int], Update] | None = None
 
 
 @dataclass
@@ -46,6 +52,7 @@ class PricedLine:
     unit_price_fen: int
     price_source: str = "list"
     reserve: Callable[[int], bool] | None = None
+    take: Callable[[int], Update] | None = None
 
     @property
     def line_total_fen(self) -> int:
@@ -122,7 +129,7 @@ def price_line(product: Product, quantity: int, buyer: User | None, now: datetim
         offer = rule(product, quantity, buyer, now)
         if offer is not None and 0 <= offer.unit_price_fen < line.unit_price_fen:
             line.unit_price_fen, line.price_source = offer.unit_price_fen, offer.source
-            line.reserve = offer.reserve
+            line.reserve, line.take = offer.reserve, offer.take
     return line
 
 
