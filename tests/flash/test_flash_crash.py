@@ -53,12 +53,13 @@ def _free_port() -> int:
 def _signed_in(app, user) -> tuple[str, str]:
     """A session cookie and CSRF token for `user`, made by the app (as the bench does)."""
     from flask import g, session
-    from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
+
+    from app.accounts import sessions as signed_in
 
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
                                   headers={"User-Agent": USER_AGENT}):
-        login_user(user)
+        signed_in.start(user)
         g.pop("csrf_token", None)
         token = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
