@@ -106,13 +106,15 @@ def commit_hot(steps: list[HotStep]) -> None:
     100-unit flash sale take seconds: each buyer held the sale's row for ~70 ms). Each
     conditional step is wrapped so that a row count other than 1 raises in the server; the
     COMMIT of a failed transaction then rolls it back, and the step's refusal is raised.
-    Elsewhere (SQLite) the steps run one by one and the row counts decide, then the commit."""
+    Elsewhere (SQLite) the steps run one by one and the row counts decide (a refusal rolls
+    back), then the commit."""
     from app.extensions import db
 
     if not is_postgres():
         for step in steps:
             result = db.session.execute(step.statement)
             if step.refusal is not None and result.rowcount != 1:
+                db.session.rollback()
                 raise step.refusal
         db.session.commit()
         return
