@@ -55,7 +55,8 @@ lint: $(VENV)/.installed
 bench-catalog: install
 	$(BIN)/python bench/catalog.py
 
-# PostgreSQL (yt7bench, schema rebuilt), Redis db 7 (flushed), gunicorn 4 workers, wrk.
+# PostgreSQL (yt7bench, created if missing, schema rebuilt), Redis db 7 (keys under a prefix of
+# the run, removed after), gunicorn 4 workers, wrk.
 bench-flash: install
 	$(BIN)/python bench/flash_sale.py
 
