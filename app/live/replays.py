@@ -65,25 +65,30 @@ def read_recording(path: Path) -> Playlist | None:
     longest = 1.0
     sequence = 0
     pending: list[str] = []
+    duration = 0.0
     for raw in text.splitlines():
         line = raw.strip()
         if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
-            sequence = int(line.split(":", 1)[1] or 0)
+            sequence = int(line.split(":", 1)[1] or 0) if line[22:].isdigit() else 0
         elif line.startswith("#EXTINF:"):
             try:
                 duration = float(line[len("#EXTINF:"):].split(",", 1)[0])
             except ValueError:
-                continue
-            pending.append(line)
-            seconds += duration
-            longest = max(longest, duration)
+                duration = -1.0
+            pending = [p for p in pending if not p.startswith("#EXTINF:")] + [line]
         elif line.startswith("#EXT-X-DISCONTINUITY"):
             pending.append(line)
         elif line and not line.startswith("#"):
-            if not re.fullmatch(r"[\w.-]+\.ts", line):
-                continue  # only nginx's own fragment names are copied
-            lines.extend(pending + [line])
-            pending = []
+            # Only nginx's own fragment names, each with a sane length, are copied.
+            if re.fullmatch(r"[\w.-]+\.ts", line) and 0 <= duration <= 3600 and any(
+                    p.startswith("#EXTINF:") for p in pending):
+                lines.extend(pending + [line])
+                seconds += duration
+                longest = max(longest, duration)
+                pending = []
+            else:
+                pending = [p for p in pending if not p.startswith("#EXTINF:")]
+            duration = -1.0
     if not lines:
         return None
     return Playlist(lines, seconds, int(longest + 0.999), sequence)
