@@ -75,3 +75,45 @@ def init_live(app: Flask) -> None:
         if name not in dict(tick.JOBS):
             tick.job(name)(job)
     register_demo_step("live", demo.seed_live)
+    _register_cli(app)
+
+
+def _register_cli(app: Flask) -> None:
+    import click
+
+    @app.cli.command("live-nginx-config")
+    @click.option("--app-upstream", default="127.0.0.1:8000", show_default=True,
+                  help="host:port of an app server (nginx's callbacks and its proxy).")
+    @click.option("--rtmp-port", default=1935, show_default=True)
+    @click.option("--http-port", default=8080, show_default=True)
+    @click.option("--internal-port", default=19350, show_default=True,
+                  help="loopback port of the internal HLS / replay applications")
+    @click.option("--workdir", default="/var/lib/yuantou/ingest", show_default=True)
+    @click.option("--hls-dir", default="/var/lib/yuantou/hls", show_default=True)
+    @click.option("--http-host", default="127.0.0.1", show_default=True,
+                  help="interface the HLS / replay HTTP side listens on (for a proxy or CDN)")
+    @click.option("--user", default="www-data", show_default=True,
+                  help="nginx workers' user (must write the HLS folder and MEDIA_ROOT/replays)")
+    def live_nginx_config(app_upstream: str, rtmp_port: int, http_port: int,
+                          internal_port: int, workdir: str, hls_dir: str, http_host: str,
+                          user: str) -> None:
+        """Print the ingest's nginx.conf for this deployment (docs/DEPLOYING.md)."""
+        from pathlib import Path
+
+        from flask import current_app
+
+        from app.live.ingest_server import IngestLayout, find_nginx, render_config
+
+        secret = current_app.config.get("LIVE_INGEST_SECRET") or ""
+        if not secret:
+            raise click.ClickException("set LIVE_INGEST_SECRET first (the app hosts need it too)")
+        try:
+            module = find_nginx()[1]
+        except Exception:  # noqa: BLE001 (printing a config on a machine without nginx)
+            module = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+        layout = IngestLayout(
+            workdir=Path(workdir), hls_dir=Path(hls_dir),
+            replay_dir=Path(current_app.config["MEDIA_ROOT"]) / "replays",
+            app_upstream=app_upstream, secret=secret, http_port=http_port,
+            rtmp_port=rtmp_port, internal_port=internal_port, http_host=http_host, user=user)
+        click.echo(render_config(layout, module))

@@ -88,12 +88,14 @@ def render_console(room: LiveRoom, *, status: int = 200, notice: str | None = No
         settings = _room_form(room)
         if error is not None and error.field in ("title", "scheduled_start", "stream_url"):
             attach_error(settings, error)
+    broadcast = ingest.on_air(room.id)
     return render_page(
         "live/console.html", "console", status=status, room=room,
         goods=console.console_goods(room), addable=console.shop_goods_not_in_room(room),
         viewers=presence.count(room.id) if room.is_live else 0, settings=settings,
         notice=notice, error=error, typed=typed or {}, max_stock=MAX_STOCK,
-        ingest=ingest.settings(), broadcast=ingest.on_air(room.id), new_key=new_key,
+        ingest=ingest.settings(), broadcast=broadcast, new_key=new_key,
+        push_alive=broadcast is not None and not ingest.is_dead(broadcast),
         replays=replays.replays_of_room(room.id, limit=10))
 
 
