@@ -15,25 +15,25 @@ keyframe every 1 s fragment) with the demo anchor's stream key. It measures:
    reads the test source in real time (-re), so frame t is captured at start + t; the start is
    taken just before ffmpeg is launched (which only makes the figure larger). p50/p95 over all
    fragments of all runs. Target p95 ≤ 3 s.
-3. the web tier's p99: the room page and the bare route /ping at a fixed rate (--rate each,
-   latency counted from when each request was due, so queueing shows), first with no
-   viewers, then with --viewers simulated viewers (a separate process) fetching the live
-   playlist every second and every new fragment from nginx, as HLS players do. Target: the
-   room page's p99 unchanged within noise (the /ping figures beside it show what the machine
-   itself did meanwhile).
+3. the web tier's p99: the room page and the bare route /ping at a fixed rate each (--rate;
+   by default half of what the room page can take at that moment), latency counted from when
+   each request was due, so queueing shows; first with no viewers, then with --viewers
+   simulated viewers — wrk, one keep-alive connection per viewer, each fetching the live
+   playlist and the newest fragment from nginx about every second, as an HLS player at the
+   live edge does. Target: the room page's p99 unchanged within noise (the /ping figures
+   beside it show what the machine itself did meanwhile).
 4. a comment posted → seen by another viewer: bench/live_comments.py (live chat) measures it
    when present; without it the line says so.
 
-The viewers and the load generator share this 2-core machine with the servers, so their own
-CPU is part of what the "with viewers" figures show.
+The viewers (wrk) and the load generator share this 2-core machine with the servers, so their
+own CPU is part of what the "with viewers" figures show. Needs wrk (installed with apt-get when
+run as root).
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
 import http.client
 import importlib.util
-import json
 import os
 import re
 import secrets
@@ -113,71 +113,76 @@ def paced_load(host: str, port: int, path: str, rate: float, seconds: float,
             "p99": percentile(latencies, 99)}
 
 
-# --- simulated HLS viewers (run as a separate process) -----------------------------------------
+# --- simulated HLS viewers: wrk, one connection per viewer ---------------------------------------
 
-async def _viewer(host: str, port: int, playlist: str, until: float, stats: dict,
-                  start_delay: float) -> None:
-    await asyncio.sleep(start_delay)
-    folder = playlist.rsplit("/", 1)[0]
-    seen: set[str] = set()
-    reader = writer = None
-
-    async def get(path: str) -> bytes | None:
-        nonlocal reader, writer
-        for _attempt in range(2):
-            try:
-                if writer is None:
-                    reader, writer = await asyncio.open_connection(host, port)
-                writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
-                await writer.drain()
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head.split(b" ", 2)[1])
-                length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))
-                body = await reader.readexactly(length)
-                stats["bytes"] += length
-                if status != 200:
-                    stats["errors"] += 1
-                    return None
-                return body
-            except (OSError, asyncio.IncompleteReadError, AttributeError, ValueError):
-                if writer is not None:
-                    writer.close()
-                reader = writer = None
-        stats["errors"] += 1
-        return None
-
-    while time.time() < until:
-        began = time.perf_counter()
-        body = await get(playlist)
-        stats["playlists"] += 1
-        stats["playlist_ms"].append((time.perf_counter() - began) * 1000)
-        if body:
-            names = [line for line in body.decode().splitlines() if line.endswith(".ts")]
-            fresh = [n for n in names if n not in seen]
-            if not seen:
-                fresh = fresh[-3:]  # a player joining starts near the live edge
-                seen.update(names)
-            for name in fresh:
-                seen.add(name)
-                if await get(f"{folder}/{name}") is not None:
-                    stats["segments"] += 1
-        await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - began)))
-    if writer is not None:
-        writer.close()
+VIEWERS_LUA = """
+-- Each connection is a viewer: about every second it fetches the live playlist and the newest
+-- fragment listed there (an HLS player at the live edge fetches each new 1 s fragment once).
+local playlist = "%(playlist)s"
+local folder = "%(folder)s"
+local latest = nil
+local turn = 0
+function request()
+  turn = turn + 1
+  if latest == nil or turn %% 2 == 1 then
+    return wrk.format("GET", playlist)
+  end
+  return wrk.format("GET", folder .. latest)
+end
+function response(status, headers, body)
+  if status == 200 and body and string.sub(body, 1, 7) == "#EXTM3U" then
+    for name in string.gmatch(body, "([%%w-]+%%.ts)") do latest = name end
+  end
+end
+function delay()
+  return 500
+end
+"""
 
 
-def run_viewers(host: str, port: int, playlist: str, viewers: int, seconds: float) -> dict:
-    stats = {"playlists": 0, "segments": 0, "errors": 0, "bytes": 0, "playlist_ms": []}
-    until = time.time() + seconds
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path is None and os.geteuid() == 0:
+        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "wrk"],
+                       stdout=subprocess.DEVNULL, check=False)
+        path = shutil.which("wrk")
+    if path is None:
+        raise SystemExit("wrk is needed for the viewers: apt-get install -y wrk")
+    return path
 
-    async def main() -> None:
-        await asyncio.gather(*(_viewer(host, port, playlist, until, stats, i / viewers)
-                               for i in range(viewers)))
 
-    asyncio.run(main())
-    stats["playlist_p99_ms"] = percentile(stats.pop("playlist_ms"), 99)
-    stats["seconds"] = seconds
-    return stats
+def start_viewers(port: int, playlist: str, viewers: int, seconds: float, folder: Path):
+    """`viewers` keep-alive connections to nginx, each ~2 requests a second (the playlist,
+    then the newest fragment), for `seconds`. Returns the running wrk."""
+    script = folder / "viewers.lua"
+    script.write_text(VIEWERS_LUA % {"playlist": playlist,
+                                     "folder": playlist.rsplit("/", 1)[0] + "/"})
+    return subprocess.Popen(  # noqa: S603
+        [ensure_wrk(), "-t2", f"-c{viewers}", f"-d{int(seconds)}s", "--latency", "--timeout",
+         "10s", "-s", str(script), f"http://127.0.0.1:{port}{playlist}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def parse_wrk(output: str) -> dict:
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    transfer = re.search(r"Transfer/sec:\s+([\d.]+)(\w+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(r"Socket errors: (.*)", output)
+    megabytes = 0.0
+    if transfer:
+        scale = {"B": 1e-6, "KB": 1e-3, "MB": 1.0, "GB": 1e3}.get(transfer.group(2), 1.0)
+        megabytes = float(transfer.group(1)) * scale
+    return {"rps": float(rate.group(1)) if rate else 0.0, "mb_per_s": megabytes,
+            "p50": latency("50"), "p99": latency("99"),
+            "errors": int(errors.group(1)) if errors else 0,
+            "socket": sockets.group(1) if sockets else ""}
 
 
 # --- the set-up ----------------------------------------------------------------------------------
@@ -324,6 +329,34 @@ def publish_and_segments(bench: Bench, runs: int, watch: float) -> tuple[list, l
     return to_live, delays
 
 
+def pick_rate(bench: Bench, seconds: float = 4.0) -> float:
+    """Half of what the room page can take right now (4 clients as fast as it answers): a
+    steady load the web tier keeps up with, so p99 shows latency rather than a queue. On a
+    shared machine that capacity moves with everyone else's work, hence measured, not fixed."""
+    done = [0]
+    lock = threading.Lock()
+    until = time.perf_counter() + seconds
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", bench.web_port, timeout=30)
+        while time.perf_counter() < until:
+            connection.request("GET", f"/live/{bench.room_id}")
+            connection.getresponse().read()
+            with lock:
+                done[0] += 1
+        connection.close()
+
+    clients = [threading.Thread(target=client) for _ in range(4)]
+    for c in clients:
+        c.start()
+    for c in clients:
+        c.join()
+    capacity = done[0] / seconds
+    rate = max(1.0, min(40.0, round(capacity / 2, 1)))
+    print(f"  room page capacity now: {capacity:.1f} req/s → {rate:g} req/s per route")
+    return rate
+
+
 def web_tier(bench: Bench, rate: float, seconds: float) -> dict:
     results = {}
     for label, path in (("/ping", "/ping"), ("room page", f"/live/{bench.room_id}")):
@@ -354,16 +387,12 @@ def main() -> None:
     parser.add_argument("--watch", type=float, default=8.0, help="seconds watched per publish")
     parser.add_argument("--viewers", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=20.0, help="each web-tier measurement")
-    parser.add_argument("--rate", type=float, default=10.0, help="requests/s on each route")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="requests/s on each route (default: half the room page's capacity)")
     parser.add_argument("--database-url", default="")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    parser.add_argument("--viewers-only", nargs=4, metavar=("HOST", "PORT", "PLAYLIST", "SECS"),
-                        help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.viewers_only:
-        host, port, playlist, seconds = args.viewers_only
-        print(json.dumps(run_viewers(host, int(port), playlist, args.viewers, float(seconds))))
-        return
+    ensure_wrk()
 
     bench = Bench(args)
     try:
@@ -375,16 +404,15 @@ def main() -> None:
         push = bench.push()
         time.sleep(4)
         name = LIVE_SRC.search(bench.room_page()).group(1)
-        quiet = web_tier(bench, args.rate, args.seconds)
+        rate = args.rate or pick_rate(bench)
+        quiet = web_tier(bench, rate, args.seconds)
         playlist = f"/hls/{name}/index.m3u8"
         ramp = 3.0
-        viewers = subprocess.Popen(  # noqa: S603
-            [sys.executable, __file__, "--viewers", str(args.viewers), "--viewers-only",
-             "127.0.0.1", str(bench.layout.http_port), playlist,
-             str(args.seconds * 2 + ramp + 4)], stdout=subprocess.PIPE, text=True)
+        viewers = start_viewers(bench.layout.http_port, playlist, args.viewers,
+                                args.seconds * 2 + ramp + 3, bench.tmp)
         time.sleep(ramp)
-        busy = web_tier(bench, args.rate, args.seconds)
-        viewer_stats = json.loads(viewers.communicate()[0].strip().splitlines()[-1])
+        busy = web_tier(bench, rate, args.seconds)
+        viewer_stats = parse_wrk(viewers.communicate()[0])
         push.terminate()
         push.wait(10)
 
@@ -392,7 +420,6 @@ def main() -> None:
     finally:
         bench.close()
 
-    span = viewer_stats["seconds"]
     print("\n=== live broadcasting (bench/live.py) ===")
     print(f"publish → room shown as live    p50 {fmt(percentile(to_live, 50))}   "
           f"p95 {fmt(percentile(to_live, 95))}   ({len(to_live)} publishes; target ≤ 2 s)")
@@ -401,7 +428,7 @@ def main() -> None:
     if comments:
         print(f"comment posted → seen           p95 {fmt(comments['p95_ms'])}   "
               f"({comments.get('n', '?')} comments; target ≤ 2 s)")
-    print(f"\nweb tier at {args.rate:g} req/s per route, {args.seconds:g} s each "
+    print(f"\nweb tier at {rate:g} req/s per route, {args.seconds:g} s each "
           f"(latency from when each request was due):")
     print(f"{'':28}{'p50':>10}{'p99':>10}{'errors':>8}   p99 / /ping p99")
     for label in ("/ping", "room page"):
@@ -410,11 +437,10 @@ def main() -> None:
             ratio = row["p99"] / result["/ping"]["p99"]
             print(f"{label + ', ' + title:28}{fmt(row['p50']):>10}{fmt(row['p99']):>10}"
                   f"{row['errors']:>8}   {ratio:.2f}")
-    print(f"\nviewers: {args.viewers} over {span:g} s — "
-          f"{viewer_stats['playlists'] / span:.0f} playlist and "
-          f"{viewer_stats['segments'] / span:.0f} fragment requests/s, "
-          f"{viewer_stats['bytes'] / span / 1e6:.1f} MB/s from nginx, "
-          f"{viewer_stats['errors']} errors, playlist p99 {fmt(viewer_stats['playlist_p99_ms'])}")
+    print(f"\nviewers (wrk, {args.viewers} connections to nginx): {viewer_stats['rps']:.0f} "
+          f"requests/s (playlist + newest fragment each), {viewer_stats['mb_per_s']:.1f} MB/s, "
+          f"p50 {fmt(viewer_stats['p50'])}, p99 {fmt(viewer_stats['p99'])}, "
+          f"{viewer_stats['errors']} non-2xx {viewer_stats['socket']}")
 
 
 if __name__ == "__main__":
