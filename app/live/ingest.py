@@ -230,10 +230,7 @@ def end_broadcast(key: str, client_id: str) -> LiveBroadcast:
         raise NotFound(_("没有这路推流。"))
     if broadcast.ended_at is not None:
         return broadcast
-    from app.live.console import lock_room
-
-    lock_room(broadcast.room_id)
-    db.session.refresh(broadcast)
+    broadcast = lock_broadcast(broadcast)
     if broadcast.ended_at is None:
         _close(broadcast, clock.now(), "publisher_done")
         if broadcast.replay_status == ReplayStatus.recorded:  # nginx already said it's written
@@ -242,6 +239,18 @@ def end_broadcast(key: str, client_id: str) -> LiveBroadcast:
             finalize(broadcast)
     db.session.commit()
     return broadcast
+
+
+def lock_broadcast(broadcast: LiveBroadcast) -> LiveBroadcast:
+    """The room's row, then the broadcast's, always in that order (nginx's two callbacks at
+    the end of a broadcast race; the same order keeps PostgreSQL from a deadlock), and the
+    broadcast as it is now."""
+    from app.live.console import lock_room
+
+    lock_room(broadcast.room_id)
+    return db.session.scalar(
+        select(LiveBroadcast).where(LiveBroadcast.id == broadcast.id).with_for_update()
+        .execution_options(populate_existing=True))
 
 
 def _close(broadcast: LiveBroadcast, now: datetime, reason: str, *, end_room: bool = True) -> None:
@@ -287,19 +296,25 @@ def note_pin(room: LiveRoom, product_id: int) -> None:
 
 def end_dead_broadcasts() -> int:
     """Tick job: end broadcasts whose playlist went stale without an on_publish_done (nginx
-    killed, the machine lost), and the rooms with them."""
+    killed, the machine lost), and the rooms with them. Each is locked as the callbacks lock
+    it (room, then broadcast) and judged again under the lock, so several hosts running the
+    tick, or a late callback, never end one twice."""
     if not settings().hls_dir:
         return 0
     now = clock.now()
-    query = select(LiveBroadcast).where(LiveBroadcast.ended_at.is_(None)).limit(100)
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)  # several hosts never share a row
+    candidates = list(db.session.scalars(
+        select(LiveBroadcast).where(LiveBroadcast.ended_at.is_(None))
+        .order_by(LiveBroadcast.started_at).limit(100)))
+    db.session.commit()
     ended = 0
-    for broadcast in list(db.session.scalars(query)):
-        if is_dead(broadcast, now):
+    for candidate in candidates:
+        if not is_dead(candidate, now):
+            continue
+        broadcast = lock_broadcast(candidate)
+        if broadcast is not None and broadcast.ended_at is None and is_dead(broadcast, now):
             _close(broadcast, now, "stale")
             ended += 1
-    db.session.commit()
+        db.session.commit()
     return ended
 
 

@@ -132,10 +132,13 @@ def recording_done(stream_name: str) -> LiveBroadcast | None:
     the replay is finalized now; before it (nginx's two callbacks come in either order, and a
     relay may reconnect mid-broadcast) it is noted, and the broadcast's end finalizes it.
     None when no broadcast has that name."""
+    from app.live.ingest import lock_broadcast
+
     broadcast = db.session.scalar(select(LiveBroadcast).where(
-        LiveBroadcast.stream_name == stream_name[:40]).with_for_update())
+        LiveBroadcast.stream_name == stream_name[:40]))
     if broadcast is None:
         return None
+    broadcast = lock_broadcast(broadcast)
     if broadcast.ended_at is None:
         if broadcast.replay_status == ReplayStatus.recording:
             broadcast.replay_status = ReplayStatus.recorded
@@ -162,19 +165,26 @@ def _quiet(broadcast: LiveBroadcast, now) -> bool:
 
 
 def finalize_waiting() -> int:
-    """Tick job: replays of ended broadcasts still waiting for nginx's callback."""
+    """Tick job: replays of ended broadcasts still waiting for nginx's callback. Locked as the
+    callbacks lock them (room, then broadcast), so a late callback and the tick take turns."""
+    from app.live.ingest import lock_broadcast
+
     now = clock.now()
-    query = (select(LiveBroadcast).where(
-        LiveBroadcast.ended_at.is_not(None),
-        LiveBroadcast.replay_status.in_([ReplayStatus.recording, ReplayStatus.recorded]))
-             .order_by(LiveBroadcast.ended_at).limit(100))
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    done = 0
-    for broadcast in list(db.session.scalars(query)):
-        if _quiet(broadcast, now) and finalize(broadcast):
-            done += 1
+    candidates = list(db.session.scalars(
+        select(LiveBroadcast).where(
+            LiveBroadcast.ended_at.is_not(None),
+            LiveBroadcast.replay_status.in_([ReplayStatus.recording, ReplayStatus.recorded]))
+        .order_by(LiveBroadcast.ended_at).limit(100)))
     db.session.commit()
+    done = 0
+    for candidate in candidates:
+        if not _quiet(candidate, now):
+            continue
+        broadcast = lock_broadcast(candidate)
+        if broadcast is not None and broadcast.replay_status in (
+                ReplayStatus.recording, ReplayStatus.recorded) and finalize(broadcast):
+            done += 1
+        db.session.commit()
     return done
 
 
