@@ -345,3 +345,18 @@ def test_a_replay_is_written_as_a_vod_playlist(client, keyed, app):
     assert vod.startswith("#EXTM3U") and "#EXT-X-PLAYLIST-TYPE:VOD" in vod
     assert vod.rstrip().endswith("#EXT-X-ENDLIST") and "secret" not in vod
     assert "#EXT-X-TARGETDURATION:5" in vod and vod.count(".ts") == 3
+
+
+@pytest.mark.concurrency
+def test_two_publishers_at_the_same_moment_make_one_broadcast(app, keyed, ingest_on):
+    """Two encoders with the same key (the anchor's OBS and a leaked copy) publish at once:
+    one goes on air, the other is refused."""
+    from tests.concurrency import race
+
+    def publish(i: int) -> int:
+        return nginx(app.test_client(), "publish", clientid=str(100 + i)).status_code
+
+    answers = race(app, 6, publish)
+    assert sorted(answers) == [302] + [403] * 5, answers
+    assert db.session.scalar(db.select(db.func.count()).select_from(LiveBroadcast)) == 1
+    assert reload(LiveRoom, keyed.room.id).status == "live"
