@@ -25,13 +25,17 @@ keyframe every 1 s fragment) with the demo anchor's stream key. It measures:
 4. a comment posted → seen by another viewer: bench/live_comments.py (live chat) measures it
    when present; without it the line says so.
 
-The viewers (wrk) and the load generator share this 2-core machine with the servers, so their
-own CPU is part of what the "with viewers" figures show. Needs wrk (installed with apt-get when
-run as root).
+By default (--cores split) the web tier and the client timing it run on CPU 0, and nginx,
+ffmpeg and the viewers (wrk) on CPU 1, as in production, where video goes out through the
+ingest and a CDN rather than the app hosts; --cores shared lets them all share both cores, so
+the viewers' and nginx's CPU lands on the web tier. Either way the CPU each part used is
+printed. Other work on this shared machine runs on both cores regardless. Needs wrk
+(installed with apt-get when run as root).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import importlib.util
 import os
@@ -63,6 +67,48 @@ def percentile(values: list[float], p: float) -> float:
 
 def fmt(ms: float) -> str:
     return "n/a" if ms != ms else (f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:.1f} ms")
+
+
+# --- processes: CPU placement and accounting ---------------------------------------------------
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2:].split()  # fields from 3 (state) on
+
+
+def family(root: int) -> list[int]:
+    """`root` and all its descendants."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields:
+                parents[int(entry.name)] = int(fields[1])
+    found, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = _stat(pid)
+        if fields:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def pin(pids: list[int], cpus: set[int] | None) -> None:
+    if not cpus:
+        return
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(pid, cpus)
 
 
 # --- a fixed-rate HTTP load (open loop) ---------------------------------------------------------
@@ -151,7 +197,8 @@ def ensure_wrk() -> str:
     return path
 
 
-def start_viewers(port: int, playlist: str, viewers: int, seconds: float, folder: Path):
+def start_viewers(port: int, playlist: str, viewers: int, seconds: float, folder: Path,
+                  cpus: set[int] | None = None):
     """`viewers` keep-alive connections to nginx, each ~2 requests a second (the playlist,
     then the newest fragment), for `seconds`. Returns the running wrk."""
     script = folder / "viewers.lua"
@@ -160,7 +207,8 @@ def start_viewers(port: int, playlist: str, viewers: int, seconds: float, folder
     return subprocess.Popen(  # noqa: S603
         [ensure_wrk(), "-t2", f"-c{viewers}", f"-d{int(seconds)}s", "--latency", "--timeout",
          "10s", "-s", str(script), f"http://127.0.0.1:{port}{playlist}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)  # noqa: PLW1509
 
 
 def parse_wrk(output: str) -> dict:
@@ -209,6 +257,13 @@ class Bench:
                         LIVE_INGEST_SECRET=layout.secret, LIVE_RTMP_URL=layout.rtmp_url,
                         LIVE_HLS_URL="/hls", LIVE_HLS_DIR=str(layout.hls_dir))
         self.ingest = IngestServer(layout)
+        # --cores split: the web tier (and the client timing it) on CPU 0, video (nginx,
+        # ffmpeg, the viewers) on CPU 1 — as in production, where HLS goes out through the
+        # ingest and a CDN, not through the app hosts. --cores shared: the kernel decides.
+        split = args.cores == "split" and len(os.sched_getaffinity(0)) >= 2
+        cpus = sorted(os.sched_getaffinity(0))
+        self.web_cpus = {cpus[0]} if split else None
+        self.video_cpus = {cpus[1]} if split else None
 
     def setup(self) -> None:
         print(f"set-up in {self.tmp}: database, demo data (about a minute) …", flush=True)
@@ -226,7 +281,11 @@ class Bench:
 
         if not wait_for_port(self.web_port, 60):
             raise SystemExit("gunicorn did not start; see " + str(self.tmp / "gunicorn.log"))
+        self.gunicorn = gunicorn
+        pin(family(gunicorn.pid), self.web_cpus)
+        pin([os.getpid()], self.web_cpus)  # the timing client sits with the web tier
         self.ingest.start()
+        pin(family(self.ingest.process.pid), self.video_cpus)
         for path in ("/ping", f"/live/{self.room_id}"):  # warm both workers
             for _ in range(20):
                 urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}{path}").read()  # noqa: S310
@@ -245,8 +304,15 @@ class Bench:
         from app.live.demo import DEMO_STREAM_KEY
         from app.live.ingest_server import push_test_stream
 
-        return push_test_stream(f"{self.layout.rtmp_url}/{DEMO_STREAM_KEY}", seconds=seconds,
-                                fragment_seconds=1, log=self.tmp / "ffmpeg.log")
+        process = push_test_stream(f"{self.layout.rtmp_url}/{DEMO_STREAM_KEY}",
+                                   seconds=seconds, fragment_seconds=1,
+                                   log=self.tmp / "ffmpeg.log")
+        pin([process.pid], self.video_cpus)
+        return process
+
+    def cpu(self) -> dict[str, float]:
+        return {"web tier": cpu_seconds(family(self.gunicorn.pid)),
+                "nginx": cpu_seconds(family(self.ingest.process.pid))}
 
     def room_page(self) -> str:
         with urllib.request.urlopen(  # noqa: S310
@@ -390,6 +456,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0,
                         help="requests/s on each route (default: half the room page's capacity)")
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--cores", choices=("split", "shared"), default="split",
+                        help="split: web tier on CPU 0, nginx/ffmpeg/viewers on CPU 1")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     ensure_wrk()
@@ -405,13 +473,21 @@ def main() -> None:
         time.sleep(4)
         name = LIVE_SRC.search(bench.room_page()).group(1)
         rate = args.rate or pick_rate(bench)
+        before = bench.cpu()
         quiet = web_tier(bench, rate, args.seconds)
+        after = bench.cpu()
+        cpu_quiet = {k: (after[k] - before[k]) / (2 * args.seconds) for k in after}
         playlist = f"/hls/{name}/index.m3u8"
         ramp = 3.0
         viewers = start_viewers(bench.layout.http_port, playlist, args.viewers,
-                                args.seconds * 2 + ramp + 3, bench.tmp)
+                                args.seconds * 2 + ramp + 3, bench.tmp, bench.video_cpus)
         time.sleep(ramp)
+        before = bench.cpu()
+        wrk_before = cpu_seconds([viewers.pid])
         busy = web_tier(bench, rate, args.seconds)
+        after = bench.cpu()
+        cpu_busy = {k: (after[k] - before[k]) / (2 * args.seconds) for k in after}
+        cpu_busy["wrk (viewers)"] = (cpu_seconds([viewers.pid]) - wrk_before) / (2 * args.seconds)
         viewer_stats = parse_wrk(viewers.communicate()[0])
         push.terminate()
         push.wait(10)
@@ -437,6 +513,9 @@ def main() -> None:
             ratio = row["p99"] / result["/ping"]["p99"]
             print(f"{label + ', ' + title:28}{fmt(row['p50']):>10}{fmt(row['p99']):>10}"
                   f"{row['errors']:>8}   {ratio:.2f}")
+    print("\nCPU used (cores) while measuring the web tier: "
+          + "; ".join(f"{k} {cpu_quiet.get(k, 0):.2f} → {cpu_busy[k]:.2f}" for k in cpu_busy)
+          + f"  (placement: {args.cores}; load average {os.getloadavg()[0]:.1f})")
     print(f"\nviewers (wrk, {args.viewers} connections to nginx): {viewer_stats['rps']:.0f} "
           f"requests/s (playlist + newest fragment each), {viewer_stats['mb_per_s']:.1f} MB/s, "
           f"p50 {fmt(viewer_stats['p50'])}, p99 {fmt(viewer_stats['p99'])}, "

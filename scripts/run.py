@@ -7,7 +7,7 @@ With the ingest:   http://127.0.0.1:PORT  → nginx: /hls/ and /media/replays/ f
 Without it:        http://127.0.0.1:PORT  → gunicorn; rooms play a pasted stream URL and the
                                               anchor's console says why broadcasting is off.
 
-usage: python scripts/run.py [--port 5000] [--rtmp-port 1935]"""
+usage: python scripts/run.py [--port 5000] [--rtmp-port 1935]   (LIVE_INGEST=off: no nginx)"""
 from __future__ import annotations
 
 import argparse
@@ -73,6 +73,8 @@ def main() -> int:
         return 1
 
     try:
+        if os.environ.get("LIVE_INGEST", "").lower() in ("0", "off", "no", "false"):
+            raise IngestUnavailable("LIVE_INGEST=off")
         secret = ingest_secret()
         rtmp_port = args.rtmp_port if port_is_free(args.rtmp_port) else free_port()
         layout = IngestLayout(
