@@ -25,11 +25,12 @@ keyframe every 1 s fragment) with the demo anchor's stream key. It measures:
 4. a comment posted → seen by another viewer: bench/live_comments.py (live chat) measures it
    when present; without it the line says so.
 
-By default (--cores split) the web tier and the client timing it run on CPU 0, and nginx,
-ffmpeg and the viewers (wrk) on CPU 1, as in production, where video goes out through the
-ingest and a CDN rather than the app hosts; --cores shared lets them all share both cores, so
-the viewers' and nginx's CPU lands on the web tier. Either way the CPU each part used is
-printed. Other work on this shared machine runs on both cores regardless. Needs wrk
+The rounds alternate (no viewers, then viewers, --rounds times) and the table gives medians,
+because on a shared machine the load of everything else moves more than ours does. By default
+everything shares both cores, so nginx's and the viewers' CPU lands on the web tier too;
+--cores split puts the web tier (and the client timing it) on CPU 0 and nginx, ffmpeg and the
+viewers on CPU 1, as when video goes out through the ingest and a CDN. Either way the CPU each
+part used is printed. Needs wrk
 (installed with apt-get when run as root).
 """
 from __future__ import annotations
@@ -42,6 +43,7 @@ import os
 import re
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -452,11 +454,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="publishes to time")
     parser.add_argument("--watch", type=float, default=8.0, help="seconds watched per publish")
     parser.add_argument("--viewers", type=int, default=1000)
-    parser.add_argument("--seconds", type=float, default=20.0, help="each web-tier measurement")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="each web-tier measurement (per route and round)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds without / with viewers")
     parser.add_argument("--rate", type=float, default=0.0,
                         help="requests/s on each route (default: half the room page's capacity)")
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--cores", choices=("split", "shared"), default="split",
+    parser.add_argument("--cores", choices=("split", "shared"), default="shared",
                         help="split: web tier on CPU 0, nginx/ffmpeg/viewers on CPU 1")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
@@ -468,27 +473,40 @@ def main() -> None:
         print(f"\n1–2. {args.runs} publishes through nginx (RTMP → HLS, 1 s fragments):")
         to_live, delays = publish_and_segments(bench, args.runs, args.watch)
 
-        print("\n3. the web tier, a stream on air:")
+        print(f"\n3. the web tier, a stream on air, {args.rounds} rounds without and with "
+              f"{args.viewers} viewers:")
         push = bench.push()
         time.sleep(4)
         name = LIVE_SRC.search(bench.room_page()).group(1)
         rate = args.rate or pick_rate(bench)
-        before = bench.cpu()
-        quiet = web_tier(bench, rate, args.seconds)
-        after = bench.cpu()
-        cpu_quiet = {k: (after[k] - before[k]) / (2 * args.seconds) for k in after}
         playlist = f"/hls/{name}/index.m3u8"
-        ramp = 3.0
-        viewers = start_viewers(bench.layout.http_port, playlist, args.viewers,
-                                args.seconds * 2 + ramp + 3, bench.tmp, bench.video_cpus)
-        time.sleep(ramp)
-        before = bench.cpu()
-        wrk_before = cpu_seconds([viewers.pid])
-        busy = web_tier(bench, rate, args.seconds)
-        after = bench.cpu()
-        cpu_busy = {k: (after[k] - before[k]) / (2 * args.seconds) for k in after}
-        cpu_busy["wrk (viewers)"] = (cpu_seconds([viewers.pid]) - wrk_before) / (2 * args.seconds)
-        viewer_stats = parse_wrk(viewers.communicate()[0])
+        quiet_rounds, busy_rounds, viewer_rounds = [], [], []
+        cpu_quiet: dict[str, float] = {}
+        cpu_busy: dict[str, float] = {}
+        span = 2 * args.seconds
+        for _round in range(args.rounds):
+            before = bench.cpu()
+            quiet_rounds.append(web_tier(bench, rate, args.seconds))
+            after = bench.cpu()
+            for k in after:
+                cpu_quiet[k] = cpu_quiet.get(k, 0) + (after[k] - before[k]) / span / args.rounds
+            ramp = 3.0
+            viewers = start_viewers(bench.layout.http_port, playlist, args.viewers,
+                                    span + ramp + 2, bench.tmp, bench.video_cpus)
+            time.sleep(ramp)
+            before = bench.cpu()
+            wrk_before = cpu_seconds([viewers.pid])
+            busy_rounds.append(web_tier(bench, rate, args.seconds))
+            after = bench.cpu()
+            after["wrk (viewers)"] = cpu_seconds([viewers.pid])
+            before["wrk (viewers)"] = wrk_before
+            for k in after:
+                cpu_busy[k] = cpu_busy.get(k, 0) + (after[k] - before[k]) / span / args.rounds
+            viewer_rounds.append(parse_wrk(viewers.communicate()[0]))
+            print(f"  round {_round + 1}: room page p99 {fmt(quiet_rounds[-1]['room page']['p99'])}"
+                  f" without, {fmt(busy_rounds[-1]['room page']['p99'])} with viewers "
+                  f"(/ping {fmt(quiet_rounds[-1]['/ping']['p99'])}, "
+                  f"{fmt(busy_rounds[-1]['/ping']['p99'])})", flush=True)
         push.terminate()
         push.wait(10)
 
@@ -504,22 +522,27 @@ def main() -> None:
     if comments:
         print(f"comment posted → seen           p95 {fmt(comments['p95_ms'])}   "
               f"({comments.get('n', '?')} comments; target ≤ 2 s)")
-    print(f"\nweb tier at {rate:g} req/s per route, {args.seconds:g} s each "
-          f"(latency from when each request was due):")
-    print(f"{'':28}{'p50':>10}{'p99':>10}{'errors':>8}   p99 / /ping p99")
+    print(f"\nweb tier at {rate:g} req/s per route, {args.seconds:g} s per route and round, "
+          f"median of {args.rounds} rounds (latency from when each request was due):")
+    print(f"{'':28}{'p50':>10}{'p99':>10}{'errors':>8}   p99 / /ping p99   p99 of each round")
     for label in ("/ping", "room page"):
-        for title, result in (("no viewers", quiet), (f"{args.viewers} viewers", busy)):
-            row = result[label]
-            ratio = row["p99"] / result["/ping"]["p99"]
-            print(f"{label + ', ' + title:28}{fmt(row['p50']):>10}{fmt(row['p99']):>10}"
-                  f"{row['errors']:>8}   {ratio:.2f}")
+        for title, rounds in (("no viewers", quiet_rounds), (f"{args.viewers} viewers", busy_rounds)):
+            p50 = statistics.median(r[label]["p50"] for r in rounds)
+            p99 = statistics.median(r[label]["p99"] for r in rounds)
+            ping = statistics.median(r["/ping"]["p99"] for r in rounds)
+            errors = sum(r[label]["errors"] for r in rounds)
+            each = " ".join(fmt(r[label]["p99"]) for r in rounds)
+            print(f"{label + ', ' + title:28}{fmt(p50):>10}{fmt(p99):>10}{errors:>8}"
+                  f"   {p99 / ping:>6.2f}            {each}")
     print("\nCPU used (cores) while measuring the web tier: "
           + "; ".join(f"{k} {cpu_quiet.get(k, 0):.2f} → {cpu_busy[k]:.2f}" for k in cpu_busy)
           + f"  (placement: {args.cores}; load average {os.getloadavg()[0]:.1f})")
-    print(f"\nviewers (wrk, {args.viewers} connections to nginx): {viewer_stats['rps']:.0f} "
-          f"requests/s (playlist + newest fragment each), {viewer_stats['mb_per_s']:.1f} MB/s, "
-          f"p50 {fmt(viewer_stats['p50'])}, p99 {fmt(viewer_stats['p99'])}, "
-          f"{viewer_stats['errors']} non-2xx {viewer_stats['socket']}")
+    viewer_stats = viewer_rounds[-1]
+    print(f"\nviewers (wrk, {args.viewers} connections to nginx, last round): "
+          f"{viewer_stats['rps']:.0f} requests/s (playlist + newest fragment each), "
+          f"{viewer_stats['mb_per_s']:.1f} MB/s, p50 {fmt(viewer_stats['p50'])}, "
+          f"p99 {fmt(viewer_stats['p99'])}, {viewer_stats['errors']} non-2xx "
+          f"{viewer_stats['socket']}")
 
 
 if __name__ == "__main__":
