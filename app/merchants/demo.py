@@ -18,7 +18,7 @@ from app.catalog.models import Product
 from app.demo_photos import draw_photo
 from app.extensions import db
 from app.i18n import N_
-from app.media import store_image
+from app.media import store_private_image
 from app.merchants.certification import APPROVE, REJECT, REVOKE
 from app.merchants.models import (
     CertificationApplication,
@@ -90,11 +90,11 @@ def draw_workshop(seed: int) -> bytes:
 
 
 def _documents(shop: Merchant, seed: int) -> list[CertificationDocument]:
-    licence = store_image(draw_licence(shop.name, seed))
+    licence = store_private_image(draw_licence(shop.name, seed))
     docs = [CertificationDocument(kind="licence", position=0, image_key=licence.key,
                                   width=licence.width, height=licence.height)]
-    workshop = [store_image(draw_workshop(seed)),
-                store_image(draw_photo("jade-ornament", "jade", seed % 6))]
+    workshop = [store_private_image(draw_workshop(seed)),
+                store_private_image(draw_photo("jade-ornament", "jade", seed % 6))]
     docs += [CertificationDocument(kind="workshop", position=i + 1, image_key=p.key,
                                    width=p.width, height=p.height) for i, p in enumerate(workshop)]
     return docs

@@ -27,7 +27,7 @@ from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.i18n import N_
 from app.inputs import clean_text
-from app.orders import cart, commission, payments
+from app.orders import cart, commission, payments, repeats
 from app.orders.addresses import get_address
 from app.orders.models import (
     Checkout,
@@ -173,6 +173,9 @@ class CheckoutRequest:
     # A plan the caller priced moments ago in this request (a flash purchase prices once to
     # check it got the flash price); placement re-checks everything limited anyway.
     plan: CheckoutPlan | None = None
+    # The checkout page asks "order these again?" before a second order of goods just
+    # ordered (app.orders.repeats); it sets this to False once the buyer confirmed.
+    ask_if_repeat: bool = False
 
 
 def find_checkout(buyer_id: int, key: str) -> Checkout | None:
@@ -195,6 +198,8 @@ def place_checkout(actor: User | None, request: CheckoutRequest) -> tuple[Checko
     existing = find_checkout(buyer.id, key)
     if existing is not None:
         return existing, False
+    if request.ask_if_repeat:
+        repeats.ask_before_repeating(buyer.id, [pid for pid, _qty in request.items], clock.now())
     provider = payments.provider(request.payment_method)
     if provider is None:
         raise InvalidInput(_("请选择支付方式。"), field="payment_method")
