@@ -116,8 +116,9 @@ def main() -> int:
         if not wait_for_port(int(port), timeout=60):
             print("gunicorn did not start", file=sys.stderr)
             return 1
-        children.append(subprocess.Popen(  # noqa: S603
-            [str(BIN / "flask"), "--app", "wsgi", "tick", "--every", "30"], cwd=ROOT, env=env))
+        ticks = subprocess.Popen(  # noqa: S603
+            [str(BIN / "flask"), "--app", "wsgi", "tick", "--every", "30"], cwd=ROOT, env=env)
+        children.append(ticks)
         if ingest is not None:
             try:
                 ingest.start()
@@ -125,8 +126,12 @@ def main() -> int:
                 print(f"\nThe live ingest did not start:\n{why}\n", file=sys.stderr)
                 return 1
         print_banner(args.port, ingest, off_reason)
-        while all(child.poll() is None for child in children) and (
-                ingest is None or ingest.running):
+        warned = False
+        while gunicorn.poll() is None and (ingest is None or ingest.running):
+            if ticks.poll() is not None and not warned:
+                print("The background ticks stopped (see above); the site keeps serving.",
+                      file=sys.stderr)
+                warned = True
             time.sleep(1)
         return 1
     except (KeyboardInterrupt, SystemExit):

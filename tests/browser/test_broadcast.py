@@ -17,7 +17,7 @@ from app.extensions import db
 from app.live import ingest as live_ingest
 from app.live.models import LiveBroadcast
 from tests import factories as make
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import ARTIFACTS, check_accessibility
 from tests.ingest import pause, start_ingest, stop_push, wait_until
 
 KEY = "yt_browser_test_key_0000000000001"
@@ -179,3 +179,23 @@ def test_the_room_goes_live_ends_and_its_replay_jumps_to_the_goods_explained(
     plain = new_page(javascript=False)
     plain.goto(viewer.url)
     assert plain.locator("video.live-video").get_attribute("src").endswith(f"#t={offset}")
+
+
+def test_a_lost_signal_shows_reconnecting(new_page, ingest, studio):
+    """The ingest dies mid-show (no callback comes): the buyer's player says it is
+    reconnecting instead of freezing silently, and keeps trying."""
+    push = ingest.push(KEY)
+    try:
+        broadcast = on_air(studio)
+        playlist_ready(ingest, broadcast)
+        page = new_page()
+        page.goto(f"{ingest.http_url}/live/{studio.room_id}")
+        expect_playing(page)
+        ingest.server.kill()
+    finally:
+        stop_push(push)
+    overlay = page.locator("[data-overlay=reconnecting]")
+    expect(overlay).to_be_visible(timeout=20_000)
+    expect(overlay).to_contain_text("信号中断，正在重新连接")
+    assert page.locator("[data-player]").get_attribute("data-player-state") == "reconnecting"
+    page.screenshot(path=str(ARTIFACTS / "live-reconnecting-phone.png"))
