@@ -38,7 +38,7 @@ from app.orders.models import (
     OrderStatus,
 )
 from app.orders.orders import release_expired_holding
-from app.orders.pricing import PricedOrder, price_order
+from app.orders.pricing import PricedOrder, price_checkout
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LINE_RE = re.compile(r"^\s*(\d{1,10})\s*:\s*(-?\d{1,12})\s*$")
@@ -149,10 +149,8 @@ def plan_checkout(buyer: User, items: list[tuple[int, int]], now: datetime,
             raise Conflict(_("%(title)s 库存只剩 %(n)d 件。", title=product.title, n=available),
                            field="lines")
         by_shop[product.merchant_id].append((product, quantity))
-    claimed: set[int] = set()  # one coupon copy pays for one shop's order
-    orders = [price_order(group[0][0].merchant, group, buyer, now, choices, claimed)
-              for _shop, group in sorted(by_shop.items())]
-    return CheckoutPlan(orders, list(items))
+    groups = [(group[0][0].merchant, group) for _shop, group in sorted(by_shop.items())]
+    return CheckoutPlan(price_checkout(groups, buyer, now, choices), list(items))
 
 
 def preview_checkout(actor: User | None, items: list[tuple[int, int]],

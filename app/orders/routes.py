@@ -54,9 +54,9 @@ def forms_only():
 # --- cart ---------------------------------------------------------------------------------
 
 def _cart_page(status: int = 200, error: str | None = None, fragment=None):
-    groups = cart.cart_groups(current_user)
-    return render_page("orders/cart.html", fragment, status=status, groups=groups,
-                       error=error, form=EmptyForm())
+    view = cart.priced_cart(current_user, clock.now())
+    return render_page("orders/cart.html", fragment, status=status, groups=view.groups,
+                       view=view, error=error, form=EmptyForm())
 
 
 @bp.get("/cart")

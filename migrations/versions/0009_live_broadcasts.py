@@ -2,7 +2,7 @@
 their replays, and 讲解 markers
 
 Revision ID: 0009_live_broadcasts
-Revises: 0011_sessions_private_media
+Revises: 0014_sales_kings_by_category
 Create Date: 2026-12-06 06:54:51.938477
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_live_broadcasts'
-down_revision = '0011_sessions_private_media'
+down_revision = '0014_sales_kings_by_category'
 branch_labels = None
 depends_on = None
 
