@@ -54,6 +54,12 @@ def in_reader_language(params: dict) -> dict:
             for name, value in params.items()}
 
 
+def reader_text(value) -> str:
+    """A text kept in both languages ({"zh": …, "en": …}) in the reader's one; a plain
+    string as it is."""
+    return in_reader_language({"text": value})["text"]
+
+
 def html_lang() -> str:
     return "en" if locale_code().startswith("en") else "zh-Hans"
 
@@ -115,3 +121,4 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.globals["locale_code"] = locale_code
     app.jinja_env.filters["in_reader_language"] = in_reader_language
+    app.jinja_env.globals["reader_text"] = reader_text

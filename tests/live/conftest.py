@@ -53,3 +53,6 @@ def signed_in(make_client, user):
 def reload(model, ident):
     db.session.expire_all()
     return db.session.get(model, ident)
+
+
+from tests.ingest import app_server, ingest  # noqa: E402, F401  (real nginx + ffmpeg fixtures)
