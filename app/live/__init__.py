@@ -30,6 +30,10 @@ def init_live(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_LIGHTNING",
                           os.environ.get("RATELIMIT_LIGHTNING", "30 per minute;600 per hour"))
 
+    # Comments and likes add their routes to the live blueprint (before it is registered).
+    from app.live import comment_routes
+
+    comment_routes.init_chat(app)
     app.register_blueprint(routes.bp)
     for slot, template in SLOT_PARTIALS.items():
         register_slot(app, slot, template)
