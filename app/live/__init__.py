@@ -47,3 +47,6 @@ def init_live(app: Flask) -> None:
     if "live.prune_viewers" not in dict(tick.JOBS):
         tick.job("live.prune_viewers")(presence.prune)
     register_demo_step("live", demo.seed_live)
+    from app.live.comment_demo import seed_comments
+
+    register_demo_step("live_comments", seed_comments)

@@ -13,6 +13,7 @@ from flask_login import current_user
 from app.exceptions import DomainError, NotFound
 from app.extensions import db, limiter
 from app.i18n import locale_code
+from app.inputs import strip_controls
 from app.live import chat_feed, comments, likes, presence, services
 from app.live.models import LiveRoom
 from app.live.routes import bp, render_room
@@ -94,7 +95,8 @@ def _comment_refused(room_id: int, error: DomainError, raw: str | None = None):
     """The panel again, saying why, with what was typed (a 10 KB paste is not echoed whole)."""
     db.session.rollback()
     room = _viewable(room_id)
-    chat = chat_feed.chat_view(room, draft=(raw or "")[:DRAFT_KEPT_CHARS], error=error.message)
+    draft = strip_controls(raw or "")[:DRAFT_KEPT_CHARS]
+    chat = chat_feed.chat_view(room, draft=draft, error=error.message)
     if is_htmx():
         return render_page(ROOM_TEMPLATE, "live_chat", status=error.status, room=room, chat=chat)
     return render_room(room, status=error.status, chat=chat)
