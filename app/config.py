@@ -88,12 +88,15 @@ def load_config() -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": {"zh_Hans_CN": "简体中文", "en": "English"},
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Rate-limit counters of a deployment sharing its Redis live under its own prefix too.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_SIGNIN": os.environ.get("RATELIMIT_SIGNIN", "10 per minute;60 per hour"),
         "RATELIMIT_GRAB": os.environ.get("RATELIMIT_GRAB", "30 per minute"),
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,
-        "CACHE_KEY_PREFIX": "yt:",
+        # Deployments (or benchmarks) sharing one Redis keep their keys apart with this.
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "yt:"),
         "CACHE_DEFAULT_TIMEOUT": 30,
         # Anonymous pages are renewed this often (re-rendered, or for listings re-checked):
         # stock and prices on a served page are never older than 1.9 s (app/pagecache.py).
