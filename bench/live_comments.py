@@ -208,9 +208,10 @@ def measure_comment_latency(base_url: str, room_id: int, posters: list[dict], *,
     talking = threading.Event()
     run = secrets.token_hex(2)
 
+    ready = threading.Semaphore(0)
+
     def viewer(index: int) -> None:
-        phone = Phone(base_url)
-        phone.request("GET", f"/live/{room_id}")  # the page: the browser gets its id
+        phone = Phone(base_url)  # its first poll gives it a browser id (a session cookie)
         etag = None
         time.sleep(poll_seconds * index / max(viewers, 1))  # phones opened at different times
         while not stop.is_set():
@@ -228,6 +229,8 @@ def measure_comment_latency(base_url: str, room_id: int, posters: list[dict], *,
                 if status == 304:
                     result.not_modified += 1
                 elif status == 200:
+                    if etag is None:
+                        ready.release()
                     etag = response_headers.get("ETag", etag)
                     for text in FEED_ITEM.findall(body):
                         if text in sent and index not in seen[text]:
@@ -249,7 +252,9 @@ def measure_comment_latency(base_url: str, room_id: int, posters: list[dict], *,
     threads.append(threading.Thread(target=pinger, daemon=True))
     for thread in threads:
         thread.start()
-    time.sleep(poll_seconds + 1 + quiet)  # every viewer has its first feed, then quiet polls
+    for _ in range(viewers):  # every viewer has its first feed …
+        ready.acquire(timeout=120)
+    time.sleep(quiet)  # … then nobody comments for a while
     talking.set()
     phones = [Phone(base_url, p["cookie"], p["csrf"]) for p in posters]
     for n in range(comments):

@@ -12,6 +12,9 @@ state, never from rendering:
     was made from.
   * without Redis (one machine, several workers that share nothing), from one indexed query:
     the room's newest comment id and its moderation version (`LiveChatState`).
+A changed feed is rendered once per ETag, not once per viewer: the plain feed (what every
+viewer who is not a moderator sees) holds nothing of the viewer's, so its HTML is kept in the
+shared cache under its ETag for FRAGMENT_TTL seconds and the next viewers get that copy.
 The feed shows the latest FEED_SIZE comments of the current broadcast (since the room last went
 live); a scheduled room shows none. Moderators get the same feed with remove / mute buttons and
 the list of muted users (a variant of its own ETag: `?v=m` in the poll URL only picks which
@@ -29,7 +32,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.accounts.models import BeltAdmin, User
-from app.extensions import db
+from app.extensions import cache, db
 from app.live.comment_models import LiveChatState, LiveComment, LiveMute
 from app.live.models import LiveRoom, RoomStatus
 
@@ -39,6 +42,7 @@ FEED_SIZE = 40
 GENERATION_TTL = 600   # seconds a room's counter lives after its last change
 ROOM_STATE_TTL = 5     # seconds a poll may go on trusting a room's status and start time
 MODERATOR_VARIANT = "m"
+FRAGMENT_TTL = 60      # seconds a rendered plain feed is kept for the viewers after the first
 
 
 # --- Redis ----------------------------------------------------------------------------------
@@ -140,6 +144,21 @@ def feed_tag(room: LiveRoom, locale: str, variant: str) -> str:
         select(LiveChatState.moderation_version).where(LiveChatState.room_id == room.id)
         .scalar_subquery())).one()
     return _tag("d", newest or 0, version or 0, state, locale, variant)
+
+
+def shared_fragment(tag: str) -> str | None:
+    """The plain feed already rendered for this ETag (by any worker, with Redis)."""
+    try:
+        return cache.get(f"live:chat:html:{tag}")
+    except Exception:  # noqa: BLE001 (render it instead)
+        return None
+
+
+def share_fragment(tag: str, html: str) -> None:
+    try:
+        cache.set(f"live:chat:html:{tag}", html, timeout=FRAGMENT_TTL)
+    except Exception:  # noqa: BLE001
+        log.warning("live chat: could not keep a rendered feed", exc_info=True)
 
 
 # --- the feed -------------------------------------------------------------------------------

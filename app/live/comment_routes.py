@@ -6,9 +6,10 @@ htmx posts get the part of the page that changed. A refusal comes back in the pa
 message, what was typed and a 4xx; floods are refused by per-user rate limits with a 429."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
 
 from app.exceptions import DomainError, NotFound
 from app.extensions import db, limiter
@@ -70,23 +71,45 @@ def _back_to_room(room_id: int):
 @bp.get("/live/<id:room_id>/comments")
 def comment_feed(room_id: int):
     """The comment feed, polled every second while live: 304 while nothing changed. With Redis
-    an unchanged feed is answered from Redis alone (no query, no rendering)."""
+    an unchanged feed is answered from Redis alone (no query, no rendering), and a changed
+    plain feed is rendered by the first viewer who asks and copied to the rest."""
     if not is_htmx():
         return _back_to_room(room_id)
     locale = locale_code()
     variant = request.args.get("v", "")[:2]
     cached = chat_feed.cached_tag(room_id, locale, variant)
-    if cached is not None and request.if_none_match.contains(cached[0]):
+    if cached is not None:
         tag, live = cached
         if live:
             presence.touch(room_id)  # polling the comments counts as watching
-        return not_modified(tag)
+        if request.if_none_match.contains(tag):
+            return not_modified(tag)
+        html = chat_feed.shared_fragment(tag) if not variant else None
+        if html is not None:
+            return polled(tag, lambda: _fragment(html))
     room = _viewable(room_id)
     if room.is_live:
         presence.touch(room.id)
-    tag = chat_feed.feed_tag(room, locale, chat_feed.variant_for(room))
+    variant = chat_feed.variant_for(room)
+    tag = chat_feed.feed_tag(room, locale, variant)
+    if not variant:
+        def plain():
+            html = chat_feed.shared_fragment(tag)
+            if html is None:
+                html = render_block(ROOM_TEMPLATE, "live_comments", room=room,
+                                    chat=chat_feed.chat_view(room, tag=tag))
+                chat_feed.share_fragment(tag, html)
+            return _fragment(html)
+
+        return polled(tag, plain)
     return polled(tag, lambda: render_page(ROOM_TEMPLATE, "live_comments", room=room,
                                            chat=chat_feed.chat_view(room, tag=tag)))
+
+
+def _fragment(html: str):
+    response = make_response(html)
+    response.vary.add("HX-Request")
+    return response
 
 
 # --- commenting -----------------------------------------------------------------------------

@@ -140,3 +140,32 @@ def test_with_redis_down_comments_and_likes_still_work(chat_redis, app, studio, 
     feed = client.get(f"/live/{studio.room.id}/comments", headers=htmx("live-comments"))
     assert feed.status_code == 200 and "还能发" in feed.get_data(as_text=True)
     assert in_worker(app, lambda: likes.total(room)) == 1
+
+
+def test_a_changed_feed_is_rendered_once_and_copied_to_the_next_viewers(chat_redis, app, studio,
+                                                                       buyer):
+    room = studio.room.id
+    url = f"/live/{room}/comments"
+    viewers = [client_of(app) for _ in range(3)]
+    etags = [v.get(url, headers=htmx("live-comments")).headers["ETag"] for v in viewers]
+    anchor = client_of(app, studio.owner)
+    moderator_feed = anchor.get(url, headers=htmx("live-comments"), query_string={"v": "m"})
+    client_of(app, buyer).post(f"/live/{room}/comments", data={"body": "大家好"})
+    first = viewers[0].get(url, headers={**htmx("live-comments"), "If-None-Match": etags[0]})
+    assert first.status_code == 200 and "大家好" in first.get_data(as_text=True)
+    statements, stop = count_queries()
+    try:
+        for viewer, etag in zip(viewers[1:], etags[1:], strict=True):
+            again = viewer.get(url, headers={**htmx("live-comments"), "If-None-Match": etag})
+            assert again.get_data() == first.get_data()
+    finally:
+        stop()
+    # (each new viewer's presence is written once a minute; nothing else touches the database)
+    assert [s for s in statements
+            if not s.startswith(("BEGIN", "COMMIT")) and "live_viewers" not in s] == []
+    # A moderator's feed carries their tools (and tokens): never the shared copy.
+    tools = anchor.get(url, headers={**htmx("live-comments"),
+                                     "If-None-Match": moderator_feed.headers["ETag"]},
+                       query_string={"v": "m"})
+    assert "大家好" in tools.get_data(as_text=True) and "禁言" in tools.get_data(as_text=True)
+    assert "csrf_token" not in first.get_data(as_text=True)
