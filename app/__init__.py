@@ -56,10 +56,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.campaigns import init_campaigns
     from app.catalog import init_catalog
     from app.core import init_core
+    from app.flash import init_flash
     from app.governance import init_governance
     from app.live import init_live
     from app.merchants import init_merchants
     from app.orders import init_orders
+    from app.sale import init_sale
 
     init_core(app)
     init_accounts(app)
@@ -69,10 +71,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_orders(app)
     init_governance(app)
     init_campaigns(app)
-
-    from app.campaigns.flash_routes import init_flash
-
     init_flash(app)
+    init_sale(app)
 
     from app.cli import init_cli
 

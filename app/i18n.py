@@ -14,7 +14,8 @@ LOCALE_COOKIE = "lang"
 APP_DIR = Path(__file__).resolve().parent
 # Each domain keeps its own catalogue (app/<domain>/translations); the core one holds the
 # layout, errors and shared macros. Flask-Babel merges them in this order.
-DOMAINS = ["catalog", "merchants", "accounts", "live", "orders", "campaigns", "governance"]
+DOMAINS = ["catalog", "merchants", "accounts", "live", "orders", "campaigns", "flash", "sale",
+           "governance"]
 
 
 def N_(text: str) -> str:

@@ -108,9 +108,9 @@ def _sale(shop_id: int, units: int, limit: int, opens_in: float) -> None:
     from datetime import timedelta
 
     from app import clock
-    from app.campaigns.flash_models import FlashSale
     from app.catalog.models import Product
     from app.extensions import db
+    from app.flash.models import FlashSale
     from app.live.models import LiveRoom
     from app.merchants.models import Merchant
 

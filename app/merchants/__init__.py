@@ -9,16 +9,16 @@ def init_merchants(app: Flask) -> None:
     from app.accounts.services import register_audit_action
     from app.demo import register_demo_step
     from app.merchants import (  # noqa: F401 (importing registers the routes)
-        admin,
+        admin_routes,
         certificates,
         certification,
-        dashboard,
-        goods,
+        dashboard_routes,
+        goods_routes,
         nav,
         routes,
         services,
         stats,
-        uploads,
+        upload_routes,
     )
     from app.merchants.demo import seed_certification
     from app.rendering import TemplateModule

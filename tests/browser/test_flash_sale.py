@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from tests import factories as make
 from tests.browser.conftest import check_accessibility
-from tests.campaigns.flash_helpers import sale_row
+from tests.flash.helpers import sale_row
 
 START_IN = 14  # seconds: time to sign two people in and watch the countdown
 

@@ -12,7 +12,7 @@ from app import clock
 from app.extensions import db
 from tests import factories as make
 from tests.browser.conftest import check_accessibility
-from tests.campaigns.sale_helpers import paid_order, sale_world
+from tests.sale.helpers import paid_order, sale_world
 
 
 @pytest.fixture

@@ -127,9 +127,9 @@ def test_an_oversized_photo_is_refused_beside_the_field(cast, app, monkeypatch):
 
 
 def test_a_body_over_the_upload_limit_gets_the_form_back(cast, monkeypatch):
-    from app.merchants import uploads
+    from app.merchants import upload_routes
 
-    monkeypatch.setattr(uploads, "MULTI_PHOTO_REQUEST_LIMIT", 300_000)
+    monkeypatch.setattr(upload_routes, "MULTI_PHOTO_REQUEST_LIMIT", 300_000)
     response = apply(cast.clients["owner"], licence=b"\xff" * 400_000)
     assert response.status_code == 413
     assert "上传的文件太大了" in page(response) and "提交申请" in page(response)

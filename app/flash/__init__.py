@@ -1,0 +1,50 @@
+"""Flash sales (直播秒杀): a limited number of units at a special price in a countdown window,
+in a live room or on a campaign venue, bought through the orders domain (see docs/FLASH.md)."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def init_flash(app: Flask) -> None:
+    """Flash sales: blueprint, pricing rule, slots, tick job, demo step, audit labels."""
+    from app import tick
+    from app.accounts.services import register_audit_action
+    from app.demo import register_demo_step
+    from app.flash import buy as flash_buy
+    from app.flash import demo as flash_demo
+    from app.flash import services as flash_sales
+    from app.flash.routes import bp
+    from app.flash.views import (
+        campaign_flash_views,
+        product_flash_view,
+        room_flash_views,
+    )
+    from app.i18n import N_
+    from app.orders.pricing import register_unit_price_rule
+    from app.slots import register_slot
+
+    app.config.setdefault("RATELIMIT_FLASH", os.environ.get("RATELIMIT_FLASH", "20 per minute"))
+    # How long a process answers 立即抢购 refusals from its copy of the sale (seconds).
+    app.config.setdefault("FLASH_TICKET_SECONDS", 0.0 if app.testing else float(
+        os.environ.get("FLASH_TICKET_SECONDS", "1")))
+    app.register_blueprint(bp)
+    register_unit_price_rule(flash_buy.flash_unit_price)
+    for slot, template in (("head", "flash/_slot_head.html"),
+                           ("live_room_top", "flash/_slot_live.html"),
+                           ("venue_sections", "flash/_slot_venue.html"),
+                           ("product_price", "flash/_slot_product.html"),
+                           ("account_menu", "flash/_slot_account.html")):
+        register_slot(app, slot, template)
+    app.jinja_env.globals.update(flash_room_views=room_flash_views,
+                                 flash_campaign_views=campaign_flash_views,
+                                 flash_product_view=product_flash_view)
+    for name, job in (("flash.release_cancelled", flash_buy.release_cancelled),
+                      ("flash.reconcile_gates", flash_sales.reconcile_gates)):
+        if name not in dict(tick.JOBS):
+            tick.job(name)(job)
+    register_demo_step("flash", flash_demo.seed_flash)
+    for action, label in (("flash.schedule", N_("设置秒杀")), ("flash.update", N_("修改秒杀")),
+                          ("flash.cancel", N_("取消秒杀"))):
+        register_audit_action(action, label)

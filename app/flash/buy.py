@@ -1,0 +1,420 @@
+"""Buying at the flash price (立即抢购), built to stay correct and fast with hundreds of
+buyers pressing at once.
+
+1. `admit(sale_id, buyer_id, quantity, price_fen)` answers most presses without the database:
+   the sale's *ticket* (price, limit, window, sold out or not: one query, then kept in this
+   process for at most FLASH_TICKET_SECONDS, 1 s) refuses a press before the start, after the
+   end, after selling out, with a tampered price or a quantity beyond the limit; with REDIS_URL
+   the Lua gate (app.flash.gate) then admits at most the units left and the buyer's
+   allowance. A refusal here never touches the sale's row.
+2. `buy_flash(actor, sale_id, request, admission)` is the source of truth: the order goes
+   through checkout (idempotency key, product stock, payment deadline) with the flash price as
+   a unit-price rule (`flash_unit_price`) whose `reserve`, inside the placement transaction,
+   takes the flash units by one conditional UPDATE (`sold + n <= quantity`) and the buyer's
+   allowance by one conditional upsert on `flash_claims` (`quantity + n <= per_user_limit`).
+   Whatever the database refuses gives the gate's tokens back.
+Because the price is a pricing rule, a cart checkout during the sale gets the flash price too,
+under the same limits."""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app import clock
+from app.accounts.models import User
+from app.catalog.models import Product, ProductStatus
+from app.exceptions import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from app.extensions import db
+from app.flash import gate as flash_gate
+from app.flash.models import FlashClaim, FlashSale, FlashState, FlashStatus
+from app.flash.services import FLASH_SOURCE, sale_state
+from app.merchants.models import Merchant
+from app.orders.pricing import UnitPrice
+
+_TICKETS: dict[int, tuple[float, SaleTicket]] = {}
+
+
+# --- the ticket: what a press is checked against before the database ----------------------
+
+@dataclass(frozen=True)
+class SaleTicket:
+    id: int
+    version: int
+    product_id: int
+    owner_id: int
+    price_fen: int
+    quantity: int
+    left: int
+    per_user_limit: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    stock: int
+    visible: bool
+
+    def state(self, now: datetime) -> str:
+        if self.status == FlashStatus.cancelled:
+            return FlashState.cancelled
+        if now >= self.ends_at:
+            return FlashState.ended
+        if self.left <= 0 or self.stock <= 0:
+            return FlashState.sold_out
+        if now < self.starts_at:
+            return FlashState.upcoming
+        return FlashState.open
+
+
+def _load_ticket(sale_id: int) -> SaleTicket | None:
+    row = db.session.execute(
+        select(FlashSale.id, FlashSale.version, FlashSale.product_id, Merchant.owner_id, FlashSale.price_fen,
+               FlashSale.quantity, FlashSale.sold, FlashSale.per_user_limit, FlashSale.starts_at,
+               FlashSale.ends_at, FlashSale.status, Product.stock, Product.status,
+               Merchant.status)
+        .join(Product, Product.id == FlashSale.product_id)
+        .join(Merchant, Merchant.id == FlashSale.merchant_id)
+        .where(FlashSale.id == sale_id)).first()
+    db.session.commit()  # end the read (on SQLite a POST's transaction holds the write lock)
+    if row is None:
+        return None
+    (id_, version, product_id, owner_id, price, quantity, sold, limit, starts_at, ends_at,
+     status, stock, product_status, shop_status) = row
+    return SaleTicket(id_, version, product_id, owner_id, price, quantity, max(quantity - sold, 0), limit,
+                      starts_at, ends_at, status, stock,
+                      product_status == ProductStatus.active and shop_status == "active")
+
+
+def sale_ticket(sale_id: int) -> SaleTicket | None:
+    """The sale's ticket, read at most every FLASH_TICKET_SECONDS by this process."""
+    ttl = current_app.config.get("FLASH_TICKET_SECONDS", 1.0)
+    now = time.monotonic()
+    cached = _TICKETS.get(sale_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    ticket = _load_ticket(sale_id)
+    if ticket is not None and ttl > 0:
+        if len(_TICKETS) > 2000:
+            _TICKETS.clear()
+        _TICKETS[sale_id] = (now + ttl, ticket)
+    return ticket
+
+
+def _mark_sold_out(ticket: SaleTicket) -> None:
+    """The gate said no units are left: this process says so too until the ticket expires."""
+    cached = _TICKETS.get(ticket.id)
+    if cached is not None and cached[1].version == ticket.version:
+        _TICKETS[ticket.id] = (cached[0], _replace_left(ticket, 0))
+
+
+def _replace_left(ticket: SaleTicket, left: int) -> SaleTicket:
+    from dataclasses import replace
+
+    return replace(ticket, left=left)
+
+
+def forget_ticket(sale_id: int) -> None:
+    _TICKETS.pop(sale_id, None)
+
+
+# --- refusing early -----------------------------------------------------------------------
+
+def sold_out_error() -> Conflict:
+    return Conflict(_("已抢光，下次早点来。"))
+
+
+def limit_error(limit: int, mine: int) -> Conflict:
+    return Conflict(_("每人限购 %(n)d 件，你已抢到 %(mine)d 件。", n=limit, mine=mine))
+
+
+def _state_error(state: str) -> DomainError | None:
+    if state == FlashState.cancelled:
+        return Conflict(_("秒杀已取消。"))
+    if state == FlashState.ended:
+        return Conflict(_("秒杀已结束。"))
+    if state == FlashState.sold_out:
+        return sold_out_error()
+    if state == FlashState.upcoming:
+        return Conflict(_("还没开抢，请等倒计时结束。"))
+    return None
+
+
+@dataclass
+class Admission:
+    """A press that passed the early checks (and took the gate's tokens, when there is one)."""
+
+    ticket: SaleTicket
+    buyer_id: int
+    quantity: int
+    gated: bool = False
+    released: bool = False
+
+    def release(self) -> None:
+        if self.gated and not self.released:
+            self.released = True
+            flash_gate.release(self.ticket, self.buyer_id, self.quantity)
+
+
+def refuse_closed(sale_id: int) -> SaleTicket:
+    """A press on a sale that is not open now (unknown, sold out, not yet, over, cancelled) is
+    refused from the ticket alone: no database (once cached), no rate-limit counter."""
+    ticket = sale_ticket(sale_id)
+    if ticket is None or not ticket.visible:
+        raise NotFound(_("秒杀活动不存在。"))
+    refusal = _state_error(ticket.state(clock.now()))
+    if refusal is not None:
+        raise refusal
+    return ticket
+
+
+def admit(sale_id: int, buyer_id: int, quantity: int | None, price_fen: int | None) -> Admission:
+    """The early checks of 立即抢购, from the ticket and the gate (no database on the way,
+    once the ticket is cached). Raises the refusal the buyer sees."""
+    ticket = sale_ticket(sale_id)
+    if ticket is None or not ticket.visible:
+        raise NotFound(_("秒杀活动不存在。"))
+    if not isinstance(quantity, int) or quantity < 1:
+        raise InvalidInput(_("购买数量必须大于 0。"), field="quantity")
+    if quantity > ticket.per_user_limit:
+        raise InvalidInput(_("每人限购 %(n)d 件。", n=ticket.per_user_limit), field="quantity")
+    if price_fen != ticket.price_fen:
+        raise InvalidInput(_("秒杀价格有误，请刷新页面后再抢。"), field="price")
+    refusal = _state_error(ticket.state(clock.now()))
+    if refusal is not None:
+        raise refusal
+    if ticket.owner_id == buyer_id:
+        raise Conflict(_("不能抢购自己店铺的商品。"))
+    answer = flash_gate.admit(ticket, buyer_id, quantity)
+    if answer == flash_gate.SOLD_OUT:
+        _mark_sold_out(ticket)
+        raise sold_out_error()
+    if answer == flash_gate.OVER_LIMIT:
+        raise limit_error(ticket.per_user_limit, ticket.per_user_limit)
+    return Admission(ticket, buyer_id, quantity, gated=answer == flash_gate.ADMITTED
+                     and flash_gate.enabled())
+
+
+# --- the database decides -----------------------------------------------------------------
+
+def claimed(sale_id: int, user_id: int) -> int:
+    return db.session.scalar(select(FlashClaim.quantity).where(
+        FlashClaim.sale_id == sale_id, FlashClaim.user_id == user_id)) or 0
+
+
+def _claim_insert(sale_id: int, user_id: int, quantity: int, limit: int, now: datetime):
+    """INSERT … ON CONFLICT (sale_id, user_id) DO UPDATE … WHERE quantity + n <= limit."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(FlashClaim).values(sale_id=sale_id, user_id=user_id,
+                                                  quantity=quantity, created_at=now,
+                                                  updated_at=now)
+    return statement.on_conflict_do_update(
+        index_elements=[FlashClaim.sale_id, FlashClaim.user_id],
+        set_={"quantity": FlashClaim.quantity + statement.excluded.quantity, "updated_at": now},
+        where=FlashClaim.quantity + statement.excluded.quantity <= limit,
+    ).returning(FlashClaim.id)
+
+
+def _reserve(sale_id: int, user_id: int, limit: int, quantity: int) -> bool:
+    """In the order's placement transaction: take flash units, then the buyer's allowance.
+    Each is one conditional statement that decides; False refuses the order (and the
+    transaction rolls both back)."""
+    if quantity > limit:
+        return False
+    now = clock.now()
+    taken = db.session.execute(
+        update(FlashSale)
+        .where(FlashSale.id == sale_id, FlashSale.status == FlashStatus.scheduled,
+               FlashSale.starts_at <= now, FlashSale.ends_at > now,
+               FlashSale.sold + quantity <= FlashSale.quantity)
+        .values(sold=FlashSale.sold + quantity)
+        .execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        return False
+    # A row comes back when it was inserted or the update's WHERE held (RETURNING, because
+    # the row count of an upsert is not reliable across drivers).
+    allowed = db.session.execute(_claim_insert(sale_id, user_id, quantity, limit, now))
+    return allowed.first() is not None
+
+
+def open_sale_for(product_id: int, now: datetime) -> FlashSale | None:
+    return db.session.scalars(
+        select(FlashSale).where(FlashSale.product_id == product_id,
+                                FlashSale.status == FlashStatus.scheduled,
+                                FlashSale.starts_at <= now, FlashSale.ends_at > now)
+        .order_by(FlashSale.price_fen).limit(1)).first()
+
+
+def flash_unit_price(product: Product, quantity: int, buyer: User | None,
+                     now: datetime) -> UnitPrice | None:
+    """The pricing rule: the flash price while a sale is open, has the units and the buyer
+    is within the limit; `reserve` then makes all three true inside the placement."""
+    if buyer is None or not getattr(buyer, "is_authenticated", False):
+        return None
+    sale = open_sale_for(product.id, now)
+    if sale is None or sale.sold + quantity > sale.quantity:
+        return None
+    if claimed(sale.id, buyer.id) + quantity > sale.per_user_limit:
+        return None
+    return UnitPrice(sale.price_fen, FLASH_SOURCE,
+                     reserve=partial(_reserve, sale.id, buyer.id, sale.per_user_limit))
+
+
+@dataclass
+class FlashBuy:
+    quantity: int | None
+    price_fen: int | None          # the flash price the buyer saw (never trusted, compared)
+    idempotency_key: str
+    address_id: int | None = None  # None: the default address
+    payment_method: str | None = None
+    choices: Mapping[str, str] = field(default_factory=dict)
+
+
+def default_payment_method() -> str:
+    """Online payment when offered (a flash order is paid within minutes), else on delivery."""
+    from app.orders.payments import available_providers
+
+    providers = available_providers()
+    online = [p for p in providers if not p.pays_on_delivery]
+    return (online or providers)[0].code
+
+
+def default_address_id(buyer: User) -> int | None:
+    from app.orders.addresses import addresses_of
+
+    found = addresses_of(buyer)
+    return found[0].id if found else None
+
+
+def buy_flash(actor: User | None, sale_id: int, request: FlashBuy,
+              admission: Admission | None = None):
+    """立即抢购: one order at the flash price, through checkout. Returns (checkout, created)
+    like `place_checkout` (a resubmitted key returns the first checkout)."""
+    if actor is None or not actor.is_authenticated:
+        if admission is not None:
+            admission.release()
+        raise PermissionDenied(_("请先登录。"))
+    if admission is None:
+        admission = admit(sale_id, actor.id, request.quantity, request.price_fen)
+    elif admission.buyer_id != actor.id or admission.ticket.id != sale_id:
+        admission.release()
+        raise PermissionDenied(_("请先登录。"))
+    try:
+        placed, created = _buy(actor, admission.ticket, request)
+    except Exception:
+        admission.release()  # refused or failed: the gate's tokens go back
+        raise
+    if not created:
+        admission.release()
+    return placed, created
+
+
+def _buy(buyer: User, ticket: SaleTicket, request: FlashBuy):
+    """The admitted press. The ticket's checks (price, window, limit, own shop) already
+    passed; the database's are the pricing rule (the flash price only while the sale is open,
+    has the units and the buyer is within the limit) and `reserve` at placement."""
+    from app.orders import checkout
+
+    key = request.idempotency_key or ""
+    if not checkout.KEY_RE.match(key):
+        raise InvalidInput(_("页面已过期，请刷新后重新提交。"), field="key")
+    existing = checkout.find_checkout(buyer.id, key)
+    if existing is not None:
+        return existing, False  # the same button pressed twice: the first order
+    address_id = request.address_id if request.address_id is not None \
+        else default_address_id(buyer)
+    if address_id is None:
+        raise InvalidInput(_("请先添加收货地址，再来抢购。"), field="address_id")
+    items = [(ticket.product_id, request.quantity)]
+    plan = checkout.preview_checkout(buyer, items, request.choices)
+    if plan.orders[0].lines[0].price_source != FLASH_SOURCE:
+        _explain_refusal(ticket.id, buyer.id, request.quantity, ticket.per_user_limit)
+    try:
+        return checkout.place_checkout(buyer, checkout.CheckoutRequest(
+            items=items, address_id=address_id,
+            payment_method=request.payment_method or default_payment_method(),
+            idempotency_key=key, expected_total_fen=plan.total_fen, choices=request.choices,
+            plan=plan))
+    except Conflict as error:
+        if error.field in ("lines", "total"):
+            _explain_refusal(ticket.id, buyer.id, request.quantity, ticket.per_user_limit)
+        raise
+
+
+def _explain_refusal(sale_id: int, buyer_id: int, quantity: int, limit: int) -> None:
+    """Checkout refused the flash line: say why in the buyer's words (re-read, no write)."""
+    db.session.rollback()
+    sale = db.session.get(FlashSale, sale_id)
+    mine = claimed(sale_id, buyer_id)
+    if mine + quantity > limit:
+        raise limit_error(limit, mine)
+    refusal = _state_error(sale_state(sale, clock.now()))
+    raise refusal if refusal is not None else sold_out_error()
+
+
+# --- units of cancelled orders go back ------------------------------------------------------
+
+def release_cancelled(now: datetime | None = None, limit: int = 200) -> int:
+    """`flask tick`: the flash units of orders cancelled before payment (by the buyer, the
+    merchant, or the payment timeout — expired unpaid orders count as cancelled already) go
+    back to their sale and their buyer's allowance, while the sale runs. Each line once: its
+    `flash_releases` row is inserted first (ON CONFLICT DO NOTHING); then `sold` and the claim
+    shrink by conditional statements, one small transaction per line. A line belongs to the
+    sale of its product whose window held the order's creation (a product has one sale at a
+    time)."""
+    from sqlalchemy import and_, delete
+
+    from app.flash.models import FlashRelease
+    from app.orders.models import Order, OrderLine, OrderStatus, effective_status_sql
+
+    now = now or clock.now()
+    rows = db.session.execute(
+        select(OrderLine.id, OrderLine.quantity, Order.buyer_id, FlashSale.id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(FlashSale, and_(FlashSale.product_id == OrderLine.product_id,
+                              FlashSale.starts_at <= Order.created_at,
+                              FlashSale.ends_at > Order.created_at))
+        .outerjoin(FlashRelease, FlashRelease.order_line_id == OrderLine.id)
+        .where(OrderLine.price_source == FLASH_SOURCE, FlashRelease.order_line_id.is_(None),
+               FlashSale.status == FlashStatus.scheduled, FlashSale.ends_at > now,
+               Order.paid_at.is_(None),
+               effective_status_sql(now) == OrderStatus.cancelled)
+        .order_by(OrderLine.id).limit(limit)).all()
+    db.session.commit()
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    done = 0
+    for line_id, quantity, buyer_id, sale_id in rows:
+        first = db.session.execute(
+            dialect.insert(FlashRelease)
+            .values(order_line_id=line_id, sale_id=sale_id, user_id=buyer_id,
+                    quantity=quantity, released_at=now)
+            .on_conflict_do_nothing(index_elements=[FlashRelease.order_line_id])
+            .returning(FlashRelease.order_line_id)).first()
+        if first is None:
+            db.session.rollback()
+            continue  # another host released it
+        db.session.execute(
+            update(FlashSale).where(FlashSale.id == sale_id, FlashSale.sold >= quantity)
+            .values(sold=FlashSale.sold - quantity)
+            .execution_options(synchronize_session=False))
+        shrunk = db.session.execute(
+            update(FlashClaim).where(FlashClaim.sale_id == sale_id,
+                                     FlashClaim.user_id == buyer_id,
+                                     FlashClaim.quantity > quantity)
+            .values(quantity=FlashClaim.quantity - quantity, updated_at=now)
+            .execution_options(synchronize_session=False))
+        if shrunk.rowcount == 0:
+            db.session.execute(delete(FlashClaim).where(
+                FlashClaim.sale_id == sale_id, FlashClaim.user_id == buyer_id,
+                FlashClaim.quantity <= quantity).execution_options(synchronize_session=False))
+        db.session.commit()
+        sale = db.session.get(FlashSale, sale_id)
+        flash_gate.release(sale, buyer_id, quantity)
+        forget_ticket(sale_id)
+        done += 1
+    return done

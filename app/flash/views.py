@@ -1,0 +1,142 @@
+"""What the flash-sale panel shows one viewer (the page, the live room and the product page
+render the same panel), and the ETag its polling compares: the server's own state only."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app import clock
+from app.catalog.models import Product
+from app.extensions import db
+from app.flash.buy import claimed, default_address_id
+from app.flash.models import FlashSale, FlashState, FlashStatus
+from app.flash.services import may_manage, sale_state
+
+POLL_OPEN_SECONDS = 3       # while open: sold-out shows to everyone within seconds
+POLL_UPCOMING_SECONDS = 20  # before: an edit or a cancel shows up; the countdown asks at zero
+
+
+@dataclass
+class FlashView:
+    sale: FlashSale
+    state: str
+    now: datetime
+    mine: int = 0
+    signed_in: bool = False
+    own_shop: bool = False
+    can_manage: bool = False
+    has_address: bool = False
+    key: str = ""
+
+    @property
+    def product(self) -> Product:
+        return self.sale.product
+
+    @property
+    def deadline(self) -> datetime | None:
+        if self.state == FlashState.upcoming:
+            return self.sale.starts_at
+        if self.state == FlashState.open:
+            return self.sale.ends_at
+        return None
+
+    @property
+    def remaining_seconds(self) -> int:
+        deadline = self.deadline
+        if deadline is None:
+            return 0
+        return max(int((deadline - self.now).total_seconds() + 0.999), 0)
+
+    @property
+    def countdown_text(self) -> str:
+        seconds = self.remaining_seconds
+        hours, rest = divmod(seconds, 3600)
+        return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+    @property
+    def percent_sold(self) -> int:
+        return min(100, self.sale.sold * 100 // self.sale.quantity)
+
+    @property
+    def at_limit(self) -> bool:
+        return self.mine >= self.sale.per_user_limit
+
+    @property
+    def can_buy(self) -> bool:
+        return (self.state == FlashState.open and self.signed_in and not self.own_shop
+                and not self.at_limit)
+
+    @property
+    def poll_seconds(self) -> int | None:
+        if self.state == FlashState.open:
+            return POLL_OPEN_SECONDS
+        if self.state == FlashState.upcoming:
+            return POLL_UPCOMING_SECONDS
+        return None  # sold out, ended, cancelled: nothing more will change
+
+    @property
+    def now_ms(self) -> int:
+        return int(self.now.timestamp() * 1000)
+
+    @property
+    def deadline_ms(self) -> int:
+        return int(self.deadline.timestamp() * 1000) if self.deadline else 0
+
+    def etag(self, locale: str) -> str:
+        state = (self.sale.id, self.sale.version, self.state, self.sale.sold,
+                 self.sale.product.stock > 0, self.mine, self.signed_in, self.own_shop,
+                 self.has_address, locale)
+        return hashlib.sha256(repr(state).encode()).hexdigest()[:20]
+
+
+def view_of(sale: FlashSale, now: datetime | None = None, *, with_key: bool = True) -> FlashView:
+    """The sale as the current user sees it now."""
+    from app.orders.checkout import new_idempotency_key
+
+    now = now or clock.now()
+    view = FlashView(sale=sale, state=sale_state(sale, now), now=now)
+    if current_user.is_authenticated:
+        view.signed_in = True
+        view.own_shop = sale.merchant.owner_id == current_user.id
+        view.can_manage = may_manage(current_user, sale)
+        view.mine = claimed(sale.id, current_user.id)
+        if view.state == FlashState.open and not view.own_shop:
+            view.has_address = default_address_id(current_user) is not None
+            view.key = new_idempotency_key() if with_key else ""
+    return view
+
+
+def _current(query, now: datetime):
+    return (query.where(FlashSale.status == FlashStatus.scheduled, FlashSale.ends_at > now)
+            .options(selectinload(FlashSale.product).selectinload(Product.photos),
+                     selectinload(FlashSale.merchant))
+            .order_by(FlashSale.starts_at, FlashSale.id))
+
+
+def room_flash_views(room_id: int, limit: int = 4) -> list[FlashView]:
+    """The live room's flash sales that have not ended (sold-out ones stay, greyed)."""
+    now = clock.now()
+    sales = db.session.scalars(_current(select(FlashSale).where(
+        FlashSale.live_room_id == room_id), now).limit(limit)).all()
+    return [view_of(sale, now) for sale in sales]
+
+
+def product_flash_view(product_id: int) -> FlashView | None:
+    """The product's current or next flash sale, if any."""
+    now = clock.now()
+    sale = db.session.scalars(_current(select(FlashSale).where(
+        FlashSale.product_id == product_id), now).limit(1)).first()
+    return view_of(sale, now, with_key=False) if sale is not None else None
+
+
+def campaign_flash_views(campaign_id: int, limit: int = 6) -> list[FlashView]:
+    """A campaign's flash sales that have not ended, for its venue."""
+    now = clock.now()
+    sales = db.session.scalars(_current(select(FlashSale).where(
+        FlashSale.campaign_id == campaign_id), now).limit(limit)).all()
+    return [view_of(sale, now) for sale in sales]

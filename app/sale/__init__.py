@@ -1,0 +1,44 @@
+"""The campaign's sale phase: leaderboards (巅峰榜 / 潜力榜 / 行业分榜), live vouchers
+(直播购物券) and the sales kings (卖货王) crowned at the end (see docs/FLASH.md)."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_sale(app: Flask) -> None:
+    from flask_login import current_user
+
+    from app.accounts.services import register_audit_action
+    from app.demo import register_demo_step
+    from app.i18n import N_
+    from app.sale import demo as sale_demo
+    from app.sale import leaderboards, vouchers
+    from app.sale.routes import bp
+    from app.slots import register_slot
+
+    app.config.setdefault("LEADERBOARD_CACHE_SECONDS", 0 if app.testing else 20)
+    app.config.setdefault("LEADERBOARD_POTENTIAL_MAX_BEFORE_FEN", 5_000_000)  # ¥50,000
+    app.register_blueprint(bp)
+    for slot, template in (("shop_header", "sale/_shop_kings.html"),
+                           ("live_room_top", "sale/_room_kings.html"),
+                           ("live_room_top", "sale/_room_voucher.html"),
+                           ("venue_sections", "sale/_venue_boards.html"),
+                           ("account_menu", "sale/_account_menu.html")):
+        register_slot(app, slot, template)
+
+    def voucher_offer(room):
+        return vouchers.room_offer(room, current_user)
+
+    def industry_label(slug: str) -> str:
+        from app.catalog.services import industry_by_slug
+
+        industry = industry_by_slug(slug)
+        return industry.name if industry is not None else slug
+
+    app.jinja_env.globals.update(
+        voucher_offer=voucher_offer, industry_label=industry_label, shop_kings=leaderboards.titles_of_shop,
+        board_names=leaderboards.BOARD_NAMES, board_hints=leaderboards.BOARD_HINTS)
+    register_demo_step("sale", sale_demo.seed_sale)
+    for action, label in (("campaign.vouchers", N_("设置直播购物券")),
+                          ("campaign.finalize", N_("评选卖货王"))):
+        register_audit_action(action, label)
