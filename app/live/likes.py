@@ -103,6 +103,10 @@ def total(room_id: int) -> int:
             counted = client.hget(_keys()[0], str(room_id))
             if counted is not None:
                 return int(counted)
+            stored = _stored(room_id)
+            # Start Redis' total from the database's, unless a tap just did (it read the same).
+            client.hsetnx(_keys()[0], str(room_id), stored)
+            return stored
         except Exception:  # noqa: BLE001 (the database answers instead)
             log.warning("likes: Redis unavailable, showing the stored total", exc_info=True)
     return _stored(room_id) + _buffer().pending(room_id)
@@ -126,7 +130,9 @@ def _count(room_id: int, taps: int) -> int:
     client = redis_client()
     if client is not None:
         try:
-            script = client.register_script(TAP)
+            script = getattr(client, "yt_tap", None)
+            if script is None:
+                script = client.yt_tap = client.register_script(TAP)
             counted = script(keys=_keys(), args=[room_id, taps, ""])
             if counted is None:
                 counted = script(keys=_keys(), args=[room_id, taps, _stored(room_id)])
