@@ -198,10 +198,12 @@ def mute_user(actor: User | None, room_id: int, user_id: int) -> bool:
     target = _target(user_id)
     if may_moderate(target, room):
         raise Conflict(_("主播和管理员不能被禁言。"))
+    # RETURNING, not rowcount: a skipped INSERT's rowcount is not reported by every driver.
     muted = db.session.execute(
         _insert()(LiveMute).values(room_id=room.id, user_id=target.id, muted_by_id=actor.id,
                                    created_at=clock.now())
-        .on_conflict_do_nothing(index_elements=[LiveMute.room_id, LiveMute.user_id])).rowcount
+        .on_conflict_do_nothing(index_elements=[LiveMute.room_id, LiveMute.user_id])
+        .returning(LiveMute.user_id)).scalar() is not None
     if muted:
         _bump_moderation(room.id)
         record_audit(actor, "live.mute", "user", target.id, belt_id=room.merchant.belt_id,
@@ -209,7 +211,7 @@ def mute_user(actor: User | None, room_id: int, user_id: int) -> bool:
     db.session.commit()
     if muted:
         chat_feed.changed(room.id)
-    return bool(muted)
+    return muted
 
 
 def unmute_user(actor: User | None, room_id: int, user_id: int) -> bool:
