@@ -114,6 +114,44 @@ def _posters(count: int) -> None:
         print(json.dumps(sessions))
 
 
+def _cpu(room_id: int, posters_json: str, rounds: int) -> None:
+    """CPU time per request, in process (no network, no other load's scheduling): /ping, an
+    unchanged feed (304), a changed feed served from the shared copy, and one rendered."""
+    from app.extensions import cache
+
+    app = _app()
+    poster = json.loads(posters_json)[0]
+    client = app.test_client()
+    feed = f"/live/{room_id}/comments"
+    htmx = {"HX-Request": "true", "HX-Target": "live-comments"}
+    with app.app_context():
+        cache.clear()
+    client.post(f"/live/{room_id}/comments", headers={"Cookie": f"session={poster['cookie']}"},
+                data={"csrf_token": poster["csrf"], "body": "CPU 测量"})
+    client.get(feed, headers=htmx)
+    etag = client.get(feed, headers=htmx).headers["ETag"]
+
+    def per_request(fn) -> float:
+        started = time.process_time()
+        for _ in range(rounds):
+            fn()
+        return (time.process_time() - started) / rounds * 1000
+
+    shared_key = "live:chat:html:" + etag.strip('"')
+
+    def rendered():
+        with app.app_context():
+            cache.delete(shared_key)  # no shared copy: this viewer renders the feed
+        client.get(feed, headers=htmx)
+
+    costs = {"ping": per_request(lambda: client.get("/ping")),
+             "not_modified": per_request(lambda: client.get(
+                 feed, headers={**htmx, "If-None-Match": etag})),
+             "shared": per_request(lambda: client.get(feed, headers=htmx)),
+             "rendered": per_request(rendered)}
+    print(json.dumps(costs))
+
+
 def _child(env: dict, *args: str):
     out = subprocess.run([sys.executable, __file__, *args], cwd=ROOT, env=env, check=True,
                          capture_output=True, text=True).stdout
@@ -171,6 +209,7 @@ class CommentLatency:
     seen_ms: list[float] = field(default_factory=list)     # per (comment, viewer)
     poll_ms: list[float] = field(default_factory=list)     # each feed poll's round trip
     quiet_ms: list[float] = field(default_factory=list)    # polls before any comment (304s)
+    quiet_ping_ms: list[float] = field(default_factory=list)  # /ping in those seconds
     ping_ms: list[float] = field(default_factory=list)     # /ping's round trip, same run
     polls: int = 0
     not_modified: int = 0
@@ -184,7 +223,7 @@ class CommentLatency:
                     "p99": percentile(values, 99), "max": max(values, default=float("nan"))}
 
         return {"seen": stats(self.seen_ms), "poll": stats(self.poll_ms),
-                "quiet": stats(self.quiet_ms),
+                "quiet": stats(self.quiet_ms), "quiet_ping": stats(self.quiet_ping_ms),
                 "ping": stats(self.ping_ms), "polls": self.polls,
                 "share_304": self.not_modified / self.polls if self.polls else float("nan"),
                 "comments": self.comments, "refused": self.refused, "missed": self.missed,
@@ -224,7 +263,7 @@ def measure_comment_latency(base_url: str, room_id: int, posters: list[dict], *,
             with lock:
                 result.polls += 1
                 result.poll_ms.append((now - started) * 1000)
-                if not talking.is_set() and etag is not None:
+                if quiet_started.is_set() and not talking.is_set() and etag is not None:
                     result.quiet_ms.append((now - started) * 1000)
                 if status == 304:
                     result.not_modified += 1
@@ -239,6 +278,8 @@ def measure_comment_latency(base_url: str, room_id: int, posters: list[dict], *,
             # htmx polls `poll_seconds` after the previous answer arrived
             stop.wait(poll_seconds)
 
+    quiet_started = threading.Event()
+
     def pinger() -> None:
         phone = Phone(base_url)
         while not stop.is_set():
@@ -246,6 +287,8 @@ def measure_comment_latency(base_url: str, room_id: int, posters: list[dict], *,
             phone.request("GET", "/ping")
             with lock:
                 result.ping_ms.append((time.monotonic() - started) * 1000)
+                if quiet_started.is_set() and not talking.is_set():
+                    result.quiet_ping_ms.append((time.monotonic() - started) * 1000)
             stop.wait(0.25)
 
     threads = [threading.Thread(target=viewer, args=(i,), daemon=True) for i in range(viewers)]
@@ -254,6 +297,8 @@ def measure_comment_latency(base_url: str, room_id: int, posters: list[dict], *,
         thread.start()
     for _ in range(viewers):  # every viewer has its first feed …
         ready.acquire(timeout=120)
+    time.sleep(poll_seconds * 2)  # … and has been counted as watching …
+    quiet_started.set()
     time.sleep(quiet)  # … then nobody comments for a while
     talking.set()
     phones = [Phone(base_url, p["cookie"], p["csrf"]) for p in posters]
@@ -364,6 +409,7 @@ def main() -> None:
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     room_id = _child(env, "_seed")["room_id"]
     posters = make_posters(env, args.posters)
+    cpu = _child(env, "_cpu", str(room_id), json.dumps(posters[:1]), "300")
     port = free_port()
     server = start_server(env, port, args.workers)
     try:
@@ -387,12 +433,17 @@ def main() -> None:
           f"{s['missed']} never seen")
     print(f"{'':28} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for label, key in (("comment posted → seen", "seen"), ("feed poll, while talking", "poll"),
-                       ("feed poll, unchanged (304)", "quiet"), ("bare /ping (same run)", "ping")):
+                       ("bare /ping, whole run", "ping"), ("feed poll, unchanged (304)", "quiet"),
+                       ("bare /ping, same seconds", "quiet_ping")):
         row = s[key]
         print(f"{label:28} {row['p50']:8.1f} {row['p95']:8.1f} {row['p99']:8.1f} "
               f"{row['max']:8.1f}")
     print(f"feed polls: {s['polls']}, answered 304: {s['share_304']:.1%}; unchanged-feed poll "
-          f"p50 / ping p50: {s['quiet']['p50'] / s['ping']['p50']:.2f}×")
+          f"p50 / ping p50 in the same seconds: "
+          f"{s['quiet']['p50'] / s['quiet_ping']['p50']:.2f}×")
+    print(f"CPU per request in process (ms): /ping {cpu['ping']:.2f}, unchanged feed (304) "
+          f"{cpu['not_modified']:.2f}, changed feed from the shared copy {cpu['shared']:.2f}, "
+          f"changed feed rendered {cpu['rendered']:.2f}")
     target = s["seen"]["p95"] <= 2000 and s["missed"] == 0
     print(f"target comment seen ≤ 2 s p95: {'met' if target else 'NOT met'} "
           f"({s['seen']['p95'] / 1000:.2f} s)")
@@ -401,6 +452,8 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_seed":
         _seed()
+    elif len(sys.argv) > 1 and sys.argv[1] == "_cpu":
+        _cpu(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
     elif len(sys.argv) > 1 and sys.argv[1] == "_posters":
         _posters(int(sys.argv[2]))
     else:

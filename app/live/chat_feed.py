@@ -11,7 +11,8 @@ state, never from rendering:
     expired (or a Redis that lost it) starts again at a random value, never at one an old ETag
     was made from.
   * without Redis (one machine, several workers that share nothing), from one indexed query:
-    the room's newest comment id and its moderation version (`LiveChatState`).
+    the room's status and shop, its newest comment id and its moderation version
+    (`LiveChatState`); an unchanged feed costs that query and no rendering.
 A changed feed is rendered once per ETag, not once per viewer: the plain feed (what every
 viewer who is not a moderator sees) holds nothing of the viewer's, so its HTML is kept in the
 shared cache under its ETag for FRAGMENT_TTL seconds and the next viewers get that copy.
@@ -32,9 +33,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.accounts.models import BeltAdmin, User
+from app.catalog.services import open_shops_clause
 from app.extensions import cache, db
 from app.live.comment_models import LiveChatState, LiveComment, LiveMute
 from app.live.models import LiveRoom, RoomStatus
+from app.merchants.models import Merchant
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +88,20 @@ def changed(room_id: int) -> None:
         log.warning("live chat: could not signal a change in room %s", room_id, exc_info=True)
 
 
+def _state_of(status: str, started_at: datetime | None) -> str:
+    return f"{status}|{started_at.timestamp() if started_at else 0:.3f}"
+
+
 def _room_state(room: LiveRoom) -> str:
-    started = room.started_at.timestamp() if room.started_at else 0
-    return f"{room.status}|{started:.3f}"
+    return _state_of(room.status, room.started_at)
+
+
+def _comments_state(room_id: int):
+    """The room's newest comment id and its moderation version, as two scalar subqueries."""
+    return (select(func.max(LiveComment.id)).where(LiveComment.room_id == room_id)
+            .scalar_subquery(),
+            select(LiveChatState.moderation_version).where(LiveChatState.room_id == room_id)
+            .scalar_subquery())
 
 
 def _tag(*parts: object) -> str:
@@ -115,12 +129,25 @@ def cached_room_status(room_id: int) -> str | None:
 
 
 def cached_tag(room_id: int, locale: str, variant: str) -> tuple[str, bool] | None:
-    """(ETag, room is live) from Redis alone, or None when Redis can't say (no Redis, or the
-    room's state not cached): then the caller loads the room and uses `feed_tag`."""
-    generation, state = _cached(room_id)
-    if generation is None or state is None:
+    """(ETag, room is live) without loading the room: with Redis from Redis alone, without it
+    from one query (the room's status, its shop being open, its comments' state). None when
+    that can't say (the room's state not in Redis yet, an unknown room, a closed shop): then
+    the caller loads the room and uses `feed_tag`."""
+    if redis_client() is not None:
+        generation, state = _cached(room_id)
+        if generation is None or state is None:
+            return None
+        return _tag("r", generation, state, locale, variant), state.startswith("live|")
+    newest, version = _comments_state(room_id)
+    row = db.session.execute(
+        select(LiveRoom.status, LiveRoom.started_at, open_shops_clause().label("open"),
+               newest.label("newest"), version.label("version"))
+        .join(Merchant, Merchant.id == LiveRoom.merchant_id)
+        .where(LiveRoom.id == room_id)).one_or_none()
+    if row is None or not row.open:
         return None
-    return _tag("r", generation, state, locale, variant), state.startswith("live|")
+    return (_tag("d", row.newest or 0, row.version or 0, _state_of(row.status, row.started_at),
+                 locale, variant), row.status == RoomStatus.live)
 
 
 def feed_tag(room: LiveRoom, locale: str, variant: str) -> str:
@@ -138,11 +165,7 @@ def feed_tag(room: LiveRoom, locale: str, variant: str) -> str:
             return _tag("r", int(generation), state, locale, variant)
         except Exception:  # noqa: BLE001
             log.warning("live chat: Redis unavailable, ETag from the database", exc_info=True)
-    newest, version = db.session.execute(select(
-        select(func.max(LiveComment.id)).where(LiveComment.room_id == room.id)
-        .scalar_subquery(),
-        select(LiveChatState.moderation_version).where(LiveChatState.room_id == room.id)
-        .scalar_subquery())).one()
+    newest, version = db.session.execute(select(*_comments_state(room.id))).one()
     return _tag("d", newest or 0, version or 0, state, locale, variant)
 
 
