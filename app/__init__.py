@@ -49,6 +49,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     init_i18n(app)
     init_security(app)
+    from app.upload_limit import init_upload_limit
+
+    init_upload_limit(app)
     init_errors(app)
     init_assets(app)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +61,7 @@ def load_config() -> dict:
     redis_url = os.environ.get("REDIS_URL") or None
     media_root = Path(os.environ.get("MEDIA_ROOT", PROJECT_ROOT / "media")).resolve()
     database_url = _database_url()
+    remember_days = int(os.environ.get("REMEMBER_DAYS", "30"))
     return {
         "YUANTOU_ENV": "production" if production else "development",
         "SECRET_KEY": _secret_key(production),
@@ -67,21 +69,34 @@ def load_config() -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
         "MEDIA_ROOT": str(media_root),
+        # Certification and complaint photos: outside MEDIA_ROOT (unset: beside it, in
+        # `private-media`), served only through authorized routes (app.media).
+        "PRIVATE_MEDIA_ROOT": os.environ.get("PRIVATE_MEDIA_ROOT") or None,
+        # The proxy's internal location for PRIVATE_MEDIA_ROOT (e.g. /_private/): the app then
+        # answers with X-Accel-Redirect and the proxy sends the bytes (docs/DEPLOYING.md).
+        "PRIVATE_MEDIA_ACCEL": os.environ.get("PRIVATE_MEDIA_ACCEL") or None,
         # Uploads: one 15 MB photo plus form fields; anything larger is refused with 413.
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         # Werkzeug applies this to its multipart parse buffer too (64 KB reads), so it must be
         # well above that or every photo upload is refused; it bounds text fields at 1 MB.
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "MAX_FORM_PARTS": 200,
+        # A body over its limit but under this is still read to its end, so the sender gets
+        # the form back with a 413 instead of a reset connection (app.upload_limit).
+        "UPLOAD_DRAIN_MAX": int(os.environ.get("UPLOAD_DRAIN_MAX_MB", "200")) * 1024 * 1024,
         "MAX_IMAGE_BYTES": 15 * 1024 * 1024,
         "MAX_IMAGE_PIXELS": 50_000_000,
-        # Sessions are signed cookies: stateless, so any number of workers and hosts share them.
+        # Sessions are signed cookies (any number of workers and hosts share them) naming a
+        # session row that sign-out ends on the server (app.accounts.sessions).
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        # A sign-in lasts at most this many days (remember-me cookie and server session alike).
+        "REMEMBER_DAYS": remember_days,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=remember_days),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
@@ -91,7 +106,14 @@ def load_config() -> dict:
         # Rate-limit counters of a deployment sharing its Redis live under its own prefix too.
         "RATELIMIT_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_SIGNIN": os.environ.get("RATELIMIT_SIGNIN", "10 per minute;60 per hour"),
+        # Failed sign-ins: per (account, address) — an attacker elsewhere never locks the owner
+        # out of their own phone — then slower per account from anywhere, and per address.
+        "RATELIMIT_SIGNIN": os.environ.get("RATELIMIT_SIGNIN", "5 per minute;20 per hour"),
+        "RATELIMIT_SIGNIN_ACCOUNT": os.environ.get("RATELIMIT_SIGNIN_ACCOUNT",
+                                                   "30 per hour;100 per day"),
+        "RATELIMIT_SIGNIN_ADDRESS": os.environ.get("RATELIMIT_SIGNIN_ADDRESS",
+                                                   "30 per minute;300 per hour"),
+        "RATELIMIT_SIGNUP": os.environ.get("RATELIMIT_SIGNUP", "10 per minute;60 per hour"),
         "RATELIMIT_GRAB": os.environ.get("RATELIMIT_GRAB", "30 per minute"),
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,

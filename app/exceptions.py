@@ -17,6 +17,12 @@ class InvalidInput(DomainError):
     status = 400
 
 
+class TooLarge(InvalidInput):
+    """An upload over its size limit: the form comes back with the message and a 413."""
+
+    status = 413
+
+
 class PermissionDenied(DomainError):
     status = 403
 

@@ -1,16 +1,22 @@
 """Photo pipeline: check an upload by its content, fix orientation, strip metadata and store
-resized WebP copies under MEDIA_ROOT, named by a hash of the original bytes."""
+resized WebP copies under MEDIA_ROOT, named by a hash of the original bytes.
+
+Private documents (certification licences and workshop photos, complaint photos) go through
+the same pipeline but are stored under PRIVATE_MEDIA_ROOT, outside the public media path,
+with random names (a content hash would let anyone holding a copy prove it was uploaded),
+and are sent only by routes that check who asks (`send_private_image`)."""
 from __future__ import annotations
 
 import hashlib
 import io
 import os
-import tempfile
+import re
+import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, abort, current_app, send_file
 from PIL import Image, UnidentifiedImageError
 
 # Widths we serve: card thumbnails (240/480 for 1x/2x phones) and the product gallery (960).
@@ -47,8 +53,19 @@ def media_root() -> Path:
     return Path(current_app.config["MEDIA_ROOT"])
 
 
-def image_path(key: str, width: int) -> Path:
-    return media_root() / "img" / key[:2] / f"{key}-{width}.webp"
+def image_path(key: str, width: int, *, private: bool = False) -> Path:
+    root = private_media_root() if private else media_root()
+    return root / "img" / key[:2] / f"{key}-{width}.webp"
+
+
+def private_media_root() -> Path:
+    """PRIVATE_MEDIA_ROOT, by default a `private-media` folder beside MEDIA_ROOT (never inside
+    it: the proxy and /media/ serve all of MEDIA_ROOT to anyone)."""
+    configured = current_app.config.get("PRIVATE_MEDIA_ROOT")
+    if configured:
+        return Path(configured)
+    public = media_root()
+    return public.parent / "private-media"
 
 
 def image_url(key: str, width: int) -> str:
@@ -86,14 +103,16 @@ def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def _write_atomically(path: Path, image: Image.Image, method: int = 2) -> None:
+    """Write beside the target, then rename. The file gets the process's umask like any new
+    file (mkstemp's 0600 would keep the proxy, another user, from serving it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(tmp, "xb") as handle:
             image.save(handle, "WEBP", quality=WEBP_QUALITY, method=method)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -113,8 +132,14 @@ def _orientation(image: Image.Image) -> int:
     return value if value in _ORIENTATION else 1
 
 
-def store_image(data: bytes) -> StoredImage:
-    """Validate and store a photo; returns its key and oriented size. Idempotent per content.
+def store_private_image(data: bytes) -> StoredImage:
+    """Validate and store a private document photo under a random key (never served publicly)."""
+    return store_image(data, private=True)
+
+
+def store_image(data: bytes, *, private: bool = False) -> StoredImage:
+    """Validate and store a photo; returns its key and oriented size. Idempotent per content
+    (a private one gets a new random key each time).
 
     Fast enough for 闪电购 (a 12-megapixel phone photo in about a tenth of a second): a JPEG
     is decoded at the smallest DCT scale that still gives the largest served width, the photo
@@ -125,7 +150,7 @@ def store_image(data: bytes) -> StoredImage:
         raise ImageRejected(ImageRejected.TOO_LARGE)
     if not data:
         raise ImageRejected(ImageRejected.EMPTY)
-    key = hashlib.sha256(data).hexdigest()[:32]
+    key = secrets.token_hex(16) if private else hashlib.sha256(data).hexdigest()[:32]
     image = _open_checked(data, config["MAX_IMAGE_PIXELS"])
     largest = IMAGE_WIDTHS[-1]
     orientation = _orientation(image)
@@ -151,7 +176,7 @@ def store_image(data: bytes) -> StoredImage:
     # Re-encoding from pixels drops EXIF (GPS, camera serials) and any other metadata.
     image.info.clear()
     width, height = image.size
-    if not image_path(key, largest).exists():
+    if not image_path(key, largest, private=private).exists():
         copy = image
         for target in reversed(IMAGE_WIDTHS):
             if copy.width > target:
@@ -160,5 +185,33 @@ def store_image(data: bytes) -> StoredImage:
                 else:
                     copy = copy.resize((target, max(1, round(copy.height * target / copy.width))),
                                        Image.Resampling.LANCZOS)
-            _write_atomically(image_path(key, target), copy, WEBP_METHOD.get(target, 2))
+            _write_atomically(image_path(key, target, private=private), copy,
+                              WEBP_METHOD.get(target, 2))
     return StoredImage(key=key, width=width, height=height)
+
+
+PRIVATE_KEY_RE = re.compile(r"[0-9a-f]{32}")
+
+
+def send_private_image(key: str, width: int) -> Response:
+    """The bytes of a private photo, for a caller the route has already authorized.
+
+    Never cached by anyone (`private, no-store`). With PRIVATE_MEDIA_ACCEL set (the internal
+    location the proxy maps onto PRIVATE_MEDIA_ROOT, e.g. `/_private/`), the answer is an
+    empty body with X-Accel-Redirect so the proxy sends the file and Python doesn't."""
+    if width not in IMAGE_WIDTHS or not PRIVATE_KEY_RE.fullmatch(key or ""):
+        abort(404)
+    relative = f"img/{key[:2]}/{key}-{width}.webp"
+    accel = current_app.config.get("PRIVATE_MEDIA_ACCEL")
+    if accel:
+        response = Response(b"", mimetype="image/webp")
+        response.headers["X-Accel-Redirect"] = accel.rstrip("/") + "/" + relative
+    else:
+        path = private_media_root() / relative
+        if not path.is_file():
+            abort(404)
+        response = send_file(path, mimetype="image/webp", conditional=False, etag=False,
+                             max_age=None)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

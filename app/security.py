@@ -1,7 +1,7 @@
 """Response headers and request guards that apply to every route."""
 from __future__ import annotations
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request, session
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -33,6 +33,38 @@ def static_headers(headers, path: str, url: str) -> None:
         headers[name] = value
 
 
+# What an anonymous visitor's session may hold while the page is still the same for everyone.
+ANONYMOUS_SESSION_KEYS = {"csrf_token", "_fresh", "_id", "_remember"}
+
+
+def _personal() -> bool:
+    """The response was made for one person: their session names them (Flask-Login's
+    `_user_id`) or holds their own things (a cart, a flash message), or they carry a
+    remember-me cookie. Read from the cookies alone: loading the account here would cost the
+    hot paths that never load it (the flash-sale button) a query."""
+    if set(session.keys()) - ANONYMOUS_SESSION_KEYS:
+        return True
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
+def keep_personal_pages_private(response):
+    """The one rule for pages specific to someone (orders, addresses, account, coupons,
+    wallet, shop desk, statements, certification, notifications …): no cache anywhere keeps
+    them (`private, no-store`). A view that says otherwise keeps its own answer, except that
+    a personal one is never left storable by a shared cache: `public` is the view's explicit
+    word, anything else gains `private` (ETag polling with `no-cache` keeps working)."""
+    if not _personal():
+        return response
+    control = response.headers.get("Cache-Control")
+    if not control:
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    directives = {part.strip().split("=")[0].lower() for part in control.split(",")}
+    if not directives & {"public", "private", "no-store"}:
+        response.headers["Cache-Control"] = control + ", private"
+    return response
+
+
 def _has_nul(values) -> bool:
     return any("\x00" in value for value in values)
 
@@ -48,6 +80,8 @@ def init_security(app: Flask) -> None:
             "multipart/form-data",
         ) and _has_nul(request.form.values()):
             abort(400)
+
+    app.after_request(keep_personal_pages_private)
 
     @app.after_request
     def security_headers(response):

@@ -56,10 +56,10 @@ def _prepare(buyers: int) -> None:
     """Seed a shop with a live room and `buyers` buyers with addresses; print their signed-in
     session cookies and CSRF tokens as JSON."""
     from flask import g, session
-    from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
 
     from app import clock
+    from app.accounts import sessions as signed_in
     from app.accounts.models import User
     from app.catalog.reference_data import ensure_reference_data
     from app.demo import _belts
@@ -95,7 +95,7 @@ def _prepare(buyers: int) -> None:
         for user in people:
             with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
                                           headers={"User-Agent": USER_AGENT}):
-                login_user(user)
+                signed_in.start(user)
                 g.pop("csrf_token", None)  # generate_csrf caches per app context
                 token = generate_csrf()
                 cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))

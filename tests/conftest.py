@@ -39,14 +39,25 @@ class BrowserLikeClient(FlaskClient):
     """POSTs carry the CSRF token a rendered form would (pass csrf=False to leave it out)."""
 
     _token: str | None = None
+    _token_secret: str | None = None
+
+    def _session_csrf_secret(self) -> str | None:
+        """The CSRF secret in the session cookie (signing in starts a new one)."""
+        cookie = self.get_cookie("session")
+        if cookie is None:
+            return None
+        app = self.application
+        data = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+        return data.get("csrf_token")
 
     def csrf_token(self) -> str:
-        if self._token is None:
+        if self._token is None or self._token_secret != self._session_csrf_secret():
             page = contextvars.Context().run(super().open, "/signin", method="GET")
             page = page.get_data(as_text=True)
             match = CSRF_RE.search(page)
             assert match, "no csrf token on /signin"
             self._token = match.group(1)
+            self._token_secret = self._session_csrf_secret()
         return self._token
 
     def open(self, *args, csrf: bool = True, **kwargs):

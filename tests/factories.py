@@ -131,11 +131,11 @@ def sign_in(client, account: User) -> None:
 
 def application(shop: Merchant, *, statement: str = "石佛寺玉器市场 3 号档口"):
     """A pending certification application with a licence and one workshop photo."""
-    from app.media import store_image
+    from app.media import store_private_image
     from app.merchants.models import CertificationApplication, CertificationDocument
 
-    licence = store_image(jpeg_bytes(640, 480, (250, 248, 240)))
-    workshop = store_image(jpeg_bytes(640, 480, (60, 50, 40)))
+    licence = store_private_image(jpeg_bytes(640, 480, (250, 248, 240)))
+    workshop = store_private_image(jpeg_bytes(640, 480, (60, 50, 40)))
     record = CertificationApplication(merchant_id=shop.id, belt_id=shop.belt_id,
                                       statement=statement)
     record.documents = [

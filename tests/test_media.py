@@ -84,3 +84,19 @@ def test_a_real_sized_photo_goes_through_an_upload_form(client, ctx):
         "statement": "石佛寺玉器市场",
     }, content_type="multipart/form-data")
     assert response.status_code != 413
+
+
+def test_stored_photos_get_the_usual_file_mode_so_the_proxy_can_serve_them(ctx, app):
+    """Not mkstemp's 0600: nginx runs as another user and serves MEDIA_ROOT (and, through
+    X-Accel-Redirect, PRIVATE_MEDIA_ROOT) from disk."""
+    import os
+
+    from app.media import image_path, store_image, store_private_image
+    from tests import factories as make
+
+    umask = os.umask(0)
+    os.umask(umask)
+    for stored, private in ((store_image(make.jpeg_bytes(color=(9, 8, 7))), False),
+                            (store_private_image(make.jpeg_bytes(color=(7, 8, 9))), True)):
+        mode = image_path(stored.key, 960, private=private).stat().st_mode & 0o777
+        assert mode == 0o666 & ~umask

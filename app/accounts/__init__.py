@@ -3,15 +3,19 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_accounts(app: Flask) -> None:
-    from app.accounts import routes, services
+    from app import tick
+    from app.accounts import routes, services, sessions
     from app.extensions import login_manager
 
     login_manager.login_view = "accounts.signin"
     login_manager.login_message = _l("请先登录。")
     login_manager.login_message_category = "info"
     # "basic": phones change IP all the time; a strong check would sign buyers out mid-checkout.
+    # What ends a session is the server's session row (app.accounts.sessions), not the address.
     login_manager.session_protection = "basic"
-    login_manager.user_loader(services.load_user)
+    login_manager.user_loader(sessions.load_user)
+    if not any(name == "accounts.purge_sessions" for name, _fn in tick.JOBS):
+        tick.job("accounts.purge_sessions")(sessions.purge_expired)
     app.register_blueprint(routes.bp)
     app.jinja_env.globals["audit_action_label"] = services.audit_action_label
 

@@ -26,7 +26,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     display_name: Mapped[str] = mapped_column(String(30))
     is_operator: Mapped[bool] = mapped_column(default=False)
-    # Bumped on password change so old remember-me cookies stop working.
+    # The session generation: bumped by a password change or "sign out everywhere", which
+    # ends every session started under an older one (see app.accounts.sessions).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_signin_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -36,8 +37,18 @@ class User(UserMixin, db.Model):
         foreign_keys="BeltAdmin.user_id", lazy="selectin",
     )
 
+    # The token of the session this request runs under, set by app.accounts.sessions when it
+    # starts or loads one. Not a column: it lives only in the signed cookies.
+    session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login's alternative token, "<user id>:<session token>": the session's token
+        goes into the session and remember-me cookies, so ending the session ends both. The
+        id in front lets hot paths name the buyer without loading the account (the flash-sale
+        button's rate-limit key); whoever is served as that user is loaded and checked."""
+        if not self.session_token:
+            raise RuntimeError("sign users in with app.accounts.sessions.start(), not login_user")
+        return f"{self.id}:{self.session_token}"
 
     @property
     def admin_belt_ids(self) -> set[int]:
@@ -52,6 +63,23 @@ class User(UserMixin, db.Model):
         if belt_id is None:
             return self.is_operator
         return self.is_operator or belt_id in self.admin_belt_ids
+
+
+class UserSession(db.Model):
+    """One signed-in browser or device. Its random token travels only in the signed cookies
+    (the database keeps its SHA-256); it is in force while not ended, not expired and of the
+    user's current session generation."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    generation: Mapped[int]
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class BeltAdmin(db.Model):

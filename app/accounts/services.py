@@ -97,22 +97,15 @@ def authenticate(account: str, password: str) -> User | None:
     return user
 
 
-def load_user(session_id: str) -> User | None:
-    user_id, _, version = (session_id or "").partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
-        return None
-    return user
-
-
 def change_password(user: User, current: str, new: str) -> None:
+    """New password; every session of the user ends (the caller starts a new one here)."""
+    from app.accounts import sessions
+
     if not check_password_hash(user.password_hash, current or ""):
         raise InvalidInput(_("当前密码不正确。"), field="current")
     check_password_rules(new)
     user.password_hash = _hash(new)
-    user.session_version += 1  # signs out every other session
+    sessions.end_all(user)
     db.session.commit()
 
 

@@ -14,8 +14,10 @@ coins) and draws.py (the daily raffle); see docs/CAMPAIGNS.md.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from app.campaigns.campaigns import (
     PHASE_NAMES,
@@ -48,7 +50,8 @@ __all__ = [
     "PHASE_NAMES", "VENUE_GROUPS", "Campaign", "Coupon", "Phase", "VenueView",
     "approved_live_rooms", "approved_merchant_ids", "approved_merchants", "approved_products",
     "coupon_amount", "current_campaign", "eligible_lines", "get_campaign", "next_deadline",
-    "phase_name", "phase_of", "register_eligibility_check", "require_campaign", "sale_window",
+    "phase_name", "phase_of", "register_eligibility_check", "register_venue_data",
+    "require_campaign", "sale_window",
     "venue_category", "venue_category_of", "venue_view", "warmup_window",
 ]
 
@@ -64,10 +67,21 @@ class VenueView:
     rooms: list = field(default_factory=list)
     goods: dict[str, list[Product]] = field(default_factory=dict)
     category: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)  # other domains' data (see below)
 
     @property
     def live_count(self) -> int:
         return sum(1 for room in self.rooms if room.status == "live")
+
+
+# Other domains add their own data to the venue's view (their slot partials read it from
+# `view.extras[name]`), so the page's data is still gathered by its one view function.
+VenueData = Callable[[Campaign, datetime], Any]
+VENUE_DATA: dict[str, VenueData] = {}
+
+
+def register_venue_data(name: str, fn: VenueData) -> None:
+    VENUE_DATA[name] = fn
 
 
 def venue_category(raw: str | None) -> str | None:
@@ -76,13 +90,16 @@ def venue_category(raw: str | None) -> str | None:
 
 def venue_view(campaign: Campaign, now: datetime, category: str | None = None,
                per_category: int = 8) -> VenueView:
+    phase = phase_of(campaign, now)
     goods: dict[str, list[Product]] = {key: [] for key in VENUE_GROUPS}
-    for product in approved_products(campaign):
+    # Once the campaign has ended the venue shows its results, not the session's goods.
+    for product in approved_products(campaign) if phase != Phase.ended else []:
         group = goods[venue_category_of(product)]
         if category is not None or len(group) < per_category:
             group.append(product)
     if category is not None:
         goods = {category: goods[category]}
-    return VenueView(campaign=campaign, phase=phase_of(campaign, now),
+    return VenueView(campaign=campaign, phase=phase,
                      deadline=next_deadline(campaign, now),
-                     rooms=approved_live_rooms(campaign), goods=goods, category=category)
+                     rooms=approved_live_rooms(campaign), goods=goods, category=category,
+                     extras={name: fn(campaign, now) for name, fn in VENUE_DATA.items()})

@@ -1,16 +1,16 @@
 """Checkout stacking: the coupon discount rule registered with
 app.orders.pricing.register_discount_rule.
 
-Per shop order at
-most one shop coupon and one platform coupon; every pair of the buyer's usable copies is tried
-and the pair that takes the most off wins (ties keep the more valuable coupons for later); a copy
-already applied to another shop's order of the same checkout is not offered again. Spending is
-`UPDATE coupon_claims SET status='used' … WHERE id=:id AND status='unused'` inside the
-placement transaction; a lost race refuses the order."""
+The rule offers every usable copy in the buyer's wallet to each shop order it applies to (its
+amount on that order, its face value and expiry for ties); app.orders.allocation then chooses
+across the checkout's orders at once: at most one shop coupon and one platform coupon per order
+(shop first, platform on the rest), one order per copy, the most saved for the buyer. A
+shop-funded coupon is offered only to its own shop's order (a shop pays for its own goods).
+Spending is `UPDATE coupon_claims SET status='used' … WHERE id=:id AND status='unused'` inside
+the placement transaction; a lost race refuses the order."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -21,12 +21,6 @@ from app.campaigns.coupons import coupon_amount, eligible_lines, face_value, lab
 from app.campaigns.models import ClaimStatus, Coupon, CouponClaim
 from app.extensions import db
 from app.orders.pricing import PLATFORM_COUPON, SHOP_COUPON, Discount, PricedOrder
-
-
-@dataclass
-class Option:
-    claim: CouponClaim
-    amount_fen: int
 
 
 def usable_claims(user_id: int, now: datetime) -> list[CouponClaim]:
@@ -54,51 +48,25 @@ def spend_claim(claim_id: int, user_id: int, order_id: int, now: datetime) -> bo
     return result.rowcount == 1
 
 
-def best_pair(order: PricedOrder, shop: list[Option], platform: list[Option]
-              ) -> tuple[Option | None, Option | None, int]:
-    """The shop + platform pair that takes the most off (shop first, platform on the rest);
-    on a tie the lower face values win, so the bigger coupons stay in the wallet."""
-    total = order.items_total_fen + order.shipping_fen
-    best: tuple[Option | None, Option | None, int] = (None, None, 0)
-    best_key = None
-    for s in [None, *shop]:
-        taken = min(s.amount_fen, total) if s else 0
-        for p in [None, *platform]:
-            off = taken + (min(p.amount_fen, total - taken) if p else 0)
-            spare = (face_value(s.claim.coupon) if s else 0) + (
-                face_value(p.claim.coupon) if p else 0)
-            key = (off, -spare)
-            if best_key is None or key > best_key:
-                best, best_key = (s, p, off), key
-    return best
-
-
 def coupon_discounts(order: PricedOrder, buyer: User | None, choices: Mapping[str, str],
                      now: datetime) -> list[Discount]:
-    """The pricing hook: the best shop coupon + platform coupon of the buyer's wallet."""
+    """The pricing hook: every copy of the buyer's wallet that takes something off this order."""
     if buyer is None or not getattr(buyer, "is_authenticated", False):
         return []
-    taken = getattr(order, "claimed", set())
-    shop: list[Option] = []
-    platform: list[Option] = []
+    offers = []
     for claim in usable_claims(buyer.id, now):
-        if claim.id in taken:
+        coupon = claim.coupon
+        if coupon.funded_by == "shop" and coupon.merchant_id != order.merchant.id:
             continue
-        lines = eligible_lines(claim.coupon, order, now)
-        amount = coupon_amount(claim.coupon, sum(line.line_total_fen for line in lines))
-        if amount > 0:
-            (shop if claim.coupon.funded_by == "shop" else platform).append(Option(claim, amount))
-    s, p, _off = best_pair(order, shop, platform)
-    discounts = []
-    for option, kind in ((s, SHOP_COUPON), (p, PLATFORM_COUPON)):
-        if option is None:
+        lines = eligible_lines(coupon, order, now)
+        amount = coupon_amount(coupon, sum(line.line_total_fen for line in lines))
+        if amount <= 0:
             continue
-        coupon = option.claim.coupon
-        discounts.append(Discount(
-            kind=kind, funded_by=coupon.funded_by, label=label_of(coupon)[:60],
-            amount_fen=option.amount_fen, reference_id=option.claim.id,
+        offers.append(Discount(
+            kind=SHOP_COUPON if coupon.funded_by == "shop" else PLATFORM_COUPON,
+            funded_by=coupon.funded_by, label=label_of(coupon)[:60], amount_fen=amount,
+            reference_id=claim.id,
             cap_fen=coupon.cap_fen if coupon.kind == "free_order" else None,
-            spend=_spender(option.claim.id, buyer.id, now)))
-    return discounts
-
-
+            spend=_spender(claim.id, buyer.id, now), face_fen=face_value(coupon),
+            expires_at=coupon.valid_until))
+    return offers

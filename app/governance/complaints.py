@@ -20,7 +20,7 @@ from app.extensions import db
 from app.governance.models import Complaint, ComplaintKind, ComplaintPhoto, ComplaintStatus
 from app.i18n import N_
 from app.inputs import clean_text
-from app.merchants.checks import plain_text, store_photo
+from app.merchants.checks import plain_text, store_private_photo
 from app.merchants.models import Merchant
 from app.orders.models import Order, OrderStatus
 
@@ -105,7 +105,7 @@ def file_complaint(actor: User | None, order_id: int, draft: ComplaintDraft) -> 
     text = _body(draft.text, field_name="text", label=_("投诉内容"))
     if len(draft.photos) > MAX_PHOTOS:
         raise InvalidInput(_("照片最多 %(n)d 张。", n=MAX_PHOTOS), field="photos")
-    stored = [store_photo(data, field="photos") for data in draft.photos]
+    stored = [store_private_photo(data, field="photos") for data in draft.photos]
     merchant = db.session.get(Merchant, order.merchant_id)
     complaint = Complaint(order_id=order.id, buyer_id=order.buyer_id, merchant_id=merchant.id,
                           belt_id=merchant.belt_id, merchant_certified=bool(merchant.certified),
@@ -150,16 +150,37 @@ def can_decide(actor: User | None, complaint: Complaint) -> bool:
             and actor.id not in (complaint.merchant.owner_id, complaint.buyer_id))
 
 
+def _may_read(actor: User, *, buyer_id: int, owner_id: int, belt_id: int | None) -> bool:
+    """A complaint (and its photos) is read by its buyer, the shop's owner and the deciding
+    base (or an operator)."""
+    return actor.id in (buyer_id, owner_id) or actor.administers(belt_id)
+
+
 def get_complaint(actor: User | None, complaint_id: int) -> Complaint:
-    """The thread, for its buyer, the shop's owner and the deciding base (or an operator).
-    Anyone else gets 404: other shops' complaints are not even known to exist."""
+    """The thread, for those `_may_read` it. Anyone else gets 404: other shops' complaints
+    are not even known to exist."""
     actor = _signed_in(actor)
     complaint = _load(complaint_id)
-    if complaint is None or not (
-            complaint.buyer_id == actor.id or complaint.merchant.owner_id == actor.id
-            or actor.administers(complaint.belt_id)):
+    if complaint is None or not _may_read(actor, buyer_id=complaint.buyer_id,
+                                          owner_id=complaint.merchant.owner_id,
+                                          belt_id=complaint.belt_id):
         raise NotFound(_("投诉不存在。"))
     return complaint
+
+
+def photo_for(actor: User | None, photo_id: int) -> ComplaintPhoto:
+    """A complaint photo, for those `_may_read` its complaint; 404 for anyone else."""
+    row = db.session.execute(
+        select(ComplaintPhoto, Complaint.buyer_id, Complaint.belt_id, Merchant.owner_id)
+        .join(Complaint, Complaint.id == ComplaintPhoto.complaint_id)
+        .join(Merchant, Merchant.id == Complaint.merchant_id)
+        .where(ComplaintPhoto.id == photo_id)).first()
+    if row is None or actor is None or not actor.is_authenticated:
+        raise NotFound(_("照片不存在。"))
+    photo, buyer_id, belt_id, owner_id = row
+    if not _may_read(actor, buyer_id=buyer_id, owner_id=owner_id, belt_id=belt_id):
+        raise NotFound(_("照片不存在。"))
+    return photo
 
 
 def buyer_complaints(actor: User | None, limit: int = 50) -> list[Complaint]:

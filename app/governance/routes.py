@@ -24,6 +24,7 @@ from app.governance.forms import (
 )
 from app.governance.models import ComplaintStatus
 from app.inputs import MAX_PAGE, parse_int
+from app.media import send_private_image
 from app.merchants import certification
 from app.merchants.checks import has_file
 from app.merchants.upload_routes import limit_uploads, photos
@@ -113,6 +114,13 @@ def _thread(complaint_id: int, *, answer_form=None, addition_form=None, decision
 @login_required
 def complaint(complaint_id: int):
     return _thread(complaint_id)
+
+
+@bp.get("/complaints/photos/<id:photo_id>/<int:width>.webp")
+def complaint_photo(photo_id: int, width: int):
+    """A complaint photo: the complainant, the shop's owner, the belt's admins and operators."""
+    photo = complaints.photo_for(current_user, photo_id)
+    return send_private_image(photo.image_key, width)
 
 
 @bp.post("/complaints/<id:complaint_id>/answer")

@@ -13,6 +13,7 @@ from app.accounts.services import require_belt_admin
 from app.catalog.models import Belt
 from app.exceptions import DomainError, PermissionDenied
 from app.extensions import db
+from app.media import send_private_image
 from app.merchants import certification
 from app.merchants.models import Merchant
 from app.merchants.routes import bp
@@ -35,6 +36,13 @@ def admin_overview():
         return redirect(url_for("merchants.admin_queue", belt_slug=belts[0].slug), code=303)
     rows = [(belt, certification.pending_count(belt.id)) for belt in belts]
     return render_page("merchants/admin_overview.html", rows=rows)
+
+
+@bp.get("/certification/documents/<id:document_id>/<int:width>.webp")
+def certification_document(document_id: int, width: int):
+    """A licence or workshop photo: the shop's owner, that belt's admins and operators only."""
+    document = certification.document_for(current_user, document_id)
+    return send_private_image(document.image_key, width)
 
 
 def _queue_page(slug: str, *, errors: dict | None = None, typed: dict | None = None,

@@ -20,7 +20,7 @@ from app.catalog.models import Belt
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.i18n import N_
-from app.merchants.checks import plain_text, store_photo
+from app.merchants.checks import plain_text, store_private_photo
 from app.merchants.models import (
     CertificationApplication,
     CertificationDocument,
@@ -87,8 +87,8 @@ def apply(actor: User | None, documents: Documents, statement: str = "") -> Cert
         raise InvalidInput(_("请至少上传一张工厂、档口或工作室的实拍照片。"), field="workshop")
     if len(documents.workshop) > MAX_WORKSHOP_PHOTOS:
         raise InvalidInput(_("实拍照片最多 %(n)d 张。", n=MAX_WORKSHOP_PHOTOS), field="workshop")
-    licence = store_photo(documents.licence, field="licence")
-    workshop = [store_photo(data, field="workshop") for data in documents.workshop]
+    licence = store_private_photo(documents.licence, field="licence")
+    workshop = [store_private_photo(data, field="workshop") for data in documents.workshop]
 
     application = CertificationApplication(merchant_id=shop.id, belt_id=shop.belt_id,
                                            statement=statement)
@@ -111,6 +111,23 @@ def apply(actor: User | None, documents: Documents, statement: str = "") -> Cert
                link=f"/admin/belts/{shop.belt.slug}/certifications", shop=shop.name)
     db.session.commit()
     return application
+
+
+def document_for(actor: User | None, document_id: int) -> CertificationDocument:
+    """An application's photo, for the shop's owner, the admins of the belt it was sent to and
+    operators. Anyone else (signed out included) gets 404: it isn't known to exist."""
+    row = db.session.execute(
+        select(CertificationDocument, CertificationApplication.belt_id, Merchant.owner_id)
+        .join(CertificationApplication,
+              CertificationApplication.id == CertificationDocument.application_id)
+        .join(Merchant, Merchant.id == CertificationApplication.merchant_id)
+        .where(CertificationDocument.id == document_id)).first()
+    if row is None or actor is None or not actor.is_authenticated:
+        raise NotFound(_("材料不存在。"))
+    document, belt_id, owner_id = row
+    if actor.id != owner_id and not actor.administers(belt_id):
+        raise NotFound(_("材料不存在。"))
+    return document
 
 
 # --- the base's side ---------------------------------------------------------------------

@@ -11,9 +11,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.catalog.listing import image_error_message
-from app.exceptions import InvalidInput
+from app.exceptions import InvalidInput, TooLarge
 from app.inputs import clean_text
-from app.media import ImageRejected, StoredImage, read_upload, store_image
+from app.media import ImageRejected, StoredImage, read_upload, store_image, store_private_image
 
 # Anything that looks like an HTML tag, a comment or a script URL. Text is escaped when shown
 # anyway; refusing it up front keeps shop names and reasons plain wherever they travel
@@ -79,19 +79,28 @@ def has_file(upload) -> bool:
     return upload is not None and bool(getattr(upload, "filename", ""))
 
 
-def read_photo(upload, *, field: str) -> bytes:
-    """The bytes of one uploaded photo, refusing oversized ones before reading them all."""
+def _photo_error(error: ImageRejected, *, field: str) -> InvalidInput:
     limit = current_app.config["MAX_IMAGE_BYTES"]
+    kind = TooLarge if error.reason == ImageRejected.TOO_LARGE else InvalidInput
+    return kind(image_error_message(error, limit // (1024 * 1024)), field=field)
+
+
+def read_photo(upload, *, field: str) -> bytes:
+    """The bytes of one uploaded photo, refusing oversized ones (413) before reading them all."""
     try:
-        return read_upload(upload.stream, limit)
+        return read_upload(upload.stream, current_app.config["MAX_IMAGE_BYTES"])
     except ImageRejected as error:
-        raise InvalidInput(image_error_message(error, limit // (1024 * 1024)), field=field) from None
+        raise _photo_error(error, field=field) from None
 
 
-def store_photo(data: bytes, *, field: str) -> StoredImage:
+def store_photo(data: bytes, *, field: str, private: bool = False) -> StoredImage:
     """Check by content (not by name) and store through the shared photo pipeline."""
     try:
-        return store_image(data)
+        return store_private_image(data) if private else store_image(data)
     except ImageRejected as error:
-        limit = current_app.config["MAX_IMAGE_BYTES"]
-        raise InvalidInput(image_error_message(error, limit // (1024 * 1024)), field=field) from None
+        raise _photo_error(error, field=field) from None
+
+
+def store_private_photo(data: bytes, *, field: str) -> StoredImage:
+    """A private document (licence, workshop or complaint photo): random name, private store."""
+    return store_photo(data, field=field, private=True)

@@ -17,7 +17,7 @@ from app.exceptions import DomainError, InvalidInput
 from app.extensions import db
 from app.forms import attach_error
 from app.inputs import parse_int
-from app.merchants import certificates, certification, services, stats, upload_routes
+from app.merchants import certificates, certification, lift, services, stats, upload_routes
 from app.merchants.forms import (
     ApplyForm,
     CertificateForm,
@@ -130,7 +130,7 @@ def dashboard():
         applications=certification.history(shop.id)[:1],
         can_apply=certification.can_apply(shop),
         certificates=certificates.shop_certificates(shop.id)[:5],
-        report=stats.conversion(shop), min_views=stats.MIN_VIEWS_FOR_COMPARISON)
+        report=lift.conversion(shop), min_views=lift.MIN_VIEWS_FOR_COMPARISON)
 
 
 # --- certification --------------------------------------------------------------------------

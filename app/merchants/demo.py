@@ -18,7 +18,7 @@ from app.catalog.models import Product
 from app.demo_photos import draw_photo
 from app.extensions import db
 from app.i18n import N_
-from app.media import store_image
+from app.media import store_private_image
 from app.merchants.certification import APPROVE, REJECT, REVOKE
 from app.merchants.models import (
     CertificationApplication,
@@ -90,11 +90,11 @@ def draw_workshop(seed: int) -> bytes:
 
 
 def _documents(shop: Merchant, seed: int) -> list[CertificationDocument]:
-    licence = store_image(draw_licence(shop.name, seed))
+    licence = store_private_image(draw_licence(shop.name, seed))
     docs = [CertificationDocument(kind="licence", position=0, image_key=licence.key,
                                   width=licence.width, height=licence.height)]
-    workshop = [store_image(draw_workshop(seed)),
-                store_image(draw_photo("jade-ornament", "jade", seed % 6))]
+    workshop = [store_private_image(draw_workshop(seed)),
+                store_private_image(draw_photo("jade-ornament", "jade", seed % 6))]
     docs += [CertificationDocument(kind="workshop", position=i + 1, image_key=p.key,
                                    width=p.width, height=p.height) for i, p in enumerate(workshop)]
     return docs
@@ -195,21 +195,24 @@ def _replay(events: list[Event]) -> None:
                    shop=shop.name, reason=reason)
 
 
-def _views(shop: Merchant, rng: random.Random) -> int:
-    """Ninety days of product-page views for the dashboard (more once certified)."""
+def _views(shop: Merchant, rng: random.Random, every: int = 1, low: int = 5,
+           high: int = 40) -> int:
+    """Ninety days of product-page views for the dashboard (more once certified), one hour
+    every `every` days."""
     if db.session.scalar(select(func.count()).select_from(ProductViewCount)
                          .where(ProductViewCount.merchant_id == shop.id)):
         return 0
     products = db.session.scalars(select(Product.id).where(Product.merchant_id == shop.id)).all()
     now = clock.now()
     rows = []
-    for day in range(90):
+    for day in range(0, 90, every):
         moment = hour_of(now - timedelta(days=day, hours=rng.randint(0, 12)))
         boost = 2.2 if shop.certified_at and moment >= shop.certified_at else 1.0
         for product_id in products:
             rows.append({"product_id": product_id, "merchant_id": shop.id, "hour": moment,
-                         "views": int(rng.randint(5, 40) * boost)})
-    db.session.execute(ProductViewCount.__table__.insert(), rows)
+                         "views": int(rng.randint(low, high) * boost)})
+    if rows:
+        db.session.execute(ProductViewCount.__table__.insert(), rows)
     return sum(r["views"] for r in rows)
 
 
@@ -226,6 +229,11 @@ def seed_certification(scale: int = 0) -> list[str]:
             history += 1
     yujiangren = _shop("yujiangren@demo.yuantou.cn")
     views = _views(yujiangren, rng) if yujiangren else 0
+    if yujiangren is not None:  # the belt's other shops, for the dashboard's belt comparison
+        for peer in db.session.scalars(select(Merchant).where(
+                Merchant.belt_id == yujiangren.belt_id, Merchant.id != yujiangren.id)
+                .order_by(Merchant.id)):
+            _views(peer, rng, every=3, low=20, high=90)
     _replay(events)
     db.session.commit()
     return [f"certification: {len(done)} new stories ({', '.join(done) or 'already there'}), "

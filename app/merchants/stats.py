@@ -13,7 +13,9 @@ several workers flushing at once add up correctly. Views are analytics: a crash 
 last few seconds of counts, and that is all it can do.
 
 Orders belong to the orders domain. It registers a counter with `register_order_counter`;
-until one is registered the dashboard says orders are not tracked yet."""
+until one is registered the dashboard says orders are not tracked yet. The conversion report
+(before and after certification, the belt's certified vs uncertified shops) is
+app.merchants.lift."""
 from __future__ import annotations
 
 import atexit
@@ -23,17 +25,16 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, request, template_rendered
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
 from app.catalog.models import Product
 from app.extensions import db
-from app.merchants.models import CertificationApplication, Merchant, ProductViewCount
+from app.merchants.models import ProductViewCount
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +44,15 @@ _order_counter: OrderCounter | None = None
 # Redis keys, under the deployment's CACHE_KEY_PREFIX ("yt:"): views:pending, views:flushing:*
 UPSERT_CHUNK = 500
 BOT_MARKERS = ("bot", "spider", "crawl", "slurp", "headless")
-# Below this many views on either side an uplift figure is noise, and the page says so.
-MIN_VIEWS_FOR_COMPARISON = 100
 
 ViewKey = tuple[int, int]  # product id, hour (unix seconds, UTC); the shop is looked up at flush
 
 
 def register_order_counter(counter: OrderCounter | None) -> None:
     """The orders domain tells us how to count a shop's orders placed in [start, end):
-    `counter(merchant_id, start, end) -> int`. None unregisters (tests)."""
+    `counter(merchant_id, start, end) -> int`; it may also offer
+    `counter.by_shop(merchant_ids, start, end) -> {merchant_id: n}` (many shops, one query).
+    None unregisters (tests)."""
     global _order_counter
     _order_counter = counter
 
@@ -269,107 +270,6 @@ def _flush_quietly(app: Flask) -> None:
             flush_views()
     except Exception:  # noqa: BLE001 (analytics; the counts stay buffered for next time)
         log.exception("view counter: flush failed")
-
-
-# --- the conversion report -----------------------------------------------------------------
-
-@dataclass
-class Period:
-    views: int
-    orders: int | None  # None: orders not tracked (yet)
-
-    @property
-    def rate(self) -> float | None:
-        if self.orders is None or not self.views:
-            return None
-        return self.orders / self.views
-
-
-@dataclass
-class Conversion:
-    tracking_orders: bool
-    orders_error: bool
-    certified_since: datetime | None
-    before: Period
-    after: Period | None  # None: never certified
-
-    @property
-    def enough_data(self) -> bool:
-        return (self.after is not None and self.before.views >= MIN_VIEWS_FOR_COMPARISON
-                and self.after.views >= MIN_VIEWS_FOR_COMPARISON)
-
-    @property
-    def uplift(self) -> float | None:
-        """How much better the certified period converts: 1.2 means +120%."""
-        if self.after is None or not self.before.rate or self.after.rate is None:
-            return None
-        return self.after.rate / self.before.rate - 1
-
-
-def certified_intervals(merchant: Merchant) -> list[tuple[datetime, datetime]]:
-    """The stretches of time the shop carried 官方认证, oldest first, closed at now."""
-    now = clock.now()
-    spans = []
-    applications = db.session.execute(
-        select(CertificationApplication.decided_at, CertificationApplication.revoked_at)
-        .where(CertificationApplication.merchant_id == merchant.id,
-               CertificationApplication.status.in_(["approved", "revoked"]),
-               CertificationApplication.decided_at.is_not(None))).all()
-    for decided_at, revoked_at in applications:
-        spans.append((decided_at, revoked_at or now))
-    if merchant.certified and merchant.certified_at and not any(
-            end == now for _, end in spans):
-        spans.append((merchant.certified_at, now))  # certified before the workflow existed
-    return sorted(spans)
-
-
-def _complement(spans: list[tuple[datetime, datetime]], start: datetime,
-                end: datetime) -> list[tuple[datetime, datetime]]:
-    gaps, cursor = [], start
-    for s, e in spans:
-        if s > cursor:
-            gaps.append((cursor, s))
-        cursor = max(cursor, e)
-    if cursor < end:
-        gaps.append((cursor, end))
-    return gaps
-
-
-def _count_orders(merchant_id: int, spans) -> int:
-    return sum(int(_order_counter(merchant_id, s, e)) for s, e in spans)
-
-
-def conversion(merchant: Merchant) -> Conversion:
-    """Views and orders while certified vs while not (the seed says certified shops convert
-    120% better; this measures it in our own data)."""
-    now = clock.now()
-    spans = certified_intervals(merchant)
-    hour = ProductViewCount.hour
-    in_certified = or_(*(and_(hour >= hour_of(s), hour < e) for s, e in spans)) if spans else None
-    certified_views = (func.sum(case((in_certified, ProductViewCount.views), else_=0))
-                       if in_certified is not None else func.sum(0))
-    total, after_views = db.session.execute(
-        select(func.coalesce(func.sum(ProductViewCount.views), 0),
-               func.coalesce(certified_views, 0))
-        .where(ProductViewCount.merchant_id == merchant.id)).one()
-    start = min([merchant.created_at, *(s for s, _ in spans)])
-    gaps = _complement(spans, start, now)
-    before_orders = after_orders = None
-    error = False
-    if _order_counter is not None:
-        try:
-            before_orders = _count_orders(merchant.id, gaps)
-            after_orders = _count_orders(merchant.id, spans)
-        except Exception:  # noqa: BLE001 (another domain's counter must not break the dashboard)
-            log.exception("order counter failed for merchant %s", merchant.id)
-            before_orders = after_orders = None
-            error = True
-    return Conversion(
-        tracking_orders=_order_counter is not None and not error, orders_error=error,
-        certified_since=spans[0][0] if spans else None,
-        before=Period(int(total) - int(after_views), before_orders),
-        after=Period(int(after_views), after_orders) if spans else None,
-    )
 
 
 def views_by_product(merchant_id: int) -> dict[int, int]:

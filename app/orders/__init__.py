@@ -13,6 +13,8 @@ def init_orders(app: Flask) -> None:
     production = app.config.get("YUANTOU_ENV") == "production"
     sandbox = os.environ.get("ORDER_SANDBOX_PAYMENTS", "0" if production else "1") == "1"
     app.config.setdefault("ORDER_PAYMENT_MINUTES", _env_int("ORDER_PAYMENT_MINUTES", 15))
+    # A checkout of goods ordered this recently asks "order them again?" (app.orders.repeats).
+    app.config.setdefault("ORDER_REPEAT_MINUTES", _env_int("ORDER_REPEAT_MINUTES", 10))
     app.config.setdefault("ORDER_AUTO_CONFIRM_DAYS", _env_int("ORDER_AUTO_CONFIRM_DAYS", 10))
     app.config.setdefault("ORDER_MAX_QUANTITY", _env_int("ORDER_MAX_QUANTITY", 200))
     app.config.setdefault("CART_MAX_LINES", _env_int("CART_MAX_LINES", 50))

@@ -2,10 +2,14 @@
 signed in, merged at sign-in. Grouped per shop; every render shows the live stock and price,
 and quantities are checked against stock and the per-line limit.
 
-Nothing is reserved here: stock is taken only at checkout, by one conditional UPDATE."""
+Prices come from the same path as checkout (app.orders.pricing.price_checkout): a flash price,
+the coupons checkout would choose and the total are what checkout will charge for the lines
+ticked by default. Nothing is reserved here: stock is taken only at checkout, by one
+conditional UPDATE."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app, session
 from flask_babel import gettext as _
@@ -20,6 +24,7 @@ from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.merchants.models import Merchant
 from app.orders.models import CartItem
+from app.orders.pricing import PricedLine, PricedOrder, price_checkout
 
 SESSION_KEY = "cart"
 
@@ -28,6 +33,7 @@ SESSION_KEY = "cart"
 class CartLine:
     product: Product
     quantity: int
+    priced: PricedLine | None = None  # as checkout prices it (None: not in the checkout)
 
     @property
     def available(self) -> bool:
@@ -44,14 +50,45 @@ class CartLine:
         return None
 
     @property
+    def in_checkout(self) -> bool:
+        """Ticked by default: checkout takes it as it is."""
+        return self.available and self.problem is None
+
+    @property
+    def unit_price_fen(self) -> int:
+        return self.priced.unit_price_fen if self.priced else self.product.price_fen
+
+    @property
     def line_total_fen(self) -> int:
-        return self.product.price_fen * self.quantity
+        return self.unit_price_fen * self.quantity
 
 
 @dataclass
 class CartGroup:
     merchant: Merchant
     lines: list[CartLine] = field(default_factory=list)
+    order: PricedOrder | None = None  # the shop's order as checkout prices it
+
+
+@dataclass
+class CartView:
+    groups: list[CartGroup]
+
+    @property
+    def orders(self) -> list[PricedOrder]:
+        return [g.order for g in self.groups if g.order is not None]
+
+    @property
+    def total_fen(self) -> int:
+        return sum(o.pay_fen for o in self.orders)
+
+    @property
+    def discount_fen(self) -> int:
+        return sum(o.discount_fen for o in self.orders)
+
+    @property
+    def count(self) -> int:
+        return sum(1 for g in self.groups for line in g.lines if line.in_checkout)
 
 
 def _signed_in(user: User | None) -> bool:
@@ -205,6 +242,22 @@ def cart_groups(user: User | None) -> list[CartGroup]:
         group = groups.setdefault(product.merchant_id, CartGroup(product.merchant))
         group.lines.append(CartLine(product, quantities[product.id]))
     return list(groups.values())
+
+
+def priced_cart(user: User | None, now: datetime) -> CartView:
+    """The cart priced as checkout will price the ticked lines: unit prices (flash prices),
+    the coupons chosen across the shops, each shop's amount and the total."""
+    groups = cart_groups(user)
+    wanted = [(g, [ln for ln in g.lines if ln.in_checkout]) for g in groups]
+    wanted = [(g, lines) for g, lines in wanted if lines]
+    buyer = user if _signed_in(user) else None
+    orders = price_checkout([(g.merchant, [(ln.product, ln.quantity) for ln in lines])
+                             for g, lines in wanted], buyer, now)
+    for (group, lines), order in zip(wanted, orders, strict=True):
+        group.order = order
+        for line, priced in zip(lines, order.lines, strict=True):
+            line.priced = priced
+    return CartView(groups)
 
 
 def merge_session_cart(user: User) -> int:

@@ -27,7 +27,7 @@ from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.i18n import N_
 from app.inputs import clean_text
-from app.orders import cart, commission, payments
+from app.orders import cart, commission, payments, repeats
 from app.orders.addresses import get_address
 from app.orders.models import (
     Checkout,
@@ -38,7 +38,7 @@ from app.orders.models import (
     OrderStatus,
 )
 from app.orders.orders import release_expired_holding
-from app.orders.pricing import PricedOrder, price_order
+from app.orders.pricing import PricedOrder, price_checkout
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LINE_RE = re.compile(r"^\s*(\d{1,10})\s*:\s*(-?\d{1,12})\s*$")
@@ -149,10 +149,8 @@ def plan_checkout(buyer: User, items: list[tuple[int, int]], now: datetime,
             raise Conflict(_("%(title)s 库存只剩 %(n)d 件。", title=product.title, n=available),
                            field="lines")
         by_shop[product.merchant_id].append((product, quantity))
-    claimed: set[int] = set()  # one coupon copy pays for one shop's order
-    orders = [price_order(group[0][0].merchant, group, buyer, now, choices, claimed)
-              for _shop, group in sorted(by_shop.items())]
-    return CheckoutPlan(orders, list(items))
+    groups = [(group[0][0].merchant, group) for _shop, group in sorted(by_shop.items())]
+    return CheckoutPlan(price_checkout(groups, buyer, now, choices), list(items))
 
 
 def preview_checkout(actor: User | None, items: list[tuple[int, int]],
@@ -173,6 +171,9 @@ class CheckoutRequest:
     # A plan the caller priced moments ago in this request (a flash purchase prices once to
     # check it got the flash price); placement re-checks everything limited anyway.
     plan: CheckoutPlan | None = None
+    # The checkout page asks "order these again?" before a second order of goods just
+    # ordered (app.orders.repeats); it sets this to False once the buyer confirmed.
+    ask_if_repeat: bool = False
 
 
 def find_checkout(buyer_id: int, key: str) -> Checkout | None:
@@ -195,6 +196,8 @@ def place_checkout(actor: User | None, request: CheckoutRequest) -> tuple[Checko
     existing = find_checkout(buyer.id, key)
     if existing is not None:
         return existing, False
+    if request.ask_if_repeat:
+        repeats.ask_before_repeating(buyer.id, [pid for pid, _qty in request.items], clock.now())
     provider = payments.provider(request.payment_method)
     if provider is None:
         raise InvalidInput(_("请选择支付方式。"), field="payment_method")

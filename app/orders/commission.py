@@ -4,15 +4,13 @@ DSR clears a tier's thresholds (佣金减免, tiers operators edit). Each order 
 applied to each line and why; the merchant's monthly statement adds them up."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -23,9 +21,7 @@ from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.inputs import clean_text
 from app.merchants.models import Merchant
-from app.money import fen_to_decimal
-from app.orders.models import CommissionRate, CommissionTier, Order, OrderStatus
-from app.orders.orders import own_shop
+from app.orders.models import CommissionRate, CommissionTier, Order
 from app.orders.pricing import PricedOrder, allocate
 from app.orders.reviews import DIMENSIONS, Dsr, shop_dsr
 
@@ -98,18 +94,42 @@ def quote(priced: PricedOrder, now: datetime | None = None) -> CommissionQuote:
     return CommissionQuote(line_rates, line_fees, base_total, sum(line_fees), reduction, basis)
 
 
-def explain(order: Order) -> str:
-    """Why this rate, in the reader's language."""
+def category_names(category_ids: set[int]) -> dict[int, str]:
+    if not category_ids:
+        return {}
+    return dict(db.session.execute(select(Category.id, Category.name)
+                                   .where(Category.id.in_(category_ids))).all())
+
+
+def explain(order: Order, names: dict[int, str] | None = None) -> str:
+    """Why this rate, in the reader's language: each category's base rate, then whether and
+    why the DSR reduction applied. Never empty (an order without a recorded reason is
+    explained from its rates). `names`: category names by id (looked up when not given)."""
     basis = order.commission_basis or {}
+    reduction = int(basis.get("reduction_bp", order.commission_reduction_bp) or 0)
+    recorded = basis.get("base_rates_bp") or {}
+    if names is None:
+        names = category_names({ln.category_id for ln in order.lines if ln.category_id})
+    rates: dict[int | None, int] = {}
+    for line in order.lines:
+        base = recorded.get(str(line.category_id or 0), line.commission_rate_bp + reduction)
+        rates.setdefault(line.category_id, int(base))
+    parts = [_("%(category)s类目基础费率 %(pct)s%%",
+               category=names.get(cid, "") if cid else _("未分类"), pct=bp_percent(base))
+             for cid, base in rates.items()]
     reason = basis.get("reason")
     if reason == "tier":
-        return _("源头好货商家，DSR 达到“%(tier)s”标准，佣金减免 %(pct)s 个百分点。",
-                 tier=basis.get("tier", ""), pct=bp_percent(basis.get("reduction_bp", 0)))
-    if reason == "dsr_below_tiers":
-        return _("源头好货商家，DSR 暂未达到减免标准，按类目基础费率。")
-    if reason == "not_source_goods":
-        return _("未认证为源头好货商家，按类目基础费率。")
-    return ""
+        why = _("源头好货商家，DSR 达到“%(tier)s”标准，佣金减免 %(pct)s 个百分点。",
+                tier=basis.get("tier", ""), pct=bp_percent(reduction))
+    elif reason == "dsr_below_tiers":
+        why = _("源头好货商家，DSR 暂未达到减免标准，按类目基础费率。")
+    elif reason == "not_source_goods":
+        why = _("未认证为源头好货商家，按类目基础费率。")
+    elif reduction:
+        why = _("DSR 减免 %(pct)s 个百分点。", pct=bp_percent(reduction))
+    else:
+        why = _("未享受 DSR 减免，按类目基础费率。")
+    return _("%(rates)s；%(why)s", rates=_("；").join(parts), why=why) if parts else why
 
 
 def bp_percent(bp: int) -> str:
@@ -224,96 +244,3 @@ def delete_tier(actor: User | None, tier_id: int) -> None:
     record_audit(actor, "commission.tier_delete", "commission_tier", tier.id, name=tier.name)
     db.session.delete(tier)
     db.session.commit()
-
-
-# --- the merchant's monthly statement -----------------------------------------------------
-
-@dataclass
-class Statement:
-    merchant: Merchant
-    month: date
-    orders: list[Order]
-    sales_fen: int
-    commission_fen: int
-
-    @property
-    def net_fen(self) -> int:
-        return self.sales_fen - self.commission_fen
-
-    @property
-    def previous(self) -> str:
-        y, m = (self.month.year, self.month.month - 1) if self.month.month > 1 else \
-            (self.month.year - 1, 12)
-        return f"{y:04d}-{m:02d}"
-
-    @property
-    def next(self) -> str | None:
-        y, m = (self.month.year, self.month.month + 1) if self.month.month < 12 else \
-            (self.month.year + 1, 1)
-        if date(y, m, 1) > clock.local_today():
-            return None
-        return f"{y:04d}-{m:02d}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.month.year:04d}-{self.month.month:02d}"
-
-
-def parse_month(text: str | None) -> date:
-    if not text:
-        today = clock.local_today()
-        return date(today.year, today.month, 1)
-    match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
-        raise InvalidInput(_("月份格式应为 YYYY-MM，例如 2026-11。"), field="month")
-    return date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def completed_at_sql(now: datetime):
-    """When an order counts as completed (auto-confirmed ones from their deadline)."""
-    return case(
-        (Order.status == OrderStatus.completed, Order.completed_at),
-        (and_(Order.status == OrderStatus.shipped, Order.receive_deadline <= now),
-         Order.receive_deadline),
-        else_=None,
-    )
-
-
-def monthly_statement(actor: User | None, month: str | None = None) -> Statement:
-    """Orders completed in the month (Asia/Shanghai), what the shop sold, the commission and
-    the net it receives. Refunded orders are not settled, so they are not here."""
-    shop = own_shop(actor)
-    first = parse_month(month)
-    after = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    start, end = clock.shanghai_midnight(first), clock.shanghai_midnight(after)
-    done_at = completed_at_sql(clock.now())
-    orders = list(db.session.scalars(
-        select(Order).where(Order.merchant_id == shop.id, done_at >= start, done_at < end)
-        .order_by(done_at, Order.id)))
-    return Statement(shop, first, orders, sum(o.commission_base_fen for o in orders),
-                     sum(o.commission_fen for o in orders))
-
-
-def order_rates(order: Order) -> str:
-    rates = sorted({line.commission_rate_bp for line in order.lines})
-    return " / ".join(f"{bp_percent(r)}%" for r in rates)
-
-
-def statement_csv(statement: Statement) -> str:
-    from app.i18n import local_datetime
-
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("订单号"), _("完成时间"), _("销售额（元）"), _("佣金费率"),
-                     _("佣金（元）"), _("结算金额（元）"), _("费率说明")])
-    for order in statement.orders:
-        done = order.completed_at or order.receive_deadline
-        writer.writerow([order.number, local_datetime(done),
-                         fen_to_decimal(order.commission_base_fen), order_rates(order),
-                         fen_to_decimal(order.commission_fen),
-                         fen_to_decimal(order.commission_base_fen - order.commission_fen),
-                         explain(order)])
-    writer.writerow([_("合计"), "", fen_to_decimal(statement.sales_fen), "",
-                     fen_to_decimal(statement.commission_fen), fen_to_decimal(statement.net_fen),
-                     ""])
-    return "\ufeff" + out.getvalue()  # a BOM so spreadsheet apps read the Chinese right

@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 from app import clock
 from app.exceptions import DomainError
 from app.forms import attach_error
-from app.orders import commission, orders, payments
+from app.orders import commission, orders, payments, reviews
+from app.orders import statement as statements
 from app.orders.forms import EmptyForm, ReasonForm, ShipForm, TierForm
 from app.orders.routes import _tab, as_int, bp
 from app.rendering import render_page
@@ -33,7 +34,7 @@ def _desk_order_page(order, status: int = 200, ship_form=None, reason_form=None,
         steps=orders.timeline(order), ship_form=ship_form or ShipForm(formdata=None),
         reason_form=reason_form or ReasonForm(formdata=None),
         provider_label=payments.provider_label(order.payment_method),
-        explanation=commission.explain(order), rates=commission.order_rates(order),
+        explanation=commission.explain(order), rates=statements.order_rates(order),
     )
 
 
@@ -93,16 +94,16 @@ def desk_refund(order_id: int):
 @bp.get("/sell/statement")
 @login_required
 def statement():
-    result = commission.monthly_statement(current_user, request.args.get("month"))
+    result = statements.monthly_statement(current_user, request.args.get("month"))
     return render_page("orders/statement.html", statement=result,
-                       explain=commission.explain, order_rates=commission.order_rates)
+                       bp_percent=commission.bp_percent, dimensions=reviews.DIMENSIONS)
 
 
 @bp.get("/sell/statement.csv")
 @login_required
 def statement_csv():
-    result = commission.monthly_statement(current_user, request.args.get("month"))
-    return Response(commission.statement_csv(result), mimetype="text/csv", headers={
+    result = statements.monthly_statement(current_user, request.args.get("month"))
+    return Response(statements.statement_csv(result), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="statement-{result.label}.csv"',
         "Cache-Control": "private, no-store",
     })

@@ -26,6 +26,7 @@ class CheckoutForm(FlaskForm):
     from_cart = HiddenField()
     address_id = HiddenField()
     payment_method = HiddenField()
+    repeat_confirmed = HiddenField()  # "1": the buyer said yes to ordering the same goods again
     note = TextAreaField(_l("给商家留言"), validators=[Length(max=100, message=_l(
         "留言不能超过 100 个字。"))])
 

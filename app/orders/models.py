@@ -168,6 +168,19 @@ class Order(db.Model):
             return OrderStatus.completed
         return self.status
 
+    def amount_state(self, now: datetime) -> str:
+        """What the order's amount is to the buyer now: 'paid' (实付), 'refunded' (paid, then
+        given back), 'cancelled' (never paid: nothing was charged), 'cod_due' (cash on
+        delivery, not delivered yet) or 'due' (to be paid online)."""
+        status = self.effective_status(now)
+        if status == OrderStatus.refunded:
+            return "refunded"
+        if status == OrderStatus.cancelled:
+            return "cancelled"
+        if self.paid_at is not None or status == OrderStatus.completed:
+            return "paid"  # an auto-confirmed cash-on-delivery order was paid on delivery
+        return "cod_due" if self.payment_method == "cod" else "due"
+
     def is_expired(self, now: datetime) -> bool:
         return self.status == OrderStatus.pending_payment and self.effective_status(now) \
             == OrderStatus.cancelled

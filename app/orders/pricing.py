@@ -6,12 +6,17 @@ Later issues plug in here rather than touching checkout:
   product (the lowest offered wins) and may carry `reserve`, a callable run inside the
   placement transaction (a conditional UPDATE on the flash sale's quantity) that returns
   False when the sale's units are gone;
-- coupons: `register_discount_rule(rule)`; a rule returns `Discount`s for a shop's order.
-  At most one shop coupon and one platform coupon apply per order (also a unique constraint
-  on order_discounts), a free-order coupon (免单券) is capped at FREE_ORDER_CAP_FEN, and
-  `spend` runs in the placement transaction (`UPDATE … SET status='used' WHERE … AND
-  status='unused'`; False refuses the order).
-Each order records its per-line unit price and its discount lines."""
+- coupons: `register_discount_rule(rule)`; a rule returns every `Discount` it could give a
+  shop's order (each wallet copy it may use, with its `reference_id`). `price_checkout` then
+  chooses, across all the checkout's orders at once, which copies go where
+  (app.orders.allocation: the most saved for the buyer, exactly): at most one shop coupon and
+  one platform coupon per order (also a unique constraint on order_discounts), each copy on
+  one order, a free-order coupon (免单券) capped at FREE_ORDER_CAP_FEN. `spend` runs in the
+  placement transaction (`UPDATE … SET status='used' WHERE … AND status='unused'`; False
+  refuses the order).
+The cart, the checkout preview and the placement all price through `price_checkout`, so the
+cart shows what checkout charges. Each order records its per-line unit price and its
+discount lines."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -21,10 +26,12 @@ from datetime import datetime
 from app.accounts.models import User
 from app.catalog.models import Product
 from app.merchants.models import Merchant
+from app.orders import allocation
+from app.orders.allocation import PLATFORM_COUPON as PLATFORM_COUPON  # re-exported: the kinds
+from app.orders.allocation import SHOP_COUPON as SHOP_COUPON
 
 FREE_ORDER_CAP_FEN = 66_600  # 免单券 covers an order up to ¥666
-SHOP_COUPON, PLATFORM_COUPON = "shop_coupon", "platform_coupon"
-DISCOUNT_ORDER = (SHOP_COUPON, PLATFORM_COUPON)  # shop coupons first, platform on the rest
+DISCOUNT_ORDER = allocation.KINDS  # shop coupons first, platform on the rest
 
 
 @dataclass
@@ -56,9 +63,11 @@ class Discount:
     funded_by: str           # 'shop' | 'platform'
     label: str               # shown on the order (already in the buyer's words)
     amount_fen: int
-    reference_id: int | None = None
+    reference_id: int | None = None               # the wallet copy: one order per checkout
     cap_fen: int | None = None                    # e.g. FREE_ORDER_CAP_FEN
     spend: Callable[[int], bool] | None = None    # spend(order_id) in the placement txn
+    face_fen: int | None = None                   # what the copy is worth kept (ties spend less)
+    expires_at: datetime | None = None            # ties spend the copy that expires first
 
 
 @dataclass
@@ -69,9 +78,6 @@ class PricedOrder:
     lines: list[PricedLine]
     discounts: list[Discount] = field(default_factory=list)
     shipping_fen: int = 0    # 包邮: source goods ship free; a shipping rule would set this
-    # Discount references (wallet copies) already applied to earlier shops' orders of the same
-    # checkout: a rule must not offer them again (one coupon copy pays for one order).
-    claimed: set[int] = field(default_factory=set)
 
     @property
     def items_total_fen(self) -> int:
@@ -124,47 +130,26 @@ def price_line(product: Product, quantity: int, buyer: User | None, now: datetim
     return line
 
 
-def apply_discounts(order: PricedOrder, offered: list[Discount]) -> list[Discount]:
-    """The best discount of each kind, applied shop first then platform, each capped (its own
-    cap, and never more than what is still left to pay)."""
-    best: dict[str, Discount] = {}
-    for discount in offered:
-        if discount.kind not in DISCOUNT_ORDER or discount.amount_fen <= 0:
-            continue
-        if discount.kind not in best or discount.amount_fen > best[discount.kind].amount_fen:
-            best[discount.kind] = discount
-    left = order.items_total_fen + order.shipping_fen
-    applied = []
-    for kind in DISCOUNT_ORDER:
-        discount = best.get(kind)
-        if discount is None:
-            continue
-        amount = min(discount.amount_fen, left)
-        if discount.cap_fen is not None:
-            amount = min(amount, discount.cap_fen)
-        if amount > 0:
-            discount.amount_fen = amount
-            applied.append(discount)
-            left -= amount
-    return applied
+def price_checkout(groups: list[tuple[Merchant, list[tuple[Product, int]]]], buyer: User | None,
+                   now: datetime, choices: Mapping[str, str] | None = None) -> list[PricedOrder]:
+    """Price a checkout, one order per (shop, goods) group: unit prices (list price or a rule's
+    lower price), then the discounts, chosen across all the orders at once so the buyer saves
+    the most (app.orders.allocation). The cart and checkout both price here."""
+    orders = [PricedOrder(merchant=merchant,
+                          lines=[price_line(p, q, buyer, now) for p, q in items])
+              for merchant, items in groups]
+    offered = [[d for rule in DISCOUNT_RULES for d in rule(order, buyer, choices or {}, now)
+                if d.kind in DISCOUNT_ORDER] for order in orders]
+    chosen = allocation.choose([o.items_total_fen + o.shipping_fen for o in orders], offered)
+    for order, discounts in zip(orders, chosen, strict=True):
+        order.discounts = list(discounts)
+    return orders
 
 
 def price_order(merchant: Merchant, items: list[tuple[Product, int]], buyer: User | None,
-                now: datetime, choices: Mapping[str, str] | None = None,
-                claimed: set[int] | None = None) -> PricedOrder:
-    """Price one shop's order: unit prices (list price or a rule's lower price), then
-    discounts. `choices` carries what the buyer picked in the form (coupon ids, later);
-    `claimed` is shared by the orders of one checkout (see PricedOrder.claimed)."""
-    order = PricedOrder(merchant=merchant,
-                        lines=[price_line(p, q, buyer, now) for p, q in items])
-    if claimed is not None:
-        order.claimed = claimed
-    offered: list[Discount] = []
-    for rule in DISCOUNT_RULES:
-        offered += rule(order, buyer, choices or {}, now)
-    order.discounts = apply_discounts(order, offered)
-    order.claimed.update(d.reference_id for d in order.discounts if d.reference_id is not None)
-    return order
+                now: datetime, choices: Mapping[str, str] | None = None) -> PricedOrder:
+    """One shop's order priced alone (a checkout of one shop)."""
+    return price_checkout([(merchant, items)], buyer, now, choices)[0]
 
 
 def allocate(amount: int, weights: list[int]) -> list[int]:

@@ -17,6 +17,7 @@ from app.extensions import limiter
 from app.forms import attach_error
 from app.orders import addresses, cart, checkout, orders, payments, reviews
 from app.orders.forms import AddressForm, CartForm, CheckoutForm, EmptyForm, ReasonForm, ReviewForm
+from app.orders.repeats import RepeatOrder
 from app.rendering import is_htmx, polled, render_page
 
 bp = Blueprint("orders", __name__)
@@ -53,9 +54,9 @@ def forms_only():
 # --- cart ---------------------------------------------------------------------------------
 
 def _cart_page(status: int = 200, error: str | None = None, fragment=None):
-    groups = cart.cart_groups(current_user)
-    return render_page("orders/cart.html", fragment, status=status, groups=groups,
-                       error=error, form=EmptyForm())
+    view = cart.priced_cart(current_user, clock.now())
+    return render_page("orders/cart.html", fragment, status=status, groups=view.groups,
+                       view=view, error=error, form=EmptyForm())
 
 
 @bp.get("/cart")
@@ -145,7 +146,7 @@ def _requested_items() -> tuple[list[tuple[int, int]], bool]:
 
 
 def _checkout_page(form: CheckoutForm, items, from_cart: bool, status: int = 200,
-                   error: str | None = None):
+                   error: str | None = None, repeat: RepeatOrder | None = None):
     plan = None
     try:
         plan = checkout.preview_checkout(current_user, items)
@@ -165,7 +166,7 @@ def _checkout_page(form: CheckoutForm, items, from_cart: bool, status: int = 200
         "orders/checkout.html", status=status, form=form, plan=plan, error=error,
         addresses=book, chosen_address=chosen_address, providers=payments.available_providers(),
         chosen_method=form.payment_method.data or "cod",
-        minutes=current_app.config["ORDER_PAYMENT_MINUTES"],
+        minutes=current_app.config["ORDER_PAYMENT_MINUTES"], repeat=repeat,
         back_url=request.full_path if request.method == "GET" else url_for("orders.checkout_page"),
     )
 
@@ -190,12 +191,17 @@ def checkout_submit():
                               form.from_cart.data == "1", status=400)
     try:
         items = checkout.parse_lines(form.lines.data)
-        placed, _created = checkout.place_checkout(current_user, checkout.CheckoutRequest(
+        placed, created = checkout.place_checkout(current_user, checkout.CheckoutRequest(
             items=items, address_id=as_int(form.address_id.data),
             payment_method=form.payment_method.data or "",
             idempotency_key=form.key.data or "", expected_total_fen=as_int(
                 form.expected_total.data), note=form.note.data or "",
-            from_cart=form.from_cart.data == "1"))
+            from_cart=form.from_cart.data == "1",
+            ask_if_repeat=form.repeat_confirmed.data != "1"))
+    except RepeatOrder as repeat:
+        form.repeat_confirmed.data = "1"  # the same page, now asking: submitting it confirms
+        return _checkout_page(form, items, form.from_cart.data == "1", status=repeat.status,
+                              repeat=repeat)
     except DomainError as error:
         try:
             items = checkout.parse_lines(form.lines.data)
@@ -207,7 +213,10 @@ def checkout_submit():
     provider = payments.PROVIDERS[placed.payment_method]
     if not provider.pays_on_delivery and orders.unpaid_orders(placed):
         return redirect(url_for("orders.pay", checkout_id=placed.id), code=303)
-    flash(_("下单成功，商家会尽快发货。"), "success")
+    if created:
+        flash(_("下单成功，商家会尽快发货。"), "success")
+    else:
+        flash(_("这张订单已经提交过了，没有重复下单。"), "info")
     if len(placed.orders) == 1:
         return redirect(url_for("orders.order_detail", order_id=placed.orders[0].id), code=303)
     return redirect(url_for("orders.my_orders"), code=303)

@@ -9,15 +9,18 @@ def init_sale(app: Flask) -> None:
     from flask_login import current_user
 
     from app.accounts.services import register_audit_action
+    from app.campaigns.services import register_venue_data
+    from app.catalog.reference import VENUE_GROUPS
     from app.demo import register_demo_step
     from app.i18n import N_
     from app.sale import demo as sale_demo
-    from app.sale import leaderboards, vouchers
+    from app.sale import leaderboards, results, vouchers
     from app.sale.routes import bp
     from app.slots import register_slot
 
     app.config.setdefault("LEADERBOARD_CACHE_SECONDS", 0 if app.testing else 20)
     app.config.setdefault("LEADERBOARD_POTENTIAL_MAX_BEFORE_FEN", 5_000_000)  # ¥50,000
+    app.config.setdefault("LEADERBOARD_POTENTIAL_MIN_BASE_FEN", 50_000)  # ¥500: the rate's floor
     app.register_blueprint(bp)
     for slot, template in (("shop_header", "sale/_shop_kings.html"),
                            ("live_room_top", "sale/_room_kings.html"),
@@ -37,7 +40,9 @@ def init_sale(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         voucher_offer=voucher_offer, industry_label=industry_label, shop_kings=leaderboards.titles_of_shop,
-        board_names=leaderboards.BOARD_NAMES, board_hints=leaderboards.BOARD_HINTS)
+        board_names=leaderboards.BOARD_NAMES,
+        board_hint=leaderboards.hint_of, groups_of_venue=VENUE_GROUPS)
+    register_venue_data("sale", results.venue_results)  # an ended venue's results and winners
     register_demo_step("sale", sale_demo.seed_sale)
     for action, label in (("campaign.vouchers", N_("设置直播购物券")),
                           ("campaign.finalize", N_("评选卖货王"))):

@@ -47,7 +47,8 @@ def _past_orders(campaign: Campaign, rng: random.Random) -> int:
         if not goods:
             continue
         during = rng.randint(4, 18) + max(0, 10 - rank)
-        before = rng.randint(0, 6) if rank % 3 else rng.randint(0, 2)
+        # Big shops sold well before the sale too; the smaller ones rise from a little.
+        before = int(during * rng.uniform(0.4, 0.8)) if rank < 2 else rng.randint(1, 4)
         for n in range(during + before):
             start = campaign.sale_start if n < during else campaign.sale_start - length
             paid = start + timedelta(seconds=rng.uniform(60, length.total_seconds() - 60))

@@ -91,12 +91,14 @@ class CampaignFinal(db.Model):
 
 
 class SalesKing(db.Model):
-    """卖货王: the first of a board (`scope`: '' or the industry slug) when the campaign was
-    finalized, with the figure that won it."""
+    """卖货王: the first of a board in a venue category (`category`: a VENUE_GROUPS key; '' for
+    titles crowned before boards were split by category) and, on the industry board, an
+    industry (`scope`: its slug, else ''), when the campaign was finalized, with the figure
+    that won it."""
 
     __tablename__ = "sales_kings"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "board", "scope"),
+        UniqueConstraint("campaign_id", "board", "category", "scope", name="uq_sales_kings_title"),
         CheckConstraint("board IN ('peak','potential','industry')", name="board_known"),
     )
 
@@ -104,6 +106,7 @@ class SalesKing(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     board: Mapped[str] = mapped_column(String(12))
+    category: Mapped[str] = mapped_column(String(12), default="", server_default="")
     scope: Mapped[str] = mapped_column(String(40), default="")
     gmv_fen: Mapped[int] = mapped_column(default=0)
     growth_fen: Mapped[int] = mapped_column(default=0)

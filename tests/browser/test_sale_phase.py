@@ -72,3 +72,35 @@ def test_vouchers_leaderboard_and_kings(page, new_page, live_server, story):
     page.goto(f"{live_server}/shops/{story['apparel_shop']}")
     expect(page.locator(".chip-king").first).to_contain_text("卖货王")
     check_accessibility(page)
+
+
+def test_an_ended_venue_shows_results_and_winners_and_the_room_its_titles(page, new_page,
+                                                                         live_server, story):
+    clock.travel(timedelta(days=2))  # the sale is over; the jade room is still on air
+    for tab in (page, new_page(width=1280, height=900)):
+        tab.goto(f"{live_server}/campaigns/{story['slug']}")
+        check_accessibility(tab)
+        results = tab.locator(".venue-results")
+        expect(results).to_contain_text("活动成绩")
+        expect(results).to_contain_text("卖货王评选中")
+        expect(tab.locator("body")).not_to_contain_text("活动商品即将上线")
+        expect(tab.locator("body")).not_to_contain_text("正在直播")
+        expect(tab.locator(".venue-rooms .chip-live")).to_have_count(0)
+        assert tab.evaluate("document.documentElement.scrollWidth") <= tab.evaluate(
+            "window.innerWidth")
+
+    ops = new_page()
+    sign_in(ops, live_server, story["operator"])
+    ops.goto(f"{live_server}/admin/campaigns/{story['slug']}/sale")
+    ops.get_by_role("button", name="评选卖货王").click()
+    expect(ops.locator(".lb-kings")).to_contain_text("四季青女装")
+
+    page.goto(f"{live_server}/campaigns/{story['slug']}")
+    card = page.locator(".results-card", has_text="服饰")
+    expect(card).to_contain_text("卖货王 · 服饰 · 巅峰榜")
+    expect(card).to_contain_text("四季青女装")
+    expect(page.locator(".results-card", has_text="玉石")).to_contain_text("玉匠人")
+    check_accessibility(page)
+    page.goto(f"{live_server}/live/{story['room']}")
+    expect(page.locator(".king-line-room")).to_contain_text("卖货王 · 玉石 · 巅峰榜")
+    check_accessibility(page)

@@ -200,8 +200,9 @@ def test_raffle_coupons_are_not_grabbable(client, shop):
 # --- checkout stacking ------------------------------------------------------------------------
 
 def buy(client, product, quantity=1):
+    """Buy now. A second buy of the same goods means it: the "order again?" is confirmed."""
     form = checkout_form(client, f"?product_id={product.id}&quantity={quantity}")
-    return form, client.post("/checkout", data=form)
+    return form, client.post("/checkout", data=form | {"repeat_confirmed": "1"})
 
 
 def test_checkout_applies_the_best_shop_and_platform_coupons_line_by_line(client, shop, bangle):

@@ -155,7 +155,19 @@ def test_bad_photos_are_refused_with_the_fields_kept(anchor, studio, photo, stat
     assert products() == before
 
 
-def test_a_huge_upload_beyond_what_is_read_is_refused_without_a_500(anchor, app, studio):
+def test_an_upload_over_the_body_limit_gets_the_form_back_with_what_was_typed(anchor, app,
+                                                                             studio):
+    too_big = b"\x00" * (app.config["LIVE_UPLOAD_MAX_BODY"] + 1)
+    answer = anchor.post("/sell/quick", data=form(too_big))
+    assert answer.status_code == 413
+    text = answer.get_data(as_text=True)
+    assert "上传的文件太大了" in text and 'id="photo-error"' in text
+    assert "现雕独山玉平安扣" in text and 'value="168"' in text and 'value="12"' in text
+    assert products() == 3
+
+
+def test_a_body_beyond_what_is_worth_reading_gets_the_bare_413(anchor, app, studio, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_DRAIN_MAX", app.config["LIVE_UPLOAD_MAX_BODY"])
     too_big = b"\x00" * (app.config["LIVE_UPLOAD_MAX_BODY"] + 1)
     answer = anchor.post("/sell/quick", data=form(too_big))
     assert answer.status_code == 413

@@ -70,7 +70,8 @@ def test_a_merchant_applies_and_the_zhenping_admins_are_told(cast):
     queue = page(cast.clients["zhenping_admin"].get("/admin/belts/zhenping-jade/certifications"))
     assert "镇平玉缘" in queue and "石佛寺玉器市场 3 号档口" in queue
     for document in application.documents:
-        assert f"/media/img/{document.image_key[:2]}/{document.image_key}-480.webp" in queue
+        assert f"/certification/documents/{document.id}/480.webp" in queue
+        assert document.image_key not in queue  # the stored name is never shown
 
 
 def test_one_pending_application_at_a_time(cast):
@@ -122,7 +123,7 @@ def test_an_oversized_photo_is_refused_beside_the_field(cast, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_IMAGE_BYTES", 40_000)
     big = make.jpeg_bytes(1200, 1200) + b"\x00" * 50_000
     response = apply(cast.clients["owner"], licence=big)
-    assert response.status_code == 400 and "图片超过" in page(response)
+    assert response.status_code == 413 and "图片超过" in page(response)
     assert applications() == []
 
 
@@ -133,6 +134,7 @@ def test_a_body_over_the_upload_limit_gets_the_form_back(cast, monkeypatch):
     response = apply(cast.clients["owner"], licence=b"\xff" * 400_000)
     assert response.status_code == 413
     assert "上传的文件太大了" in page(response) and "提交申请" in page(response)
+    assert "石佛寺玉器市场 3 号档口" in page(response)  # what was typed is kept
     assert applications() == []
 
 

@@ -13,7 +13,7 @@ from app import clock
 from app.catalog import listing
 from app.catalog.models import Product
 from app.extensions import db
-from app.merchants import certification, stats
+from app.merchants import certification, lift, stats
 from app.merchants.models import Merchant, ProductViewCount
 from tests import factories as make
 from tests.concurrency import race
@@ -190,14 +190,14 @@ def test_the_orders_domain_counts_real_orders_on_the_dashboard(cast, ctx):
     buyer = make.user("老铁")
     make.order(buyer, (make.product(cast.shop, "贵妃镯", stock=5), 2))
     clock.travel(timedelta(minutes=1))
-    report = stats.conversion(reload(Merchant, cast.shop.id))
+    report = lift.conversion(reload(Merchant, cast.shop.id))
     assert report.tracking_orders and report.before.orders == 1 and report.after is None
 
 
 def test_without_an_order_counter_the_dashboard_says_orders_are_not_tracked(cast):
     stats.register_order_counter(None)  # the autouse fixture restores the orders domain's
     text = page(cast.clients["owner"].get("/my-shop"))
-    assert "订单统计尚未接入" in text and "未认证期间" in text
+    assert "订单统计尚未接入" in text and "认证前" in text
 
 
 def test_conversion_is_split_before_and_after_certification(cast, app, orders):
@@ -222,13 +222,14 @@ def test_conversion_is_split_before_and_after_certification(cast, app, orders):
     stats.flush_views()
     clock.travel(timedelta(minutes=1))
 
-    report = stats.conversion(reload(Merchant, cast.shop.id))
+    report = lift.conversion(reload(Merchant, cast.shop.id))
     assert (report.before.views, report.before.orders) == (200, 4)
     assert (report.after.views, report.after.orders) == (150, 6)
     assert report.enough_data and report.uplift == pytest.approx((6 / 150) / (4 / 200) - 1)
+    assert report.verdict == "unclear"  # 4/200 and 6/150: the 95 % intervals overlap
     text = page(cast.clients["owner"].get("/my-shop"))
-    assert "认证期间转化率比未认证期间高 100%" in text
-    assert "2.0%" in text and "4.0%" in text
+    assert "差别还在误差范围内" in text and "按点估计+100%" in text
+    assert "2.00%" in text and "4.00%" in text
 
 
 def test_revocation_closes_the_certified_period(cast, orders):
@@ -241,7 +242,7 @@ def test_revocation_closes_the_certified_period(cast, orders):
     clock.travel(timedelta(hours=1))
     orders.append((cast.shop.id, clock.now()))
     clock.travel(timedelta(minutes=1))
-    report = stats.conversion(reload(Merchant, cast.shop.id))
+    report = lift.conversion(reload(Merchant, cast.shop.id))
     assert report.after.orders == 1 and report.before.orders == 1
 
 

@@ -146,7 +146,7 @@ def test_an_oversized_logo_is_refused_beside_the_field(client, ctx, app, monkeyp
     big = make.jpeg_bytes(1600, 1600, (10, 200, 30)) + b"\x00" * 60_000
     response = client.post("/my-shop/open", data={**open_form(), "logo": photo(big)},
                            content_type="multipart/form-data")
-    assert response.status_code == 400 and "图片超过" in page(response)
+    assert response.status_code == 413 and "图片超过" in page(response)
     assert shops() == 0
 
 

@@ -63,20 +63,72 @@ def test_a_category_keeps_that_venue_categorys_lines(w, client):
     assert names_in_order(food) == [] and "榜单还是空的" in food
 
 
-def test_potential_ranks_growth_of_small_shops(w, client, app):
-    paid_order(w.buyer, w.bangle, 1, ago=timedelta(hours=15))  # 玉匠人 before: ¥1,000
-    paid_order(w.buyer, w.bangle, 3)                                    # during: ¥3,000 (+2,000)
-    paid_order(w.buyer, w.pendant, 2)                                   # 小玉坊 new: +¥400
-    paid_order(w.buyer, w.dress, 1, ago=timedelta(hours=15))   # 四季青 before ¥500
+def test_potential_ranks_the_growth_rate_of_small_shops_not_the_biggest_growth(w, client, app):
+    paid_order(w.buyer, w.dress, 20, ago=timedelta(hours=15))  # 四季青 before ¥10,000
+    paid_order(w.buyer, w.dress, 40)                          # during ¥20,000: +¥10,000, +100 %
+    paid_order(w.buyer, w.pendant, 3, ago=timedelta(hours=15))  # 小玉坊 before ¥600
+    paid_order(w.buyer, w.pendant, 12)                         # during ¥2,400: +¥1,800, +300 %
+    paid_order(w.buyer, w.bangle, 1)  # 玉匠人 from nothing: ¥1,000 ÷ the ¥500 floor = +200 %
     body = text(client.get(f"/campaigns/{w.campaign.slug}/leaderboards/potential"))
-    assert names_in_order(body) == ["玉匠人", "小玉坊"]  # 四季青 fell: not a riser
-    assert "+¥2,000.00" in body and "增长 200%" in body and "新上榜" in body
-    app.config["LEADERBOARD_POTENTIAL_MAX_BEFORE_FEN"] = 100000  # ¥1,000: 玉匠人 is too big
+    assert names_in_order(body) == ["小玉坊", "玉匠人", "四季青女装"]
+    assert "增长 300%" in body and "增长 200%" in body and "增长 100%" in body
+    assert "¥600.00 → ¥2,400.00" in body
+    assert "开售前同样时长成交额低于 ¥50,000.00 的店铺" in body and "按 ¥500.00 计" in body
+    app.config["LEADERBOARD_POTENTIAL_MAX_BEFORE_FEN"] = 100000  # ¥1,000: 四季青 is too big
     try:
         small_only = text(client.get(f"/campaigns/{w.campaign.slug}/leaderboards/potential"))
     finally:
         app.config["LEADERBOARD_POTENTIAL_MAX_BEFORE_FEN"] = 5_000_000
-    assert names_in_order(small_only) == ["小玉坊"]
+    assert names_in_order(small_only) == ["小玉坊", "玉匠人"]
+
+
+def test_a_shop_that_fell_is_not_a_riser(w, client):
+    paid_order(w.buyer, w.dress, 2, ago=timedelta(hours=15))
+    paid_order(w.buyer, w.dress, 1)
+    body = text(client.get(f"/campaigns/{w.campaign.slug}/leaderboards/potential"))
+    assert names_in_order(body) == []
+
+
+def test_before_the_sale_the_board_shows_the_real_sale_window(w, client):
+    clock.freeze(w.campaign.sale_start - timedelta(days=1))
+    body = re.sub(r"\s+", " ", text(client.get(f"/campaigns/{w.campaign.slug}/leaderboards/peak")))
+    start = w.campaign.sale_start.astimezone(clock.SHANGHAI)
+    end = w.campaign.sale_end.astimezone(clock.SHANGHAI)
+    expected = (f"正式售卖 {start.month}月{start.day}日 00:00 至 {end.month}月{end.day}日 00:00，"
+                "开售后开始统计。")
+    assert expected in body
+    assert f"{start.month}月{start.day}日 00:00 至 {start.month}月{start.day}日 00:00" not in body
+
+
+def test_during_the_sale_the_board_counts_up_to_now(w, client):
+    body = re.sub(r"\s+", " ", text(client.get(f"/campaigns/{w.campaign.slug}/leaderboards/peak")))
+    now = clock.now().astimezone(clock.SHANGHAI)
+    assert f"至现在（{now.month}月{now.day}日 {now:%H:%M}）" in body
+
+
+def test_cash_on_delivery_orders_count_once_delivered(w, client):
+    cod = make.order(w.buyer, (w.bangle, 2), method="cod")
+    url = f"/campaigns/{w.campaign.slug}/leaderboards/peak"
+    assert names_in_order(text(client.get(url))) == []           # placed, not delivered
+    orders.ship_order(w.jade.owner, cod.id, "顺丰速运", "SF12345678")
+    assert names_in_order(text(client.get(url))) == []           # on its way
+    orders.confirm_receipt(w.buyer, cod.id)                        # delivered, cash handed over
+    assert names_in_order(text(client.get(url))) == ["玉匠人"]
+
+
+def test_a_cash_on_delivery_order_past_its_auto_confirm_counts_before_the_tick_job(w, client,
+                                                                                    app):
+    app.config["ORDER_AUTO_CONFIRM_DAYS"] = 0  # received the moment it ships, for the story
+    try:
+        cod = make.order(w.buyer, (w.dress, 1), method="cod")
+        orders.ship_order(w.apparel.owner, cod.id, "顺丰速运", "SF12345678")
+    finally:
+        app.config["ORDER_AUTO_CONFIRM_DAYS"] = 10
+    clock.travel(timedelta(minutes=1))  # the deadline passed; no tick has recorded it
+    db.session.expire_all()
+    assert db.session.get(type(cod), cod.id).status == "shipped"
+    url = f"/campaigns/{w.campaign.slug}/leaderboards/peak"
+    assert names_in_order(text(client.get(url))) == ["四季青女装"]
 
 
 def test_the_industry_board_ranks_within_each_industry(w, client):
@@ -129,19 +181,26 @@ def test_finalizing_crowns_the_kings_once_and_they_show_on_shop_and_room(w, clie
     clock.travel(timedelta(days=2))  # the sale is over
     done = client.post(f"/admin/campaigns/{w.campaign.slug}/finalize")
     assert done.status_code == 303
-    kings = {(k.board, k.scope): k.merchant_id for k in db.session.scalars(select(SalesKing))}
-    assert kings[("peak", "")] == w.apparel.id
-    assert kings[("industry", "jade")] == w.jade.id
-    assert kings[("industry", "apparel")] == w.apparel.id
+    kings = {(k.board, k.category, k.scope): k.merchant_id
+             for k in db.session.scalars(select(SalesKing))}
+    assert kings[("peak", "apparel", "")] == w.apparel.id   # per board and category
+    assert kings[("peak", "jade", "")] == w.jade.id
+    assert kings[("industry", "jade", "jade")] == w.jade.id
+    assert kings[("industry", "apparel", "apparel")] == w.apparel.id
+    assert ("peak", "food", "") not in kings  # no sales in 美食: no title
     again = client.post(f"/admin/campaigns/{w.campaign.slug}/finalize")
     assert again.status_code == 303
     assert db.session.scalar(select(func.count()).select_from(SalesKing)) == len(kings)
     shop = text(make_client().get(f"/shops/{w.apparel.id}"))
-    assert "卖货王" in shop and "巅峰榜" in shop
+    assert "卖货王 · 服饰 · 巅峰榜" in shop
     room = text(make_client().get(f"/live/{w.apparel_room.id}"))
-    assert "卖货王" in room
+    assert "卖货王 · 服饰 · 巅峰榜" in room  # the anchor's titles in their live room
+    assert "leaderboards/peak?category=apparel" in room
     board = text(make_client().get(f"/campaigns/{w.campaign.slug}/leaderboards/peak"))
-    assert "chip-king" in board
+    assert "卖货王 · 服饰 · 巅峰榜" in board and "卖货王 · 玉石 · 巅峰榜" in board
+    jade_board = text(make_client().get(
+        f"/campaigns/{w.campaign.slug}/leaderboards/peak?category=jade"))
+    assert "卖货王 · 玉石 · 巅峰榜" in jade_board and "卖货王 · 服饰" not in jade_board
 
 
 @pytest.mark.concurrency
@@ -175,3 +234,33 @@ def test_only_operators_finalize_and_not_before_the_end(w):
     clock.travel(timedelta(days=-2))
     with pytest.raises(Conflict):
         leaderboards.finalize_campaign(make.user("运营", operator=True), w.campaign)
+
+
+# --- an ended campaign's venue -----------------------------------------------------------------
+
+def test_an_ended_venue_shows_its_results_and_winners_not_upcoming_goods_or_live_rooms(
+        w, client):
+    paid_order(w.buyer, w.dress, 3)    # 服饰 ¥1,500
+    paid_order(w.buyer, w.bangle, 1)   # 玉石 ¥1,000
+    paid_order(w.buyer, w.pendant, 2)  # 玉石 ¥400
+    clock.travel(timedelta(days=2))    # the sale is over; w.jade_room is still "live"
+    venue_url = f"/campaigns/{w.campaign.slug}"
+    body = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(client.get(venue_url))))
+    assert "活动成绩" in body and "正式售卖期间成交 ¥2,900.00" in body
+    assert "卖货王评选中" in body
+    assert "活动商品即将上线" not in body
+    assert "正在直播" not in body and "直播中" not in body
+    assert "参与活动的主播 2 位" in body
+    assert "美妆、美食、百货：正式售卖期间没有成交。" in body  # said plainly, once
+    leaderboards.finalize_campaign(make.user("运营", operator=True), w.campaign)
+    body = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(client.get(venue_url))))
+    assert "卖货王评选中" not in body
+    jade = body[body.index(" 玉石 ¥1,400.00"):]
+    assert jade.startswith(" 玉石 ¥1,400.00 2 单 · 2 家店铺有成交")
+    assert "卖货王 · 玉石 · 巅峰榜 玉匠人" in jade
+    assert "卖货王 · 服饰 · 巅峰榜 四季青女装" in body
+
+
+def test_a_running_venue_still_shows_its_goods_and_live_rooms(w, client):
+    body = text(client.get(f"/campaigns/{w.campaign.slug}"))
+    assert "活动成绩" not in body and "个正在直播" in body and "冰种飘花翡翠手镯" in body
