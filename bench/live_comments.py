@@ -90,9 +90,9 @@ def _posters(count: int) -> None:
     """`count` new buyer accounts, printed as signed-in sessions (cookie and CSRF token made
     by the app itself, so the run measures commenting, not signing in)."""
     from flask import g, session
-    from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
 
+    from app.accounts import sessions as signed_in
     from app.accounts.models import User
     from app.extensions import db
 
@@ -106,7 +106,7 @@ def _posters(count: int) -> None:
         sessions = []
         for user in people:
             with app.test_request_context("/", headers={"User-Agent": USER_AGENT}):
-                login_user(user)
+                signed_in.start(user)
                 g.pop("csrf_token", None)
                 token = generate_csrf()
                 cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
