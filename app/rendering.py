@@ -68,6 +68,6 @@ def not_modified(tag: str) -> Response:
 
 def _revalidated(response: Response, tag: str) -> Response:
     response.set_etag(tag)
-    response.headers["Cache-Control"] = "no-cache, private"
+    response.headers["Cache-Control"] = "private, no-cache"
     response.vary.add("Cookie")
     return response

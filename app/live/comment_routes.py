@@ -70,9 +70,10 @@ def _back_to_room(room_id: int):
 
 @bp.get("/live/<id:room_id>/comments")
 def comment_feed(room_id: int):
-    """The comment feed, polled every second while live: 304 while nothing changed. With Redis
-    an unchanged feed is answered from Redis alone (no query, no rendering), and a changed
-    plain feed is rendered by the first viewer who asks and copied to the rest."""
+    """The comment feed, polled every second while live: 304 while nothing changed, decided
+    without loading the room (with Redis from Redis alone, else one query) and without
+    rendering. A changed plain feed is rendered by the first viewer who asks and copied to the
+    rest; a moderator's (with their tools) is rendered for them."""
     if not is_htmx():
         return _back_to_room(room_id)
     locale = locale_code()

@@ -181,7 +181,7 @@ def test_the_limit_is_per_person(make_client, studio, buyer):
 
 def test_the_feed_answers_304_until_someone_comments(client, make_client, studio, buyer):
     first = feed(client, studio)
-    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache, private"
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "private, no-cache"
     assert "还没有弹幕" in first.get_data(as_text=True)
     etag = first.headers["ETag"]
     again = feed(client, studio, etag)
