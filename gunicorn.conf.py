@@ -3,7 +3,8 @@ REDIS_URL (shared rate limits and caches), SECRET_KEY; run `gunicorn -c gunicorn
 import multiprocessing
 import os
 
-bind = os.environ.get("BIND", "127.0.0.1:5000")
+# BIND wins; else PORT (make run PORT=5001), else 5000.
+bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
 # Threaded workers keep connections alive and serve many slow phones at once; sync workers
 # would queue every client behind one request each (p99 in seconds at 16 clients).

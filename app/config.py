@@ -103,8 +103,9 @@ def load_config() -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": {"zh_Hans_CN": "简体中文", "en": "English"},
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        # Rate-limit counters of a deployment sharing its Redis live under its own prefix too.
-        "RATELIMIT_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
+        # Everything the app keeps in Redis lives under one prefix (a shared Redis can hold
+        # several apps, or a benchmark beside a server).
+        "RATELIMIT_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "yt:"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Failed sign-ins: per (account, address) — an attacker elsewhere never locks the owner
         # out of their own phone — then slower per account from anywhere, and per address.
@@ -117,8 +118,10 @@ def load_config() -> dict:
         "RATELIMIT_GRAB": os.environ.get("RATELIMIT_GRAB", "30 per minute"),
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,
-        # Deployments (or benchmarks) sharing one Redis keep their keys apart with this.
         "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "yt:"),
+        # A Redis gate's admission (flash units, coupon tokens) is a lease: a worker killed
+        # before the database decided strands it this long at most (app/leases.py).
+        "GATE_LEASE_SECONDS": float(os.environ.get("GATE_LEASE_SECONDS", "5")),
         "CACHE_DEFAULT_TIMEOUT": 30,
         # Anonymous pages are renewed this often (re-rendered, or for listings re-checked):
         # stock and prices on a served page are never older than 1.9 s (app/pagecache.py).

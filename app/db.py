@@ -1,9 +1,11 @@
 """Column types and helpers shared by every domain's models."""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Update, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -77,3 +79,102 @@ def is_postgres() -> bool:
     from app.extensions import db
 
     return db.engine.dialect.name == "postgresql"
+
+
+# --- hot rows ---------------------------------------------------------------------------------
+
+@dataclass
+class HotStep:
+    """One statement on a contended row (a flash sale's units, a product's stock). With a
+    `refusal`, it is a conditional UPDATE that must change exactly one row, else the whole
+    transaction is refused with that error."""
+
+    statement: Update
+    refusal: Exception | None = None
+
+
+_REFUSED = re.compile(r"hot-step-refused:(\d+)")
+
+
+def commit_hot(steps: list[HotStep]) -> None:
+    """Run `steps` in order as the transaction's last statements, then commit.
+
+    A row a statement updates stays locked until the commit. On PostgreSQL the steps and the
+    COMMIT go to the server together, in one round trip (psycopg's pipeline mode): a hot row
+    is locked for the server's own time only, never while this thread waits for the GIL or
+    the CPU between statements (under load that wait, not the database, was what made a
+    100-unit flash sale take seconds: each buyer held the sale's row for ~70 ms). Each
+    conditional step is wrapped so that a row count other than 1 raises in the server; the
+    COMMIT of a failed transaction then rolls it back, and the step's refusal is raised.
+    Elsewhere (SQLite) the steps run one by one and the row counts decide (a refusal rolls
+    back), then the commit."""
+    from app.extensions import db
+
+    if not is_postgres():
+        for step in steps:
+            result = db.session.execute(step.statement)
+            if step.refusal is not None and result.rowcount != 1:
+                db.session.rollback()
+                raise step.refusal
+        db.session.commit()
+        return
+    import psycopg
+
+    db.session.flush()
+    dialect = db.engine.dialect
+    ready = [_compiled(_exactly_one(step.statement, index) if step.refusal is not None
+                       else step.statement, dialect)
+             for index, step in enumerate(steps)]
+    raw = db.session.connection().connection.driver_connection
+    try:
+        with raw.pipeline(), raw.cursor() as cursor:
+            for sql, params in ready:
+                cursor.execute(sql, params)
+            raw.commit()
+    except psycopg.errors.InvalidTextRepresentation as error:
+        found = _REFUSED.search(str(error))
+        db.session.rollback()
+        if found is None:
+            raise
+        raise steps[int(found.group(1))].refusal from None
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()  # the session's own bookkeeping; the connection has committed
+
+
+_COMPILED: dict = {}  # statement shape → its compiled form (compiling costs ~4 ms a time)
+
+
+def _compiled(statement, dialect) -> tuple[str, dict]:
+    """SQL and parameters for the driver, compiled once per statement shape (as SQLAlchemy
+    does for the statements it runs itself) and filled with this statement's values."""
+    key = statement._generate_cache_key()
+    compiled = _COMPILED.get(key.key)
+    if compiled is None:
+        compiled = dialect.statement_compiler(dialect, statement, cache_key=key)
+        if len(_COMPILED) > 500:
+            _COMPILED.clear()
+        _COMPILED[key.key] = compiled
+    params = compiled.construct_params(extracted_parameters=key.bindparams)
+    return compiled.string, _with_onupdates(compiled, params)
+
+
+def _with_onupdates(compiled, params: dict) -> dict:
+    """The columns' Python-side `onupdate` values (e.g. a product's updated_at) that
+    SQLAlchemy would compute at execution."""
+    for column in compiled.update_prefetch:
+        if params.get(column.key) is None and column.onupdate is not None:
+            params[column.key] = column.onupdate.arg(None)
+    return params
+
+
+def _exactly_one(statement: Update, index: int):
+    """SELECT over the UPDATE that fails, in the server, unless it changed one row: the CASE
+    depends on the row count, so PostgreSQL can't fold the failing cast at planning time."""
+    from sqlalchemy import Integer, case, cast, func, literal, literal_column, select
+
+    changed = statement.returning(literal_column("1")).cte(f"hot_{index}")
+    count = select(func.count()).select_from(changed).scalar_subquery()
+    return select(cast(case((count == 1, literal("0")),
+                            else_=literal(f"hot-step-refused:{index}")), Integer))

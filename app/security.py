@@ -1,22 +1,50 @@
 """Response headers and request guards that apply to every route."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, abort, current_app, request, session
 
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    # Merchants set their own HLS / video URLs for live rooms and source videos.
-    "media-src 'self' https: blob:",
-    "connect-src 'self'",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+# Merchants set their own HLS / video URLs for live rooms and source videos (https media);
+# hls.js feeds the <video> through MediaSource (blob:).
+MEDIA_SRC = "'self' https: blob:"
+
+
+def _csp(media: str = MEDIA_SRC, connect: str = "'self'") -> str:
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        f"media-src {media}",
+        f"connect-src {connect}",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+CSP = _csp()
+
+
+def _origin(url: str | None) -> str | None:
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+
+
+def player_csp(*urls: str | None) -> str:
+    """The policy of a page with a video player: hls.js fetches the playlists and fragments
+    (connect-src), so the origins of the given stream URLs are allowed there and as media,
+    and nothing else. Same-origin URLs (/hls/…) need nothing more than 'self'."""
+    origins = sorted({o for o in map(_origin, urls) if o})
+    if not origins:
+        return CSP
+    extra = " ".join(origins)
+    return _csp(media=f"{MEDIA_SRC} {extra}", connect=f"'self' {extra}")
 
 
 BASE_HEADERS = {

@@ -10,14 +10,17 @@ measured with the same concurrency in the same run.
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/yt7bench \\
         --redis-url redis://127.0.0.1:6379/7
 
-The database's schema is dropped and rebuilt (give it a scratch one); the Redis database
-named is flushed. Buyers are pre-created with signed-in sessions (a session cookie and CSRF
-token made by the app itself), so the race measures buying, not signing in. wrk keeps 500
-connections open; request n of a connection is buyer n's (rotating through the 500), each
-POST a new submission (its own idempotency key) of the form the page renders. Each race
-uses a fresh sale that opens just before wrk starts: the first requests race for the units,
-the rest of the run is buyers pressing on after it sold out (answered without a write).
-Targets: zero oversold and zero breaches in every run; buy req/s ≥ 30 % of /ping's.
+The database's schema is dropped and rebuilt (give it a scratch one; it is created when
+missing). In Redis everything goes under a prefix of this run's own (CACHE_KEY_PREFIX), removed
+at the end: nothing else in that Redis database is touched. Buyers are pre-created with
+signed-in sessions (a session cookie and CSRF token made by the app itself), so the race measures
+buying, not signing in. wrk keeps 500 connections open; request n of a connection is buyer n's
+(rotating through the 500), each POST a new submission (its own idempotency key) of the form
+the page renders. Each race uses a fresh sale that opens just before wrk starts: the first
+requests race for the units, the rest of the run is buyers pressing on after it sold out
+(answered without a write).
+Targets (issue 15): zero oversold and zero breaches in every run; buy p99 ≤ 1 s and buy req/s
+≥ 40 % of /ping's.
 """
 from __future__ import annotations
 
@@ -138,7 +141,16 @@ def _sale(shop_id: int, units: int, limit: int, opens_in: float) -> None:
 
 def reset_database(url: str) -> None:
     from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
 
+    target = make_url(url)
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                        {"name": target.database}).scalar() is None:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+            print(f"created database {target.database}")
+    server.dispose()
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -152,9 +164,14 @@ def pg_connect(url: str):
     return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
 
 
-def max_connections(url: str) -> int:
-    with pg_connect(url) as conn:
-        return int(conn.execute("SHOW max_connections").fetchone()[0])
+def free_connections(url: str) -> int:
+    from sqlalchemy.engine import make_url
+
+    server = make_url(url).set(database="postgres").render_as_string(hide_password=False)
+    with pg_connect(server) as conn:
+        limit = int(conn.execute("SHOW max_connections").fetchone()[0])
+        used = int(conn.execute("SELECT count(*) FROM pg_stat_activity").fetchone()[0])
+    return limit - used
 
 
 def child(env: dict, *args: str) -> dict:
@@ -308,9 +325,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=32,
                         help="gunicorn threads per worker: admitted buyers wait on the database "
                              "holding one; refusals need none, so more threads keep them flowing")
+    parser.add_argument("--db-connections", type=int, default=60,
+                        help="PostgreSQL connections the server may use in all (workers × "
+                             "(pool + 5 overflow)); fewer when the server has fewer free")
     parser.add_argument("--port", type=int, default=5107)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--profile", metavar="PREFIX",
+                        help="sample the workers with py-spy during each race (PREFIX-runN.txt)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install -y wrk")
@@ -325,16 +347,16 @@ def main() -> None:
            # The per-buyer limit stays on (its Redis round trip is part of the cost), high
            # enough that a buyer pressing for the whole run is not turned away by it.
            "RATELIMIT_FLASH": "1000 per minute"}
-    # One connection per thread that may place an order, within the server's limit.
-    headroom = max_connections(args.database_url) - 10
+    # One connection per thread that may place an order, within what the server has free
+    # (others share it) and --db-connections.
+    headroom = min(args.db_connections, free_connections(args.database_url) - 10)
     env["DB_POOL_SIZE"] = str(max(2, min(args.threads, headroom // args.workers - 5)))
+    prefix = f"yt-bench-{secrets.token_hex(4)}:"
+    env["CACHE_KEY_PREFIX"] = prefix
     if args.no_redis:
         env.pop("REDIS_URL", None)
     else:
         env["REDIS_URL"] = args.redis_url
-        import redis
-
-        redis.Redis.from_url(args.redis_url).flushdb()
     reset_database(args.database_url)
     subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -367,8 +389,11 @@ def main() -> None:
             script = lua_buy(prepared["sessions"], f"/flash/{sale['sale_id']}/buy",
                              sale["price_fen"])
             time.sleep(max(0.0, sale["starts_at"] - time.time()) + 0.05)
+            spy = profile(server, args.profile, run, args.duration) if args.profile else None
             buy = wrk(args.port, f"/flash/{sale['sale_id']}/buy", args.buyers, args.duration,
                       script)
+            if spy is not None:
+                spy.wait(timeout=60)
             time.sleep(2)  # presses still in flight when wrk stopped finish (or fail) first
             truth = check(args.database_url, sale["sale_id"], sale["product_id"])
             answers = " ".join(f"{code}:{count}" for code, count in sorted(buy["statuses"].items()))
@@ -382,6 +407,28 @@ def main() -> None:
         print(f"\nload avg after: {os.getloadavg()[0]:.1f}")
     finally:
         stop_server(server)
+        if not args.no_redis:
+            forget_keys(args.redis_url, prefix)
+
+
+def profile(server: subprocess.Popen, prefix: str, run: int, duration: int) -> subprocess.Popen:
+    """py-spy (`pip install py-spy`) samples every worker, waiting threads included, for the
+    race: collapsed stacks in PREFIX-runN.txt (one line per stack and its sample count)."""
+    spy = shutil.which("py-spy") or str(BIN / "py-spy")
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(server.pid), "--subprocesses", "--idle", "--threads",
+         "--rate", "200", "--format", "raw", "--duration", str(duration), "--nonblocking",
+         "--output", f"{prefix}-run{run}.txt"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def forget_keys(url: str, prefix: str) -> None:
+    """Remove this run's keys (and only them) from the shared Redis."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(match=prefix + "*", count=1000):
+        client.delete(key)
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ With --redis-url the keys go under a prefix of the run's own (CACHE_KEY_PREFIX),
 the end; nothing else in that Redis is touched.
 Target (docs/PERFORMANCE.md): comment seen by another viewer ≤ 2 s p95.
 
-For bench/live.py: `measure_comment_latency(base_url, room_id, posters, ...)` runs the
-measurement against any server (posters: signed-in sessions, e.g. from `make_posters(env)`).
+For bench/live.py: `measure(context)` (its hook) runs `measure_comment_latency(base_url,
+room_id, posters, ...)` against its server, while its room is live; posters are signed-in
+sessions made with `make_posters(env)` in the server's environment.
 """
 from __future__ import annotations
 
@@ -331,6 +332,17 @@ def measure_comment_latency(base_url: str, room_id: int, posters: list[dict], *,
     with lock:
         result.missed = sum(viewers - len(v) for v in seen.values())
     return result
+
+
+def measure(context: dict, *, viewers: int = 30, comments: int = 20) -> dict:
+    """bench/live.py's hook. `context`: base_url, room_id (live now), env (the server's)."""
+    posters = make_posters(context["env"], 4)
+    result = measure_comment_latency(context["base_url"], context["room_id"], posters,
+                                     viewers=viewers, comments=comments)
+    s = result.summary()
+    return {"p50_ms": s["seen"]["p50"], "p95_ms": s["seen"]["p95"], "n": s["comments"],
+            "pairs": s["samples"], "missed": s["missed"], "refused": s["refused"],
+            "viewers": viewers, "ping_p95_ms": s["ping"]["p95"]}
 
 
 # --- running it on its own ------------------------------------------------------------------

@@ -72,8 +72,13 @@ def next_deadline(campaign: Campaign, now: datetime) -> datetime | None:
 
 def warmup_days(campaign: Campaign) -> list[date]:
     """The Shanghai calendar days of the warm-up (each has a raffle draw)."""
-    first = campaign.warmup_start.astimezone(clock.SHANGHAI).date()
-    last = (campaign.sale_start - timedelta(microseconds=1)).astimezone(clock.SHANGHAI).date()
+    return days_between(campaign.warmup_start, campaign.sale_start)
+
+
+def days_between(start: datetime, end: datetime) -> list[date]:
+    """The Shanghai calendar days that [start, end) touches."""
+    first = start.astimezone(clock.SHANGHAI).date()
+    last = (end - timedelta(microseconds=1)).astimezone(clock.SHANGHAI).date()
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
@@ -197,25 +202,71 @@ def create_campaign(actor: User | None, draft: CampaignDraft) -> Campaign:
     db.session.flush()
     from app.campaigns.draws import sync_draws
 
-    sync_draws(campaign)
-    record_audit(operator, "campaign.create", "campaign", campaign.id, slug=campaign.slug)
+    added, too_late = sync_draws(campaign)
+    record_audit(operator, "campaign.create", "campaign", campaign.id, slug=campaign.slug,
+                 draws_published=[d.isoformat() for d in added],
+                 days_without_draw=[d.isoformat() for d in too_late])
     db.session.commit()
     return campaign
 
 
+EDITABLE = ("name", "hashtag", "tagline", "raffle_beacon", "warmup_start", "sale_start",
+            "sale_end")
+
+
+def _keep_published_raffle(campaign: Campaign, values: dict) -> list[date]:
+    """What an edit may not do to the raffle (docs/RAFFLE.md): change the published rules of
+    an open day, or take out of the warm-up a day whose entrants wait for its draw. Returns
+    the open days that leave the warm-up (drawn at their close as committed)."""
+    from app.campaigns.draws import draws_of, entries_per_open_day
+
+    open_days = [d for d in draws_of(campaign) if d.status == "open"]
+    if values["raffle_beacon"] != campaign.raffle_beacon and open_days:
+        raise Conflict(_("公开信标已随 %(days)s 场的抽奖规则公布，这些场次开奖前不能更改。",
+                         days=_days_text([d.day for d in open_days])), field="raffle_beacon")
+    staying = set(days_between(values["warmup_start"], values["sale_start"]))
+    leaving = [d.day for d in open_days if d.day not in staying]
+    entered = entries_per_open_day(campaign)
+    stranded = [day for day in leaving if entered.get(day)]
+    if stranded:
+        day = stranded[0]
+        field = "warmup_start" if day < min(staying, default=day) else "sale_start"
+        raise Conflict(_("%(day)s 场已有 %(n)d 人获得抽奖资格，正在等这一场开奖：这一天不能移出预热期。"
+                         "已公布的抽奖承诺不能撤回，请保留这一天。",
+                         day=f"{day:%m-%d}", n=entered[day]), field=field)
+    return leaving
+
+
+def _days_text(days: list[date]) -> str:
+    return "、".join(f"{d:%m-%d}" for d in days)
+
+
 def update_campaign(actor: User | None, slug: str, draft: CampaignDraft) -> Campaign:
-    """Edit name, hashtag, dates and the beacon. Days already drawn keep their draws; a draw
-    whose commitment is published keeps its seed (only its day's window may move)."""
+    """Edit name, hashtag, dates and the beacon. A published raffle commitment is kept as it
+    is, with its entries: a date edit may add warm-up days (each gets a commitment while its
+    entries are still open) but never removes or replaces one; a day that leaves the warm-up is
+    drawn at its close as committed. An edit that would strand entrants, or change an open
+    day's published rules, is refused with the reason."""
     operator = require_operator(actor)
     campaign = require_campaign(slug)
     values = _check(draft, creating=False)
     values.pop("slug")
+    leaving = _keep_published_raffle(campaign, values)
+    changed = {key: [_audit_value(getattr(campaign, key)), _audit_value(values[key])]
+               for key in EDITABLE if getattr(campaign, key) != values[key]}
     for key, value in values.items():
         setattr(campaign, key, value)
     campaign.updated_at = clock.now()
     from app.campaigns.draws import sync_draws
 
-    sync_draws(campaign)
-    record_audit(operator, "campaign.update", "campaign", campaign.id, slug=campaign.slug)
+    added, too_late = sync_draws(campaign)
+    record_audit(operator, "campaign.update", "campaign", campaign.id, slug=campaign.slug,
+                 changed=changed, draws_published=[d.isoformat() for d in added],
+                 days_without_draw=[d.isoformat() for d in too_late],
+                 draws_kept_outside_warmup=[d.isoformat() for d in leaving])
     db.session.commit()
     return campaign
+
+
+def _audit_value(value):
+    return value.isoformat() if isinstance(value, datetime) else value

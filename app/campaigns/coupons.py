@@ -284,7 +284,7 @@ def grab_coupon(actor: User | None, coupon_id: int) -> CouponCard:
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("请先登录再领券。"))
     now = clock.now()
-    admitted = False
+    admitted, lease = False, None
     for _attempt in range(GRAB_ATTEMPTS):
         coupon = db.session.get(Coupon, coupon_id)
         if coupon is None or coupon.source != "grab":
@@ -298,23 +298,23 @@ def grab_coupon(actor: User | None, coupon_id: int) -> CouponCard:
             raise _refuse(_("不能领取自己店铺的优惠券。"), coupon, actor, status=403)
         if coupon.remaining <= 0:  # gone: answer without writing to the hot row
             if admitted:
-                gate.give_back(coupon.id)
+                gate.give_back(coupon.id, lease)
             gate.mark_gone(coupon.id)
             raise _refuse(_("手慢了，优惠券已抢光。"), coupon, actor)
         held = _held(coupon.id, actor.id)
         if held >= coupon.per_user_limit:
             if admitted:
-                gate.give_back(coupon.id)
+                gate.give_back(coupon.id, lease)
             raise _refuse(_("每人限领 %(n)d 张，你已经领过了。", n=coupon.per_user_limit),
                           coupon, actor)
         if not admitted:
             seed = coupon.remaining
-            if not gate.admit(coupon.id, lambda seed=seed: seed):  # shed the rush before the row
+            admitted, lease = gate.admit(coupon.id, lambda seed=seed: seed)
+            if not admitted:  # shed the rush before the row
                 card = CouponCard.of(coupon, held)
                 card.remaining = 0
                 db.session.rollback()
                 raise GrabRefused(_("手慢了，优惠券已抢光。"), card)
-            admitted = True
         claim = CouponClaim(coupon_id=coupon.id, user_id=actor.id, n=held + 1,
                             status=ClaimStatus.unused, claimed_at=now)
         try:
@@ -338,9 +338,10 @@ def grab_coupon(actor: User | None, coupon_id: int) -> CouponCard:
         card = CouponCard.of(coupon, held + 1)
         card.remaining = left
         db.session.commit()
+        gate.commit(coupon_id, lease)
         return card
     if admitted:
-        gate.give_back(coupon_id)
+        gate.give_back(coupon_id, lease)
     raise Conflict(_("领券的人太多了，请稍后再试。"))
 
 

@@ -1,7 +1,8 @@
 """Demo campaign: "116卖货王" placed around today with the warm-up current (started yesterday,
 sale in three days), the anchors with live rooms approved (玉匠人 first) with their goods, one
 shop invited and one waiting for review, anchor coupons in the live rooms, coins for the demo
-buyer, yesterday's raffle already drawn (its files downloadable) and last year's campaign ended.
+buyer, yesterday's raffle already drawn with more entrants than prizes (its files
+downloadable) and last year's campaign ended.
 Idempotent: what exists is kept; a demo campaign no longer in its warm-up is placed around
 today again (days already drawn keep their draws)."""
 from __future__ import annotations
@@ -32,6 +33,9 @@ from app.merchants.models import Merchant
 
 DEMO_SLUG = "116-demo"
 PAST_SLUG = "116-2025"
+# The seed's raffle draws 666 a day; the demo's has ~40 entrants a day, so it draws fewer
+# than that and the shuffle really picks (entrants > prizes), as on a real campaign day.
+DEMO_DAILY_PRIZES = 16
 GOODS_PER_SHOP = 8
 # (owner e-mail, coupons: (kind, amount fen, threshold fen, quantity, per-user limit, title))
 COUPONS = {
@@ -55,22 +59,28 @@ def _place(campaign: Campaign, now) -> None:
     campaign.updated_at = now
 
 
+def _published_at(campaign: Campaign):
+    """The demo is laid out as if the campaign had been published the day before its warm-up
+    (so yesterday's draw was committed before yesterday's entries)."""
+    return campaign.warmup_start - timedelta(days=1)
+
+
 def _campaign(now) -> tuple[Campaign, bool]:
     campaign = db.session.scalar(select(Campaign).where(Campaign.slug == DEMO_SLUG))
     operator = _user(OPERATOR_EMAIL)
     if campaign is None:
         campaign = Campaign(slug=DEMO_SLUG, name="116卖货王", hashtag="#116卖货王",
                             tagline="源头好货 一件也是批发价", created_by=operator.id if operator else None,
-                            created_at=now)
+                            raffle_daily_count=DEMO_DAILY_PRIZES, created_at=now)
         _place(campaign, now)
         db.session.add(campaign)
         db.session.flush()
-        draws.sync_draws(campaign)
+        draws.sync_draws(campaign, now=_published_at(campaign))
         return campaign, True
     if phase_of(campaign, now) != "warmup":
         _place(campaign, now)
         db.session.flush()
-        draws.sync_draws(campaign)
+        draws.sync_draws(campaign, now=_published_at(campaign))
     return campaign, False
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, func, select, update
 
 from app import clock
 from app.accounts.services import notify
@@ -38,32 +38,49 @@ def _closes_at(day: date) -> datetime:
     return clock.shanghai_midnight(day + timedelta(days=1))
 
 
-def sync_draws(campaign: Campaign) -> None:
-    """One draw per warm-up day, in the caller's transaction. New days get a fresh committed
-    seed; open draws follow the campaign's settings while their entries are still open; drawn
-    ones never change; open draws of days no longer in the warm-up are removed."""
+def sync_draws(campaign: Campaign, now: datetime | None = None
+               ) -> tuple[list[date], list[date]]:
+    """Publish a commitment for each warm-up day that has none yet, in the caller's
+    transaction. Returns (days given a draw, warm-up days left without one).
+
+    A published draw is never changed or removed here (docs/RAFFLE.md, "A commitment is
+    for good"): its seed, commit, close, beacon, number of winners and cap stay as published,
+    and a day that leaves the warm-up is still drawn at its close as committed. A new day whose
+    entries have already closed gets no draw: a commitment published after the fact proves
+    nothing, and nobody could have entered a day that was not in the warm-up. (`now` is for
+    the demo, which lays out a campaign as if it had been created before its warm-up.)"""
     from app.campaigns.campaigns import warmup_days
 
-    now = clock.now()
-    days = set(warmup_days(campaign))
-    existing = {d.day: d for d in db.session.scalars(
-        select(RaffleDraw).where(RaffleDraw.campaign_id == campaign.id))}
-    for day, draw in existing.items():
-        if draw.status == "open" and day not in days:
-            db.session.execute(delete(RaffleDraw).where(RaffleDraw.id == draw.id,
-                                                        RaffleDraw.status == "open"))
-        elif draw.status == "open" and draw.closes_at > now:
-            draw.beacon = campaign.raffle_beacon
-            draw.winners_count = campaign.raffle_daily_count
-            draw.cap_fen = campaign.raffle_cap_fen
-    for day in sorted(days - set(existing)):
+    now = now or clock.now()
+    published = set(db.session.scalars(
+        select(RaffleDraw.day).where(RaffleDraw.campaign_id == campaign.id)))
+    added: list[date] = []
+    too_late: list[date] = []
+    for day in warmup_days(campaign):
+        if day in published:
+            continue
+        if _closes_at(day) <= now:
+            too_late.append(day)
+            continue
         seed = raffle.new_server_seed()
         db.session.add(RaffleDraw(
             campaign_id=campaign.id, day=day, closes_at=_closes_at(day), status="open",
             rules_version=raffle.RULES_VERSION, server_seed=seed, commit=raffle.commitment(seed),
             beacon=campaign.raffle_beacon, winners_count=campaign.raffle_daily_count,
             cap_fen=campaign.raffle_cap_fen, created_at=now))
+        added.append(day)
     db.session.flush()
+    return added, too_late
+
+
+def entries_per_open_day(campaign: Campaign) -> dict[date, int]:
+    """Entrants of each day whose draw is still open (they wait for that draw)."""
+    return dict(db.session.execute(
+        select(RaffleEntry.day, func.count())
+        .join(RaffleDraw, and_(RaffleDraw.campaign_id == RaffleEntry.campaign_id,
+                               RaffleDraw.day == RaffleEntry.day))
+        .where(RaffleEntry.campaign_id == campaign.id, RaffleDraw.status == "open")
+        .group_by(RaffleEntry.day)).all())
 
 
 def draws_of(campaign: Campaign) -> list[RaffleDraw]:

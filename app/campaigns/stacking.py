@@ -20,7 +20,13 @@ from app.accounts.models import User
 from app.campaigns.coupons import coupon_amount, eligible_lines, face_value, label_of
 from app.campaigns.models import ClaimStatus, Coupon, CouponClaim
 from app.extensions import db
-from app.orders.pricing import PLATFORM_COUPON, SHOP_COUPON, Discount, PricedOrder
+from app.orders.pricing import (
+    PLATFORM_COUPON,
+    SHOP_COUPON,
+    WITHOUT_COUPONS,
+    Discount,
+    PricedOrder,
+)
 
 
 def usable_claims(user_id: int, now: datetime) -> list[CouponClaim]:
@@ -50,8 +56,11 @@ def spend_claim(claim_id: int, user_id: int, order_id: int, now: datetime) -> bo
 
 def coupon_discounts(order: PricedOrder, buyer: User | None, choices: Mapping[str, str],
                      now: datetime) -> list[Discount]:
-    """The pricing hook: every copy of the buyer's wallet that takes something off this order."""
+    """The pricing hook: every copy of the buyer's wallet that takes something off this order
+    (none when `choices` is WITHOUT_COUPONS: a flash press retried without coupons)."""
     if buyer is None or not getattr(buyer, "is_authenticated", False):
+        return []
+    if choices.get("coupons") == WITHOUT_COUPONS["coupons"]:
         return []
     offers = []
     for claim in usable_claims(buyer.id, now):

@@ -134,11 +134,12 @@ def raffle_page(slug: str):
     """免单抽奖公示: each day's commitment; after the draw its entrants, seed and winners."""
     campaign = _campaign_or_404(slug)
     now = clock.now()
+    published = draws.draws_of(campaign)
     mine = {}
     if current_user.is_authenticated:
-        mine = {d.id: draws.pseudonym_of(d, current_user.id) for d in draws.draws_of(campaign)}
-    return render_page("campaigns/raffle.html", campaign=campaign, draws=draws.draws_of(campaign),
-                       now=now, mine=mine)
+        mine = {d.id: draws.pseudonym_of(d, current_user.id) for d in published}
+    return render_page("campaigns/raffle.html", campaign=campaign, draws=published,
+                       now=now, mine=mine, warmup=set(campaigns.warmup_days(campaign)))
 
 
 def _drawn(slug: str, day: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Update, func, or_, select, update
 
 from app import clock
 from app.accounts.models import User
@@ -191,30 +191,35 @@ def take_stock(product_id: int, quantity: int) -> bool:
 
     `UPDATE … SET stock = stock - n WHERE id = :id AND stock >= n AND status = 'active'`:
     the row count decides, so parallel buyers can never oversell."""
+    return db.session.execute(take_stock_update(product_id, quantity)).rowcount == 1
+
+
+def take_stock_update(product_id: int, quantity: int) -> Update:
+    """take_stock's conditional UPDATE, for a caller that runs it itself (checkout sends it
+    with the commit: `app.db.commit_hot`); it must change exactly one row."""
     if quantity <= 0:
         raise InvalidInput(_("购买数量必须大于 0。"), field="quantity")
-    result = db.session.execute(
-        update(Product)
-        .where(Product.id == product_id, Product.stock >= quantity,
-               Product.status == ProductStatus.active,
-               or_(Product.merchant_suspended_until.is_(None),
-                   Product.merchant_suspended_until <= clock.now()))
-        .values(stock=Product.stock - quantity, sales_count=Product.sales_count + quantity)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    return (update(Product)
+            .where(Product.id == product_id, Product.stock >= quantity,
+                   Product.status == ProductStatus.active,
+                   or_(Product.merchant_suspended_until.is_(None),
+                       Product.merchant_suspended_until <= clock.now()))
+            .values(stock=Product.stock - quantity, sales_count=Product.sales_count + quantity)
+            .execution_options(synchronize_session=False))
 
 
 def give_back_stock(product_id: int, quantity: int) -> None:
     """Return units of a cancelled or expired order, in the caller's transaction."""
-    db.session.execute(
-        update(Product).where(Product.id == product_id)
-        .values(stock=Product.stock + quantity,
-                sales_count=func.max(Product.sales_count - quantity, 0)
-                if db.engine.dialect.name == "sqlite"
-                else func.greatest(Product.sales_count - quantity, 0))
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(give_back_stock_update(product_id, quantity))
+
+
+def give_back_stock_update(product_id: int, quantity: int) -> Update:
+    return (update(Product).where(Product.id == product_id)
+            .values(stock=Product.stock + quantity,
+                    sales_count=func.max(Product.sales_count - quantity, 0)
+                    if db.engine.dialect.name == "sqlite"
+                    else func.greatest(Product.sales_count - quantity, 0))
+            .execution_options(synchronize_session=False))
 
 
 def shop_products(merchant_id: int, *, include_hidden: bool = True, limit: int = 200) -> list[Product]:

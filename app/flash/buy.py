@@ -10,13 +10,15 @@ buyers pressing at once.
 2. `buy_flash(actor, sale_id, request, admission)` is the source of truth: the order goes
    through checkout (idempotency key, product stock, payment deadline) with the flash price as
    a unit-price rule (`flash_unit_price`) whose `reserve`, inside the placement transaction,
-   takes the flash units by one conditional UPDATE (`sold + n <= quantity`) and the buyer's
-   allowance by one conditional upsert on `flash_claims` (`quantity + n <= per_user_limit`).
+   takes the buyer's allowance by one conditional upsert on `flash_claims` (`quantity + n <=
+   per_user_limit`) and, with the commit, the flash units by one conditional UPDATE (`sold +
+   n <= quantity`).
    Whatever the database refuses gives the gate's tokens back.
 Because the price is a pricing rule, a cart checkout during the sale gets the flash price too,
 under the same limits."""
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
@@ -40,6 +42,7 @@ from app.merchants.models import Merchant
 from app.orders.pricing import UnitPrice
 
 _TICKETS: dict[int, tuple[float, SaleTicket]] = {}
+_RELOADING = threading.Lock()  # one thread of this process reads a due ticket
 
 
 # --- the ticket: what a press is checked against before the database ----------------------
@@ -92,18 +95,32 @@ def _load_ticket(sale_id: int) -> SaleTicket | None:
 
 
 def sale_ticket(sale_id: int) -> SaleTicket | None:
-    """The sale's ticket, read at most every FLASH_TICKET_SECONDS by this process."""
+    """The sale's ticket, read at most every FLASH_TICKET_SECONDS by this process. When it
+    is due, one thread reads it again while the others go on with the one they have (in a
+    rush every thread would otherwise queue for a database connection at the same second,
+    behind the buyers placing orders)."""
     ttl = current_app.config.get("FLASH_TICKET_SECONDS", 1.0)
-    now = time.monotonic()
+    if ttl <= 0:
+        return _load_ticket(sale_id)
     cached = _TICKETS.get(sale_id)
-    if cached is not None and cached[0] > now:
+    if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    ticket = _load_ticket(sale_id)
-    if ticket is not None and ttl > 0:
-        if len(_TICKETS) > 2000:
-            _TICKETS.clear()
-        _TICKETS[sale_id] = (now + ttl, ticket)
-    return ticket
+    if cached is not None and not _RELOADING.acquire(blocking=False):
+        return cached[1]  # another thread is reading it
+    if cached is None:
+        _RELOADING.acquire()
+    try:
+        fresh = _TICKETS.get(sale_id)
+        if fresh is not None and fresh[0] > time.monotonic():
+            return fresh[1]
+        ticket = _load_ticket(sale_id)
+        if ticket is not None:
+            if len(_TICKETS) > 2000:
+                _TICKETS.clear()
+            _TICKETS[sale_id] = (time.monotonic() + ttl, ticket)
+        return ticket
+    finally:
+        _RELOADING.release()
 
 
 def _mark_sold_out(ticket: SaleTicket) -> None:
@@ -147,18 +164,24 @@ def _state_error(state: str) -> DomainError | None:
 
 @dataclass
 class Admission:
-    """A press that passed the early checks (and took the gate's tokens, when there is one)."""
+    """A press that passed the early checks (and holds a lease on the gate's units, when
+    there is a gate): `commit` once the order is in, `release` when it is not."""
 
     ticket: SaleTicket
     buyer_id: int
     quantity: int
-    gated: bool = False
-    released: bool = False
+    lease: str | None = None
+    done: bool = False
+
+    def commit(self) -> None:
+        if self.lease is not None and not self.done:
+            self.done = True
+            flash_gate.commit(self.ticket, self.lease)
 
     def release(self) -> None:
-        if self.gated and not self.released:
-            self.released = True
-            flash_gate.release(self.ticket, self.buyer_id, self.quantity)
+        if self.lease is not None and not self.done:
+            self.done = True
+            flash_gate.release(self.ticket, self.lease)
 
 
 def refuse_closed(sale_id: int) -> SaleTicket:
@@ -190,14 +213,13 @@ def admit(sale_id: int, buyer_id: int, quantity: int | None, price_fen: int | No
         raise refusal
     if ticket.owner_id == buyer_id:
         raise Conflict(_("不能抢购自己店铺的商品。"))
-    answer = flash_gate.admit(ticket, buyer_id, quantity)
+    answer, lease = flash_gate.admit(ticket, buyer_id, quantity)
     if answer == flash_gate.SOLD_OUT:
         _mark_sold_out(ticket)
         raise sold_out_error()
     if answer == flash_gate.OVER_LIMIT:
         raise limit_error(ticket.per_user_limit, ticket.per_user_limit)
-    return Admission(ticket, buyer_id, quantity, gated=answer == flash_gate.ADMITTED
-                     and flash_gate.enabled())
+    return Admission(ticket, buyer_id, quantity, lease=lease)
 
 
 # --- the database decides -----------------------------------------------------------------
@@ -220,26 +242,28 @@ def _claim_insert(sale_id: int, user_id: int, quantity: int, limit: int, now: da
     ).returning(FlashClaim.id)
 
 
-def _reserve(sale_id: int, user_id: int, limit: int, quantity: int) -> bool:
-    """In the order's placement transaction: take flash units, then the buyer's allowance.
-    Each is one conditional statement that decides; False refuses the order (and the
-    transaction rolls both back)."""
+def _allow(sale_id: int, user_id: int, limit: int, quantity: int) -> bool:
+    """In the order's placement transaction: the buyer's allowance, by one conditional upsert
+    on `flash_claims` (`quantity + n <= per_user_limit`). False refuses the order."""
     if quantity > limit:
-        return False
-    now = clock.now()
-    taken = db.session.execute(
-        update(FlashSale)
-        .where(FlashSale.id == sale_id, FlashSale.status == FlashStatus.scheduled,
-               FlashSale.starts_at <= now, FlashSale.ends_at > now,
-               FlashSale.sold + quantity <= FlashSale.quantity)
-        .values(sold=FlashSale.sold + quantity)
-        .execution_options(synchronize_session=False))
-    if taken.rowcount != 1:
         return False
     # A row comes back when it was inserted or the update's WHERE held (RETURNING, because
     # the row count of an upsert is not reliable across drivers).
-    allowed = db.session.execute(_claim_insert(sale_id, user_id, quantity, limit, now))
+    allowed = db.session.execute(_claim_insert(sale_id, user_id, quantity, limit, clock.now()))
     return allowed.first() is not None
+
+
+def _take_units(sale_id: int, quantity: int) -> Update:
+    """The flash units, by one conditional UPDATE (`sold + n <= quantity`, while the sale is
+    open) that must change the sale's row; checkout sends it with the commit, so the hot row
+    is locked for the database's own time only."""
+    now = clock.now()
+    return (update(FlashSale)
+            .where(FlashSale.id == sale_id, FlashSale.status == FlashStatus.scheduled,
+                   FlashSale.starts_at <= now, FlashSale.ends_at > now,
+                   FlashSale.sold + quantity <= FlashSale.quantity)
+            .values(sold=FlashSale.sold + quantity)
+            .execution_options(synchronize_session=False))
 
 
 def open_sale_for(product_id: int, now: datetime) -> FlashSale | None:
@@ -262,7 +286,8 @@ def flash_unit_price(product: Product, quantity: int, buyer: User | None,
     if claimed(sale.id, buyer.id) + quantity > sale.per_user_limit:
         return None
     return UnitPrice(sale.price_fen, FLASH_SOURCE,
-                     reserve=partial(_reserve, sale.id, buyer.id, sale.per_user_limit))
+                     reserve=partial(_allow, sale.id, buyer.id, sale.per_user_limit),
+                     take=partial(_take_units, sale.id))
 
 
 @dataclass
@@ -309,7 +334,9 @@ def buy_flash(actor: User | None, sale_id: int, request: FlashBuy,
     except Exception:
         admission.release()  # refused or failed: the gate's tokens go back
         raise
-    if not created:
+    if created:
+        admission.commit()
+    else:
         admission.release()
     return placed, created
 
@@ -317,8 +344,13 @@ def buy_flash(actor: User | None, sale_id: int, request: FlashBuy,
 def _buy(buyer: User, ticket: SaleTicket, request: FlashBuy):
     """The admitted press. The ticket's checks (price, window, limit, own shop) already
     passed; the database's are the pricing rule (the flash price only while the sale is open,
-    has the units and the buyer is within the limit) and `reserve` at placement."""
+    has the units and the buyer is within the limit) and `reserve` at placement.
+
+    A coupon never costs a press its unit: checkout applies the buyer's best coupon by itself,
+    and when another press of the same buyer spent that copy first (only one can), this press
+    is priced and placed again without coupons rather than refused."""
     from app.orders import checkout
+    from app.orders.pricing import WITHOUT_COUPONS
 
     key = request.idempotency_key or ""
     if not checkout.KEY_RE.match(key):
@@ -330,31 +362,56 @@ def _buy(buyer: User, ticket: SaleTicket, request: FlashBuy):
         else default_address_id(buyer)
     if address_id is None:
         raise InvalidInput(_("请先添加收货地址，再来抢购。"), field="address_id")
+    try:
+        return _place(buyer, ticket, request, address_id, request.choices)
+    except checkout.CouponTaken:
+        db.session.rollback()
+        return _place(buyer, ticket, request, address_id,
+                      {**request.choices, **WITHOUT_COUPONS})
+
+
+def _place(buyer: User, ticket: SaleTicket, request: FlashBuy, address_id: int,
+           choices: Mapping[str, str]):
+    from app.orders import checkout
+
     items = [(ticket.product_id, request.quantity)]
-    plan = checkout.preview_checkout(buyer, items, request.choices)
+    plan = checkout.preview_checkout(buyer, items, choices)
     if plan.orders[0].lines[0].price_source != FLASH_SOURCE:
         _explain_refusal(ticket.id, buyer.id, request.quantity, ticket.per_user_limit)
     try:
         return checkout.place_checkout(buyer, checkout.CheckoutRequest(
             items=items, address_id=address_id,
             payment_method=request.payment_method or default_payment_method(),
-            idempotency_key=key, expected_total_fen=plan.total_fen, choices=request.choices,
-            plan=plan))
+            idempotency_key=request.idempotency_key, expected_total_fen=plan.total_fen,
+            choices=choices, plan=plan))
+    except checkout.CouponTaken:
+        raise
     except Conflict as error:
         if error.field in ("lines", "total"):
-            _explain_refusal(ticket.id, buyer.id, request.quantity, ticket.per_user_limit)
+            _explain_refusal(ticket.id, buyer.id, request.quantity, ticket.per_user_limit,
+                             error)
         raise
 
 
-def _explain_refusal(sale_id: int, buyer_id: int, quantity: int, limit: int) -> None:
-    """Checkout refused the flash line: say why in the buyer's words (re-read, no write)."""
+def _explain_refusal(sale_id: int, buyer_id: int, quantity: int, limit: int,
+                     cause: Conflict | None = None) -> None:
+    """Checkout refused the flash line: say why in the buyer's words (re-read, no write).
+    "Sold out" only when the sale's units really are gone; otherwise the real reason (the
+    checkout's own message, or that this press lost a race while units remain)."""
     db.session.rollback()
     sale = db.session.get(FlashSale, sale_id)
     mine = claimed(sale_id, buyer_id)
     if mine + quantity > limit:
         raise limit_error(limit, mine)
     refusal = _state_error(sale_state(sale, clock.now()))
-    raise refusal if refusal is not None else sold_out_error()
+    if refusal is not None:
+        raise refusal
+    if sale.quantity - sale.sold < quantity:
+        raise Conflict(_("只剩 %(n)d 件，少抢几件试试。", n=sale.quantity - sale.sold),
+                       field="quantity")
+    if cause is not None:
+        raise cause
+    raise Conflict(_("这次没抢到，还有名额，请再试一次。"))
 
 
 # --- units of cancelled orders go back ------------------------------------------------------
@@ -414,7 +471,7 @@ def release_cancelled(now: datetime | None = None, limit: int = 200) -> int:
                 FlashClaim.quantity <= quantity).execution_options(synchronize_session=False))
         db.session.commit()
         sale = db.session.get(FlashSale, sale_id)
-        flash_gate.release(sale, buyer_id, quantity)
+        flash_gate.give_back(sale, buyer_id, quantity)
         forget_ticket(sale_id)
         done += 1
     return done

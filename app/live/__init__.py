@@ -15,10 +15,26 @@ SLOT_PARTIALS = {
 }
 
 
+def clock_time(seconds: int | float | None) -> str:
+    """Seconds as a player shows them: 42:07, 1:02:03."""
+    total = max(0, int(seconds or 0))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
 def init_live(app: Flask) -> None:
     from app import money, tick
     from app.demo import register_demo_step
-    from app.live import demo, presence, routes, services
+    from app.live import (
+        broadcast_routes,  # noqa: F401 (its routes are on the live blueprint)
+        demo,
+        ingest,
+        presence,
+        replays,
+        routes,
+        services,
+    )
     from app.slots import register_slot
 
     # How often buyers' rooms poll (seconds); the answer is 304 when nothing changed.
@@ -34,19 +50,77 @@ def init_live(app: Flask) -> None:
     from app.live import comment_routes
 
     comment_routes.init_chat(app)
+    # Broadcasting through the ingest (docs/DEPLOYING.md, "Live video"). Without a secret and
+    # an RTMP URL broadcasting is off and rooms play a pasted stream URL.
+    for name, default in (("LIVE_INGEST_SECRET", ""), ("LIVE_RTMP_URL", ""),
+                          ("LIVE_HLS_URL", "/hls"), ("LIVE_HLS_DIR", ""),
+                          ("LIVE_REPLAY_URL", "/media/replays")):
+        app.config.setdefault(name, os.environ.get(name, default))
+    # A playlist not rewritten for this long means its stream died (the watchdog ends it).
+    app.config.setdefault("LIVE_STALE_SECONDS", int(os.environ.get("LIVE_STALE_SECONDS", "20")))
+    # Replays' files are removed after this many days (0 keeps them).
+    app.config.setdefault("LIVE_REPLAY_DAYS", int(os.environ.get("LIVE_REPLAY_DAYS", "30")))
     app.register_blueprint(routes.bp)
     for slot, template in SLOT_PARTIALS.items():
         register_slot(app, slot, template)
+    app.jinja_env.filters["clocktime"] = clock_time
     app.jinja_env.globals.update(
+        live_replays=replays.replays_of_shop,
         live_room_cards=services.room_cards,
         live_room_of_product=services.live_room_presenting,
         live_shop_of=services.shop_of_user,
         live_stream_kind=services.stream_kind,
         yuan_input=money.input_value,
     )
-    if "live.prune_viewers" not in dict(tick.JOBS):
-        tick.job("live.prune_viewers")(presence.prune)
+    for name, job in (("live.prune_viewers", presence.prune),
+                      ("live.end_dead_broadcasts", ingest.end_dead_broadcasts),
+                      ("live.finalize_replays", replays.finalize_waiting),
+                      ("live.expire_replays", replays.expire_old)):
+        if name not in dict(tick.JOBS):
+            tick.job(name)(job)
     register_demo_step("live", demo.seed_live)
     from app.live.comment_demo import seed_comments
 
     register_demo_step("live_comments", seed_comments)
+    _register_cli(app)
+
+
+def _register_cli(app: Flask) -> None:
+    import click
+
+    @app.cli.command("live-nginx-config")
+    @click.option("--app-upstream", default="127.0.0.1:8000", show_default=True,
+                  help="host:port of an app server (nginx's callbacks and its proxy).")
+    @click.option("--rtmp-port", default=1935, show_default=True)
+    @click.option("--http-port", default=8080, show_default=True)
+    @click.option("--internal-port", default=19350, show_default=True,
+                  help="loopback port of the internal HLS / replay applications")
+    @click.option("--workdir", default="/var/lib/yuantou/ingest", show_default=True)
+    @click.option("--hls-dir", default="/var/lib/yuantou/hls", show_default=True)
+    @click.option("--http-host", default="127.0.0.1", show_default=True,
+                  help="interface the HLS / replay HTTP side listens on (for a proxy or CDN)")
+    @click.option("--user", default="www-data", show_default=True,
+                  help="nginx workers' user (must write the HLS folder and MEDIA_ROOT/replays)")
+    def live_nginx_config(app_upstream: str, rtmp_port: int, http_port: int,
+                          internal_port: int, workdir: str, hls_dir: str, http_host: str,
+                          user: str) -> None:
+        """Print the ingest's nginx.conf for this deployment (docs/DEPLOYING.md)."""
+        from pathlib import Path
+
+        from flask import current_app
+
+        from app.live.ingest_server import IngestLayout, find_nginx, render_config
+
+        secret = current_app.config.get("LIVE_INGEST_SECRET") or ""
+        if not secret:
+            raise click.ClickException("set LIVE_INGEST_SECRET first (the app hosts need it too)")
+        try:
+            module = find_nginx()[1]
+        except Exception:  # noqa: BLE001 (printing a config on a machine without nginx)
+            module = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+        layout = IngestLayout(
+            workdir=Path(workdir), hls_dir=Path(hls_dir),
+            replay_dir=Path(current_app.config["MEDIA_ROOT"]) / "replays",
+            app_upstream=app_upstream, secret=secret, http_port=http_port,
+            rtmp_port=rtmp_port, internal_port=internal_port, http_host=http_host, user=user)
+        click.echo(render_config(layout, module))

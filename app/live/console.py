@@ -136,9 +136,14 @@ def go_live(actor: User | None, room_id: int) -> LiveRoom:
 
 
 def end_live(actor: User | None, room_id: int) -> LiveRoom:
-    """下播: the pin is cleared (讲解中 means now); the goods stay for the next show."""
+    """下播: the pin is cleared (讲解中 means now); the goods stay for the next show. While a
+    push through the ingest is alive the room follows it instead (stop the push)."""
+    from app.live import ingest
+
     room = _owned_room(actor, room_id)
+    ingest.refuse_manual_end(room)
     now = clock.now()
+    ingest.end_for_anchor(room, now)
     result = db.session.execute(
         update(LiveRoom).where(LiveRoom.id == room.id, LiveRoom.status == RoomStatus.live)
         .values(status=RoomStatus.ended, ended_at=now, pinned_product_id=None,
@@ -167,6 +172,9 @@ def pin(actor: User | None, room_id: int, product_id: int) -> LiveRoom:
     if item.product.status != ProductStatus.active:
         raise Conflict(_("商品已下架，不能讲解。"), field="product")
     room.pinned_product_id = product_id
+    from app.live import ingest
+
+    ingest.note_pin(room, product_id)  # a marker on the replay: "jump to when explained"
     mark_changed(room)
     db.session.commit()
     return room

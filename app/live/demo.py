@@ -14,6 +14,7 @@ from app.catalog.models import Category, Product, ProductStatus
 from app.demo import YUJIANGREN_EMAIL
 from app.demo_photos import draw_photo
 from app.extensions import db
+from app.live.ingest import set_stream_key
 from app.live.models import LiveRoom, LiveRoomItem, RoomStatus
 from app.merchants.models import Certificate, Merchant
 
@@ -33,6 +34,9 @@ ROOMS = [
     ("shop-sihui-jade-0@demo.yuantou.cn", "四会玉器街 · 摆件专场", RoomStatus.ended, None, []),
 ]
 GOODS_PER_ROOM = 6
+# The demo anchor's stream key (玉匠人), set only by seed-demo so `make run` can print it and a
+# developer can push to the demo room at once. Real rooms get random keys (app.live.ingest).
+DEMO_STREAM_KEY = "yt_demo_yujiangren_2025"
 
 
 def _shop(email: str) -> Merchant | None:
@@ -85,6 +89,8 @@ def seed_live(scale: int = 0) -> list[str]:
         if shop is None:
             continue
         room = db.session.scalar(select(LiveRoom).where(LiveRoom.merchant_id == shop.id))
+        if room is not None and email == YUJIANGREN_EMAIL and room.stream_key_hash is None:
+            set_stream_key(room, DEMO_STREAM_KEY)
         if room is not None:
             if room.status == RoomStatus.scheduled and hours and (
                     room.scheduled_start is None or room.scheduled_start < now):
@@ -102,6 +108,8 @@ def seed_live(scale: int = 0) -> list[str]:
             room.scheduled_start = now - timedelta(days=1, hours=3)
             room.started_at = now - timedelta(days=1, hours=3)
             room.ended_at = now - timedelta(days=1)
+        if email == YUJIANGREN_EMAIL:
+            set_stream_key(room, DEMO_STREAM_KEY)
         db.session.add(room)
         db.session.flush()
         _fill(room, shop, _lightning_goods(shop, lightning))

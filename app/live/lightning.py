@@ -23,7 +23,7 @@ from app.catalog.listing import ProductDraft
 from app.catalog.models import Product, ProductPhoto
 from app.exceptions import InvalidInput
 from app.extensions import db
-from app.live import console, services
+from app.live import console, ingest, services
 from app.live.models import LiveRoom, RoomStatus
 from app.media import ImageRejected, StoredImage, store_image
 from app.merchants.models import Merchant
@@ -137,6 +137,7 @@ def list_lightning(actor: User | None, draft: ProductDraft, photo_token: str | N
             added = True
             if pin:
                 room.pinned_product_id = product.id
+                ingest.note_pin(room, product.id)
                 pinned = True
             console.mark_changed(room)
     db.session.commit()

@@ -15,11 +15,12 @@ from app.extensions import db, limiter
 from app.forms import attach_error
 from app.i18n import locale_code
 from app.inputs import parse_int
-from app.live import chat_feed, console, lightning, presence, services
+from app.live import chat_feed, console, ingest, lightning, presence, replays, services
 from app.live.forms import QuickListForm, RoomForm, local_input, parse_price, parse_stock
 from app.live.models import LiveRoom
 from app.media import ImageRejected, read_upload
 from app.rendering import polled, render_page, requested_fragment
+from app.security import player_csp
 
 bp = Blueprint("live", __name__)
 
@@ -49,20 +50,23 @@ def room(room_id: int):
         db.session.commit()  # end the read snapshot so the count includes this viewer
     tag = services.state_tag(room, locale_code())
     if requested_fragment(LIVE_FRAGMENTS) == "live_state":
-        return polled(tag, lambda: render_page(
-            "live/room.html", "live_state", room=room, view=services.room_view(room), etag=tag,
-            poll_seconds=_poll_seconds(room)))
+        return polled(tag, lambda: render_room(room, etag=tag, fragment=True))
     return render_room(room, etag=tag)
 
 
 def render_room(room: LiveRoom, *, status: int = 200, etag: str | None = None,
-                chat: chat_feed.ChatView | None = None):
-    """The whole room page; `chat` when a comment or like came back refused (with why)."""
-    return render_page(
-        "live/room.html", status=status, room=room, view=services.room_view(room),
-        etag=etag or services.state_tag(room, locale_code()),
-        stream_kind=services.stream_kind(room.stream_url), is_owner=_is_owner(room),
-        poll_seconds=_poll_seconds(room), chat=chat or chat_feed.chat_view(room))
+                chat: chat_feed.ChatView | None = None, fragment: bool = False):
+    """The room page, or (polled) its live part; `chat` when a comment or like came back
+    refused (the panel says why)."""
+    view = services.room_view(room)
+    response = render_page(
+        "live/room.html", LIVE_FRAGMENTS if fragment else None, status=status, room=room,
+        view=view, stage=view.stage, etag=etag or services.state_tag(room, locale_code()),
+        is_owner=_is_owner(room), poll_seconds=_poll_seconds(room),
+        replays=replays.replays_of_room(room.id),
+        chat=None if fragment else chat or chat_feed.chat_view(room))
+    response.headers["Content-Security-Policy"] = player_csp(view.stage.src)
+    return response
 
 
 def _poll_seconds(room: LiveRoom) -> int:
@@ -81,16 +85,20 @@ def _room_form(room: LiveRoom | None = None, **kwargs) -> RoomForm:
 
 def render_console(room: LiveRoom, *, status: int = 200, notice: str | None = None,
                    error: DomainError | None = None, typed: dict | None = None,
-                   settings: RoomForm | None = None):
+                   settings: RoomForm | None = None, new_key: str | None = None):
     if settings is None:
         settings = _room_form(room)
         if error is not None and error.field in ("title", "scheduled_start", "stream_url"):
             attach_error(settings, error)
+    broadcast = ingest.on_air(room.id)
     return render_page(
         "live/console.html", "console", status=status, room=room,
         goods=console.console_goods(room), addable=console.shop_goods_not_in_room(room),
         viewers=presence.count(room.id) if room.is_live else 0, settings=settings,
-        notice=notice, error=error, typed=typed or {}, max_stock=MAX_STOCK)
+        notice=notice, error=error, typed=typed or {}, max_stock=MAX_STOCK,
+        ingest=ingest.settings(), broadcast=broadcast, new_key=new_key,
+        push_alive=broadcast is not None and not ingest.is_dead(broadcast),
+        replays=replays.replays_of_room(room.id, limit=10))
 
 
 @bp.route("/live/console", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ from app.catalog.services import listable_products, open_shops_clause, shop_is_o
 from app.exceptions import PermissionDenied
 from app.extensions import db
 from app.live import presence
-from app.live.models import LiveRoom, LiveRoomItem, RoomStatus
+from app.live.models import LiveBroadcast, LiveRoom, LiveRoomItem, RoomStatus
 from app.merchants.models import Merchant
 
 VIDEO_SUFFIXES = (".m3u8", ".mp4", ".webm")
@@ -76,6 +76,40 @@ def stream_kind(url: str) -> str | None:
 
 
 @dataclass
+class Stage:
+    """The video area: the room's state and what plays in it. `src` is a playlist or video
+    file for <video> (the broadcast's HLS through the ingest, else a pasted https URL);
+    `link` a pasted stream page to open instead; `replay` the newest replay, for 看回放."""
+
+    state: str
+    src: str | None = None
+    link: str | None = None
+    broadcast: LiveBroadcast | None = None
+    replay: LiveBroadcast | None = None
+
+    @property
+    def is_hls(self) -> bool:
+        return bool(self.src) and urlsplit(self.src).path.endswith(".m3u8")
+
+
+def stage_of(room: LiveRoom) -> Stage:
+    """Two queries: the broadcast on air (if live) and the newest replay."""
+    from app.live import ingest, replays
+
+    stage = Stage(room.status)
+    if room.is_live:
+        stage.broadcast = ingest.on_air(room.id)
+        if stage.broadcast is not None:
+            stage.src = ingest.live_playlist_url(stage.broadcast)
+        elif stream_kind(room.stream_url) == "video":
+            stage.src = room.stream_url
+        elif room.stream_url:
+            stage.link = room.stream_url
+    stage.replay = replays.latest_replay(room.id)
+    return stage
+
+
+@dataclass
 class RoomView:
     """What a buyer sees of a room: its listable goods in order and the pinned one."""
 
@@ -84,6 +118,7 @@ class RoomView:
     pinned: Product | None
     viewers: int
     numbers: dict[int, int] = field(default_factory=dict)  # product id → 1号, 2号 …
+    stage: Stage | None = None
 
 
 def room_goods(room_id: int, *, buyer_view: bool = True) -> list[Product]:
@@ -109,7 +144,7 @@ def room_view(room: LiveRoom) -> RoomView:
         pinned = next((p for p in goods if p.id == room.pinned_product_id), None)
     viewers = watching(room)
     numbers = {p.id: n for n, p in enumerate(goods, start=1)}
-    return RoomView(room, goods, pinned, viewers, numbers)
+    return RoomView(room, goods, pinned, viewers, numbers, stage_of(room))
 
 
 def state_tag(room: LiveRoom, locale: str) -> str:

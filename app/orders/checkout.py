@@ -20,9 +20,10 @@ from sqlalchemy.orm import selectinload
 from app import clock
 from app.accounts.models import User
 from app.accounts.services import notify
-from app.catalog.listing import give_back_stock, take_stock
+from app.catalog.listing import give_back_stock_update, take_stock_update
 from app.catalog.models import Product
 from app.catalog.services import is_listable
+from app.db import HotStep, commit_hot
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.i18n import N_
@@ -98,6 +99,11 @@ class CheckoutPlan:
     @property
     def quantity(self) -> int:
         return sum(o.quantity for o in self.orders)
+
+
+class CouponTaken(Conflict):
+    """A coupon copy the plan applied was spent by another order first (the buyer's other
+    tab or press): nothing was placed. Callers may price again without it."""
 
 
 def _signed_in(actor: User | None) -> User:
@@ -228,25 +234,36 @@ def place_checkout(actor: User | None, request: CheckoutRequest) -> tuple[Checko
         raise
 
 
-def _take_all_stock(plan: CheckoutPlan, now: datetime) -> None:
-    """Units of expired unpaid orders go back and this checkout's units are taken in one
-    pass in product-id order (the same lock order everywhere, so no deadlocks)."""
+def _take_all_stock_and_commit(plan: CheckoutPlan, now: datetime) -> None:
+    """The contended rows, then the commit. First the expired unpaid orders holding these
+    goods are cancelled and each line's `reserve` runs (the buyer's allowance): no hot row
+    yet. Then, sent with the commit (`app.db.commit_hot`), each line's `take` (a flash sale's
+    units, by product id) and the goods' stock in one pass in product-id order (units of the
+    expired orders go back, this checkout's are taken). Every checkout takes flash sales'
+    rows before any product's, and products in id order: the same lock order everywhere, so
+    no deadlocks; a hot row stays locked only from its UPDATE to the commit."""
     wanted = {line.product.id: line for order in plan.orders for line in order.lines}
     give: dict[int, int] = defaultdict(int)
     for product_id, quantity in release_expired_holding(list(wanted), now):
         give[product_id] += quantity
+    lines = sorted((line for order in plan.orders for line in order.lines),
+                   key=lambda line: line.product.id)
+    hot: list[HotStep] = []
+    for line in lines:
+        gone = Conflict(_("%(title)s 的活动名额已抢完。", title=line.product.title),
+                        field="lines")
+        if line.reserve is not None and not line.reserve(line.quantity):
+            raise gone
+        if line.take is not None:
+            hot.append(HotStep(line.take(line.quantity), gone))
     for product_id in sorted(set(give) | set(wanted)):
         if give.get(product_id):
-            give_back_stock(product_id, give[product_id])
+            hot.append(HotStep(give_back_stock_update(product_id, give[product_id])))
         line = wanted.get(product_id)
-        if line is not None and not take_stock(product_id, line.quantity):
-            raise Conflict(_("%(title)s 库存不足，刚刚被抢光了。", title=line.product.title),
-                           field="lines")
-    for order in plan.orders:
-        for line in order.lines:
-            if line.reserve is not None and not line.reserve(line.quantity):
-                raise Conflict(_("%(title)s 的活动名额已抢完。", title=line.product.title),
-                               field="lines")
+        if line is not None:
+            hot.append(HotStep(take_stock_update(product_id, line.quantity), Conflict(
+                _("%(title)s 库存不足，刚刚被抢光了。", title=line.product.title), field="lines")))
+    commit_hot(hot)
 
 
 def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
@@ -302,12 +319,12 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
     if request.from_cart:
         cart.remove_bought(buyer, [pid for pid, _qty in request.items])
     db.session.flush()
-    # The contended rows last: stock (and flash-sale units), then coupons, then the commit,
-    # so a hot product's row stays locked for a few statements, not the whole placement.
-    _take_all_stock(plan, now)
+    # The buyer's own rows (coupon copies), then the contended ones (flash-sale units,
+    # stock), then the commit: a hot row stays locked for a statement or two, not the whole
+    # placement.
     for order, priced in placed:
         for discount in priced.discounts:
             if discount.spend is not None and not discount.spend(order.id):
-                raise Conflict(_("优惠券已被使用或已失效，请重新结算。"), field="lines")
-    db.session.commit()
+                raise CouponTaken(_("优惠券已被使用或已失效，请重新结算。"), field="lines")
+    _take_all_stock_and_commit(plan, now)
     return checkout

@@ -4,8 +4,9 @@ both call `price_order`), in integer fen, from the database's prices — never t
 Later issues plug in here rather than touching checkout:
 - flash sales (直播秒杀): `register_unit_price_rule(rule)`; a rule returns a `UnitPrice` for a
   product (the lowest offered wins) and may carry `reserve`, a callable run inside the
-  placement transaction (a conditional UPDATE on the flash sale's quantity) that returns
-  False when the sale's units are gone;
+  placement transaction (e.g. the buyer's allowance) that returns False to refuse, and
+  `take`, the conditional UPDATE of a contended row (the flash sale's units) that checkout
+  sends with the commit;
 - coupons: `register_discount_rule(rule)`; a rule returns every `Discount` it could give a
   shop's order (each wallet copy it may use, with its `reference_id`). `price_checkout` then
   chooses, across all the checkout's orders at once, which copies go where
@@ -23,6 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import Update
+
 from app.accounts.models import User
 from app.catalog.models import Product
 from app.merchants.models import Merchant
@@ -30,6 +33,8 @@ from app.orders import allocation
 from app.orders.allocation import PLATFORM_COUPON as PLATFORM_COUPON  # re-exported: the kinds
 from app.orders.allocation import SHOP_COUPON as SHOP_COUPON
 
+# `choices` that price an order without any coupon (a discount rule offers none for it).
+WITHOUT_COUPONS: Mapping[str, str] = {"coupons": "none"}
 FREE_ORDER_CAP_FEN = 66_600  # 免单券 covers an order up to ¥666
 DISCOUNT_ORDER = allocation.KINDS  # shop coupons first, platform on the rest
 
@@ -41,6 +46,9 @@ class UnitPrice:
     unit_price_fen: int
     source: str                                   # 'flash_sale', …
     reserve: Callable[[int], bool] | None = None  # reserve(quantity) in the placement txn
+    # take(quantity): the conditional UPDATE of a contended row (the sale's units) that must
+    # change one row; checkout sends it with the commit (app.db.commit_hot)
+    take: Callable[[int], Update] | None = None
 
 
 @dataclass
@@ -51,6 +59,7 @@ class PricedLine:
     unit_price_fen: int
     price_source: str = "list"
     reserve: Callable[[int], bool] | None = None
+    take: Callable[[int], Update] | None = None
 
     @property
     def line_total_fen(self) -> int:
@@ -126,7 +135,7 @@ def price_line(product: Product, quantity: int, buyer: User | None, now: datetim
         offer = rule(product, quantity, buyer, now)
         if offer is not None and 0 <= offer.unit_price_fen < line.unit_price_fen:
             line.unit_price_fen, line.price_source = offer.unit_price_fen, offer.source
-            line.reserve = offer.reserve
+            line.reserve, line.take = offer.reserve, offer.take
     return line
 
 

@@ -2,7 +2,7 @@
 version)
 
 Revision ID: 0010_live_comments
-Revises: 0014_sales_kings_by_category (landed on main first; the lead re-chains as needed)
+Revises: 0009_live_broadcasts (landed on main first; the lead re-chains as needed)
 Create Date: 2026-12-06 06:55:23.697753
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010_live_comments'
-down_revision = '0014_sales_kings_by_category'
+down_revision = '0009_live_broadcasts'
 branch_labels = None
 depends_on = None
 

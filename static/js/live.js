@@ -54,4 +54,21 @@
       reader.readAsDataURL(file);
     }
   });
+
+  // Stream setup: copy the server URL or the key into the clipboard.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) { return; }
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) { return; }
+    field.select();
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = button.getAttribute("data-copied");
+      setTimeout(function () { button.textContent = label; }, 1500);
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(field.value).then(done, function () {});
+    }
+  });
 })();

@@ -78,7 +78,7 @@ def test_an_operator_creates_a_campaign_with_the_seed_dates_and_daily_draws(clie
     assert "116卖货王" in page(client.get("/admin/campaigns"))
 
 
-def test_an_operator_edits_the_dates_and_the_draws_follow(client, ctx):
+def test_an_operator_edits_the_dates_and_published_draws_stay(client, ctx):
     clock.freeze(datetime(2026, 10, 20, tzinfo=UTC))
     operator = make.user("运营", operator=True)
     c = make.campaign("116-2026", warmup_start=shanghai(2026, 11, 1))
@@ -86,13 +86,14 @@ def test_an_operator_edits_the_dates_and_the_draws_follow(client, ctx):
     make.sign_in(client, operator)
     assert 'value="2026-11-01T00:00"' in page(client.get(f"/admin/campaigns/{c.slug}/edit"))
     response = client.post(f"/admin/campaigns/{c.slug}/edit", data=campaign_form(
-        name="116卖货王 2026", warmup_start="2026-11-02T00:00"))
+        name="116卖货王 2026", warmup_start="2026-11-02T00:00", sale_start="2026-11-06T00:00"))
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Campaign, c.id).name == "116卖货王 2026"
     after = {d.day: d.commit for d in db.session.scalars(select(RaffleDraw))}
-    assert sorted(after) == [date(2026, 11, d) for d in (2, 3, 4)]
-    assert all(after[d] == commits[d] for d in after)  # published commitments never change
+    # 11-05 joins the warm-up with a commitment of its own; 11-01 left it but keeps its draw
+    assert sorted(after) == [date(2026, 11, d) for d in (1, 2, 3, 4, 5)]
+    assert all(after[d] == commits[d] for d in commits)  # published commitments never change
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -166,6 +166,29 @@ def test_with_redis_a_refused_grab_gives_its_token_back(app, ctx, redis_gate, mo
     assert count(CouponClaim) == 2
 
 
+def test_with_redis_a_grab_whose_worker_died_strands_its_token_for_seconds_only(
+        app, ctx, redis_gate, monkeypatch):
+    """Issue 17 part 5: a worker killed after taking the last token (and before the database
+    decided) leaves a lease that lapses within GATE_LEASE_SECONDS: then the copy is grabbed."""
+    import time
+
+    from app.campaigns import gate
+
+    monkeypatch.setitem(app.config, "GATE_LEASE_SECONDS", 0.5)
+    monkeypatch.setitem(app.config, "COUPON_GATE_TTL", 3600)  # no re-seed to hide behind
+    shop = make.merchant("玉匠人", certified=True)
+    coupon = make.coupon(shop, quantity=1, per_user_limit=1)
+    admitted, lease = gate.admit(coupon.id, lambda: 1)  # the worker that then died
+    assert admitted and lease
+    with pytest.raises(Conflict, match="已抢光"):
+        coupons.grab_coupon(make.user("甲"), coupon.id)
+    time.sleep(0.6)
+    assert coupons.grab_coupon(make.user("乙"), coupon.id).held == 1
+    with pytest.raises(Conflict, match="已抢光"):
+        coupons.grab_coupon(make.user("丙"), coupon.id)
+    assert refreshed(Coupon, coupon.id).remaining == 0 and count(CouponClaim) == 1
+
+
 @pytest.fixture
 def warm(ctx):
     from datetime import timedelta

@@ -32,6 +32,8 @@ def test_the_campaign_demo_shows_every_part_and_is_idempotent(app, ctx, client):
     assert {"approved", "invited", "applied"} <= statuses
     drawn = db.session.scalar(select(RaffleDraw).where(RaffleDraw.status == "drawn"))
     assert drawn is not None and drawn.winner_total > 0
+    # more entrants than prizes: the shuffle really chose among them
+    assert drawn.entrant_total > drawn.winners_count == drawn.winner_total
     before = counts()
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0, again.output

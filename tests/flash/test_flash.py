@@ -367,12 +367,13 @@ def redis_gate(app):
         client.ping()
     except Exception:  # noqa: BLE001
         pytest.skip("no Redis server")
-    saved = app.config["CACHE_KEY_PREFIX"]
+    saved = app.config["CACHE_KEY_PREFIX"], app.config["GATE_LEASE_SECONDS"]
     prefix = f"yt-test-{secrets.token_hex(6)}:"
-    app.config.update(REDIS_URL=url, CACHE_KEY_PREFIX=prefix)
+    # leases far longer than a test on a busy machine (the lapse test sets its own)
+    app.config.update(REDIS_URL=url, CACHE_KEY_PREFIX=prefix, GATE_LEASE_SECONDS=120)
     app.extensions.pop("flash_gate", None)
     yield client
-    app.config.update(REDIS_URL=None, CACHE_KEY_PREFIX=saved)
+    app.config.update(REDIS_URL=None, CACHE_KEY_PREFIX=saved[0], GATE_LEASE_SECONDS=saved[1])
     app.extensions.pop("flash_gate", None)
     for key in client.scan_iter(match=prefix + "*"):
         client.delete(key)
@@ -382,12 +383,41 @@ def test_the_gate_answers_sold_out_before_the_database(w, redis_gate, ctx):
     from app.flash import gate as flash_gate
 
     sale = open_sale(w, quantity=2, limit=1)
-    assert flash_gate.admit(sale, 1, 1) == flash_gate.ADMITTED
-    assert flash_gate.admit(sale, 1, 1) == flash_gate.OVER_LIMIT
-    assert flash_gate.admit(sale, 2, 1) == flash_gate.ADMITTED
-    assert flash_gate.admit(sale, 3, 1) == flash_gate.SOLD_OUT
-    flash_gate.release(sale, 2, 1)  # the database refused buyer 2: the unit is back
-    assert flash_gate.admit(sale, 3, 1) == flash_gate.ADMITTED
+    first, _lease = flash_gate.admit(sale, 1, 1)
+    assert first == flash_gate.ADMITTED
+    assert flash_gate.admit(sale, 1, 1) == (flash_gate.OVER_LIMIT, None)
+    second, lease = flash_gate.admit(sale, 2, 1)
+    assert second == flash_gate.ADMITTED and lease
+    assert flash_gate.admit(sale, 3, 1) == (flash_gate.SOLD_OUT, None)
+    flash_gate.release(sale, lease)  # the database refused buyer 2: the unit is back
+    flash_gate.release(sale, lease)  # once
+    assert flash_gate.admit(sale, 3, 1)[0] == flash_gate.ADMITTED
+    assert flash_gate.admit(sale, 4, 1)[0] == flash_gate.SOLD_OUT
+
+
+def test_an_admission_that_is_never_committed_lapses(w, redis_gate, ctx, app):
+    """Issue 17 part 5: a worker killed between admission and commit strands nothing for
+    longer than the lease; a lease that lapses before its order commits is taken again."""
+    import time
+
+    from app.flash import gate as flash_gate
+
+    app.config["GATE_LEASE_SECONDS"] = 0.3
+    try:
+        sale = open_sale(w, quantity=2, limit=2)
+        assert flash_gate.admit(sale, 1, 2)[0] == flash_gate.ADMITTED  # then the worker died
+        assert flash_gate.admit(sale, 2, 1)[0] == flash_gate.SOLD_OUT
+        time.sleep(0.4)
+        answer, slow = flash_gate.admit(sale, 2, 1)  # the dead worker's units are back
+        assert answer == flash_gate.ADMITTED
+        assert flash_gate.admit(sale, 1, 2)[0] == flash_gate.SOLD_OUT  # 1 left, not 2
+        time.sleep(0.4)  # buyer 2's placement is slow: its lease lapses, then it commits
+        flash_gate.commit(sale, slow)
+        assert flash_gate.admit(sale, 3, 2)[0] == flash_gate.SOLD_OUT  # 1 left: not 2
+        assert flash_gate.admit(sale, 3, 1)[0] == flash_gate.ADMITTED
+        assert flash_gate.admit(sale, 4, 1)[0] == flash_gate.SOLD_OUT
+    finally:
+        app.config["GATE_LEASE_SECONDS"] = 120
 
 
 def test_with_the_gate_a_buyer_still_gets_a_real_order(w, redis_gate, client):
@@ -399,14 +429,23 @@ def test_with_the_gate_a_buyer_still_gets_a_real_order(w, redis_gate, client):
     assert fresh(FlashSale, sale.id).sold == 1
 
 
+def flash_gate_prefix() -> str:
+    from flask import current_app
+
+    return current_app.config["CACHE_KEY_PREFIX"]
+
+
 def test_reconcile_tops_up_a_counter_left_low(w, redis_gate, ctx):
     from app.flash import gate as flash_gate
 
     sale = open_sale(w, quantity=2, limit=2)
-    assert flash_gate.admit(sale, 1, 2) == flash_gate.ADMITTED  # then the worker died
-    assert flash_gate.admit(sale, 2, 1) == flash_gate.SOLD_OUT
-    assert flash.reconcile_gates() == 1
-    assert flash_gate.admit(sale, 2, 1) == flash_gate.ADMITTED
+    assert flash_gate.admit(sale, 1, 1)[0] == flash_gate.ADMITTED  # a live lease
+    left_key = f"{flash_gate_prefix()}flash:{sale.id}:{sale.version}:left"
+    redis_gate.set(left_key, 0)  # e.g. a cancelled order's give-back was lost
+    assert flash_gate.admit(sale, 2, 1)[0] == flash_gate.SOLD_OUT
+    assert flash.reconcile_gates() == 1  # up to 2 left in the database, less 1 leased
+    assert flash_gate.admit(sale, 2, 1)[0] == flash_gate.ADMITTED
+    assert flash_gate.admit(sale, 3, 1)[0] == flash_gate.SOLD_OUT
 
 
 # --- the fast path: refusals without the database ------------------------------------------

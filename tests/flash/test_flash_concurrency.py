@@ -3,6 +3,7 @@ few flash units sell exactly those units; one buyer pressing many times never ex
 per-user limit; the same with the Redis admission gate in front."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -90,3 +91,41 @@ def test_with_the_redis_gate_thirty_buyers_still_get_exactly_five(app, ctx, make
     url = f"/flash/{sale.id}/buy"  # read before the race: rows expire at each commit
     results = race(app, 30, lambda i: clients[i].post(url, data=forms[i]))
     check_exactly(w, sale, 5, results)
+
+
+def test_a_shop_coupon_never_turns_a_press_into_a_false_sold_out(app, ctx, make_client):
+    """Issue 17 part 4: every buyer holds one shop coupon, which checkout applies by itself;
+    each buyer presses three times at once. Only one press per buyer can spend the coupon: the
+    others must buy without it, never answer 「已抢光」 while units remain."""
+    from app.campaigns.models import ClaimStatus, CouponClaim
+    from app.orders.models import Order
+
+    w = world()
+    sale = sale_row(w.shop, w.bangle, quantity=60, limit=3, starts_in=timedelta(minutes=-1))
+    db.session.get(Product, w.bangle.id).stock = 100
+    db.session.commit()
+    coupon = make.coupon(w.shop, kind="reduce", amount_fen=1000, per_user_limit=1, quantity=50)
+    clients, forms, buyers = [], [], []
+    for i in range(6):
+        buyer = make.user(f"有券买家{i}")
+        make.address(buyer)
+        make.wallet_copy(buyer, coupon)
+        for _phone in range(3):
+            client = make_client()
+            limiter.reset()
+            make.sign_in(client, buyer)
+            clients.append(client)
+            forms.append(buy_form(text(client.get(f"/flash/{sale.id}"))))
+        buyers.append(buyer.id)
+    url = f"/flash/{sale.id}/buy"
+    results = race(app, len(clients), lambda i: clients[i].post(url, data=forms[i]))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    refused = [(r.status_code, re.findall(r"已抢光[^<]*|优惠券[^<]*", text(r))[:1])
+               for r in results if r.status_code != 303]
+    assert not refused, refused
+    assert fresh(FlashSale, sale.id).sold == 18
+    assert units_per_buyer(w.bangle.id) == {b: 3 for b in buyers}
+    spent = db.session.query(CouponClaim).filter_by(status=ClaimStatus.used).all()
+    assert sorted(c.user_id for c in spent) == sorted(buyers)  # each copy used exactly once
+    with_discount = db.session.query(Order).filter(Order.shop_discount_fen > 0).count()
+    assert with_discount == 6

@@ -98,3 +98,6 @@ def chat_redis(app):
     app.config.update(REDIS_URL=saved[0], CACHE_KEY_PREFIX=saved[1])
     for key in client.scan_iter(match=prefix + "*"):
         client.delete(key)
+
+
+from tests.ingest import app_server, ingest  # noqa: E402, F401  (real nginx + ffmpeg fixtures)

@@ -1,0 +1,48 @@
+"""app.db.commit_hot: the contended rows' conditional UPDATEs go with the commit (on
+PostgreSQL in one round trip). All or nothing, and a refused step raises its own refusal."""
+from __future__ import annotations
+
+import pytest
+
+from app.catalog.listing import give_back_stock_update, take_stock_update
+from app.catalog.models import Product
+from app.db import HotStep, commit_hot
+from app.exceptions import Conflict
+from app.extensions import db
+from tests import factories as make
+
+
+def stock(product_id: int) -> int:
+    db.session.expire_all()
+    return db.session.get(Product, product_id).stock
+
+
+@pytest.fixture
+def goods(ctx):
+    shop = make.merchant("玉匠人")
+    first = make.product(shop, "手镯", stock=3).id
+    second = make.product(shop, "吊坠", stock=1).id
+    return first, second
+
+
+def test_every_step_applies_and_commits(goods):
+    first, second = goods
+    commit_hot([HotStep(give_back_stock_update(first, 2)),
+                HotStep(take_stock_update(second, 1), Conflict("吊坠没了"))])
+    db.session.rollback()  # nothing pending: what was committed stays
+    assert (stock(first), stock(second)) == (5, 0)
+
+
+def test_a_refused_step_raises_its_refusal_and_nothing_is_kept(goods):
+    first, second = goods
+    with pytest.raises(Conflict, match="吊坠不够"):
+        commit_hot([HotStep(take_stock_update(first, 1), Conflict("手镯不够")),
+                    HotStep(take_stock_update(second, 2), Conflict("吊坠不够"))])
+    assert (stock(first), stock(second)) == (3, 1)
+    with pytest.raises(Conflict, match="手镯不够"):
+        commit_hot([HotStep(take_stock_update(first, 4), Conflict("手镯不够")),
+                    HotStep(take_stock_update(second, 1), Conflict("吊坠不够"))])
+    assert (stock(first), stock(second)) == (3, 1)
+    # the session is usable afterwards, and statements of the same shape still work
+    commit_hot([HotStep(take_stock_update(first, 3), Conflict("手镯不够"))])
+    assert stock(first) == 0
