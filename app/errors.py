@@ -51,6 +51,8 @@ def init_errors(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.response is not None:
+            return error.response  # a page of its own (e.g. a rate limit's on_breach)
         response = render_error(error.code, getattr(error, "user_message", None))
         if error.code == 405 and error.valid_methods:
             return response[0], 405, {"Allow": ", ".join(error.valid_methods)}

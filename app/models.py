@@ -5,6 +5,7 @@ from app.catalog import models as catalog_models  # noqa: F401
 from app.catalog import sync as catalog_sync  # noqa: F401,E402  (derived-column listeners)
 from app.flash import models as flash_models  # noqa: F401
 from app.governance import models as governance_models  # noqa: F401,E402
+from app.live import comment_models as live_comment_models  # noqa: F401
 from app.live import models as live_models  # noqa: F401
 from app.merchants import models as merchants_models  # noqa: F401
 from app.orders import models as orders_models  # noqa: F401

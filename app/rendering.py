@@ -1,7 +1,9 @@
 """Full pages or one named block of the same template, depending on who asks."""
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from collections.abc import Callable
+
+from flask import Response, make_response, render_template, request
 from jinja2_fragments.flask import render_block
 
 
@@ -47,4 +49,25 @@ def render_page(template: str, fragment: str | dict[str | None, str] | None = No
         body = render_template(template, **context)
     response = make_response(body, status)
     response.vary.add("HX-Request")
+    return response
+
+
+def polled(tag: str, render: Callable[[], Response]) -> Response:
+    """Conditional GET for a polled fragment (the one copy of the rule): 304 with no body when
+    the client already shows `tag`, else `render()`. Either way the ETag, and headers that make
+    every poll revalidate (the text depends on the session's language and user)."""
+    if request.if_none_match.contains(tag):
+        return not_modified(tag)
+    return _revalidated(render(), tag)
+
+
+def not_modified(tag: str) -> Response:
+    """The 304 of `polled`, for a caller that has already compared the client's ETag."""
+    return _revalidated(make_response("", 304), tag)
+
+
+def _revalidated(response: Response, tag: str) -> Response:
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
     return response

@@ -24,7 +24,6 @@ SLOTS = (
     "account_menu",       # links on /account
     "live_item_actions",  # a live room's 小黄车 row, per item `p` (add to cart, …)
     "order_actions",      # the buyer's order page, beside confirm / review (`order`, `st`)
-    "live_room_comments",  # a live room, right under 讲解中 and the 小黄车: `room` (comments, likes)
     "live_room_top",      # a live room, under the comments and its header: `room` (coupons, votes, gifts, …)
     "venue_sections",     # a campaign's venue, under its hero: `campaign`, `phase` (flash sales, boards)
 )

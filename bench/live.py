@@ -507,10 +507,9 @@ def main() -> None:
                   f" without, {fmt(busy_rounds[-1]['room page']['p99'])} with viewers "
                   f"(/ping {fmt(quiet_rounds[-1]['/ping']['p99'])}, "
                   f"{fmt(busy_rounds[-1]['/ping']['p99'])})", flush=True)
+        comments = comment_latency(bench)  # while the room is still live
         push.terminate()
         push.wait(10)
-
-        comments = comment_latency(bench)
     finally:
         bench.close()
 

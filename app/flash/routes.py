@@ -29,7 +29,7 @@ from app.flash.views import view_of
 from app.forms import attach_error
 from app.i18n import html_lang, locale_code
 from app.inputs import parse_int
-from app.rendering import is_htmx, render_page
+from app.rendering import is_htmx, polled, render_page
 
 bp = Blueprint("flash", __name__)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -87,15 +87,8 @@ def sale_page(sale_id: int):
     view = view_of(sale, with_key=False)
     tag = view.etag(locale_code())
     if is_htmx():
-        if request.if_none_match.contains(tag):
-            response = make_response("", 304)
-        else:
-            view = view_of(sale)
-            response = render_page("flash/page.html", "flash_panel", view=view, etag=tag)
-        response.set_etag(tag)
-        response.headers["Cache-Control"] = "no-cache, private"
-        response.vary.add("Cookie")
-        return response
+        return polled(tag, lambda: render_page("flash/page.html", "flash_panel",
+                                               view=view_of(sale), etag=tag))
     return _page(sale)
 
 

@@ -46,6 +46,10 @@ def init_live(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_LIGHTNING",
                           os.environ.get("RATELIMIT_LIGHTNING", "30 per minute;600 per hour"))
 
+    # Comments and likes add their routes to the live blueprint (before it is registered).
+    from app.live import comment_routes
+
+    comment_routes.init_chat(app)
     # Broadcasting through the ingest (docs/DEPLOYING.md, "Live video"). Without a secret and
     # an RTMP URL broadcasting is off and rooms play a pasted stream URL.
     for name, default in (("LIVE_INGEST_SECRET", ""), ("LIVE_RTMP_URL", ""),
@@ -75,6 +79,9 @@ def init_live(app: Flask) -> None:
         if name not in dict(tick.JOBS):
             tick.job(name)(job)
     register_demo_step("live", demo.seed_live)
+    from app.live.comment_demo import seed_comments
+
+    register_demo_step("live_comments", seed_comments)
     _register_cli(app)
 
 

@@ -1,10 +1,14 @@
 """Viewer counts (N 人在看) that stay honest without a database write per poll.
 
 A viewer is a signed-in user, or else one browser (a random id kept in its signed session
-cookie). "Watching" means the viewer opened or polled the live room in the last
-`WINDOW`. Each viewer's row in `live_viewers` is refreshed at most once per `REFRESH`: the
+cookie). "Watching" means the viewer opened or polled the live room (its live part or its
+comments, which poll every second or few) in the last `WINDOW`: someone who closed the page
+drops out within two minutes. A client that keeps no cookie (a crawler, a link preview, a
+script) is never counted: a browser is counted from its second request, which carries the id
+the first one was given (for a phone with JavaScript, the first poll a second later).
+Each viewer's row in `live_viewers` is refreshed at most once per `REFRESH_SECONDS`: the
 shared cache (Redis with REDIS_URL, else per process) remembers who was written recently, so
-a buyer polling every few seconds costs one small upsert a minute, not one per poll. The count
+a buyer polling every second costs one small upsert a minute, not one per poll. The count
 is one indexed range count per room, cached for `COUNT_TTL` seconds.
 
 Without Redis, every gunicorn worker keeps its own memory of recent writes, so a viewer may be
@@ -25,21 +29,26 @@ from app import clock
 from app.extensions import cache, db
 from app.live.models import LiveViewer
 
-WINDOW = timedelta(minutes=5)
+WINDOW = timedelta(minutes=2)  # > REFRESH_SECONDS: a viewer still polling is always in it
 REFRESH_SECONDS = 60
 COUNT_TTL = 5
 SESSION_KEY = "live_viewer"
 
 
-def viewer_key() -> str:
-    """'u42' for a signed-in user; 'b<random>' for a browser (kept in its session cookie)."""
-    if current_user.is_authenticated:
+def viewer_key() -> str | None:
+    """'u42' for a signed-in user (from the signed session, without loading the account);
+    'b<random>' for a browser that came back with the id it was given; None for a first
+    request (it gets an id, but a client that drops cookies would be a new viewer each time)."""
+    user_id = str(session.get("_user_id") or "").partition(":")[0]
+    if user_id.isdigit():
+        return f"u{user_id}"
+    if current_user.is_authenticated:  # signed in by a remember-me cookie
         return f"u{current_user.id}"
     token = session.get(SESSION_KEY)
-    if not isinstance(token, str) or len(token) > 30:
-        token = secrets.token_urlsafe(12)
-        session[SESSION_KEY] = token
-    return f"b{token}"
+    if isinstance(token, str) and 0 < len(token) <= 30:
+        return f"b{token}"
+    session[SESSION_KEY] = secrets.token_urlsafe(12)
+    return None
 
 
 def touch(room_id: int) -> bool:
@@ -47,6 +56,8 @@ def touch(room_id: int) -> bool:
     True when it wrote (a caller's open read transaction will not see the row: on SQLite its
     snapshot is older, so end it before counting)."""
     key = viewer_key()
+    if key is None:
+        return False
     memo = f"live:seen:{room_id}:{key}"
     if not cache.add(memo, 1, timeout=REFRESH_SECONDS):
         return False

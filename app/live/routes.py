@@ -2,7 +2,7 @@
 闪电购. Routes parse and render; app.live.services / console / lightning hold the rules."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from limits import parse_many
@@ -15,11 +15,11 @@ from app.extensions import db, limiter
 from app.forms import attach_error
 from app.i18n import locale_code
 from app.inputs import parse_int
-from app.live import console, ingest, lightning, presence, replays, services
+from app.live import chat_feed, console, ingest, lightning, presence, replays, services
 from app.live.forms import QuickListForm, RoomForm, local_input, parse_price, parse_stock
 from app.live.models import LiveRoom
 from app.media import ImageRejected, read_upload
-from app.rendering import render_page, requested_fragment
+from app.rendering import polled, render_page, requested_fragment
 from app.security import player_csp
 
 bp = Blueprint("live", __name__)
@@ -49,21 +49,23 @@ def room(room_id: int):
     if room.is_live and presence.touch(room.id):
         db.session.commit()  # end the read snapshot so the count includes this viewer
     tag = services.state_tag(room, locale_code())
-    polled = requested_fragment(LIVE_FRAGMENTS) == "live_state"
-    if polled and request.if_none_match.contains(tag):
-        response = make_response("", 304)
-    else:
-        view = services.room_view(room)
-        response = render_page(
-            "live/room.html", LIVE_FRAGMENTS, room=room, view=view, stage=view.stage,
-            etag=tag, is_owner=_is_owner(room), poll_seconds=_poll_seconds(room),
-            replays=replays.replays_of_room(room.id))
-        response.headers["Content-Security-Policy"] = player_csp(view.stage.src)
-    if polled:
-        response.set_etag(tag)
-        # Revalidate every time; the language cookie changes the text.
-        response.headers["Cache-Control"] = "no-cache, private"
-        response.vary.add("Cookie")
+    if requested_fragment(LIVE_FRAGMENTS) == "live_state":
+        return polled(tag, lambda: render_room(room, etag=tag, fragment=True))
+    return render_room(room, etag=tag)
+
+
+def render_room(room: LiveRoom, *, status: int = 200, etag: str | None = None,
+                chat: chat_feed.ChatView | None = None, fragment: bool = False):
+    """The room page, or (polled) its live part; `chat` when a comment or like came back
+    refused (the panel says why)."""
+    view = services.room_view(room)
+    response = render_page(
+        "live/room.html", LIVE_FRAGMENTS if fragment else None, status=status, room=room,
+        view=view, stage=view.stage, etag=etag or services.state_tag(room, locale_code()),
+        is_owner=_is_owner(room), poll_seconds=_poll_seconds(room),
+        replays=replays.replays_of_room(room.id),
+        chat=None if fragment else chat or chat_feed.chat_view(room))
+    response.headers["Content-Security-Policy"] = player_csp(view.stage.src)
     return response
 
 

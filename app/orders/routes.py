@@ -19,7 +19,7 @@ from app.forms import attach_error
 from app.orders import addresses, cart, checkout, orders, payments, reviews
 from app.orders.forms import AddressForm, CartForm, CheckoutForm, EmptyForm, ReasonForm, ReviewForm
 from app.orders.repeats import RepeatOrder
-from app.rendering import is_htmx, render_page
+from app.rendering import is_htmx, polled, render_page
 
 bp = Blueprint("orders", __name__)
 INT_RE = re.compile(r"^\s*-?\d{1,12}\s*$")
@@ -72,14 +72,8 @@ def cart_stock():
     state = [(ln.product.id, ln.product.stock, ln.product.status, ln.product.merchant.status,
               ln.quantity) for g in groups for ln in g.lines]
     tag = hashlib.sha256(repr(state).encode()).hexdigest()[:20]
-    if request.if_none_match.contains(tag):
-        response = make_response("", 304)
-    else:
-        response = make_response(render_block("orders/cart.html", "stock_notes", groups=groups))
-    response.set_etag(tag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.vary.add("Cookie")
-    return response
+    return polled(tag, lambda: make_response(
+        render_block("orders/cart.html", "stock_notes", groups=groups)))
 
 
 @bp.post("/cart/add")

@@ -3,7 +3,7 @@ claimed in a live room, and the operators' page that sets the voucher plan and c
 kings (卖货王). Thin: parse, call a service, render."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -14,7 +14,7 @@ from app.exceptions import DomainError, InvalidInput
 from app.extensions import db, limiter
 from app.forms import attach_error
 from app.i18n import locale_code
-from app.rendering import is_htmx, render_page
+from app.rendering import is_htmx, polled, render_page
 from app.sale import leaderboards, vouchers
 from app.sale.forms import VoucherPlanForm
 
@@ -59,21 +59,17 @@ def leaderboard(slug: str, board: str):
                            groups=VENUE_GROUPS, kings=[], phase=None, etag="")
     result = leaderboards.board_of(campaign, board, category)
     tag = f"{result.etag}-{locale_code()}"
-    if is_htmx() and request.if_none_match.contains(tag):
-        response = make_response("", 304)
-    else:
+
+    def render():
         from app import clock
 
-        response = render_page(
+        return render_page(
             "sale/leaderboard.html", "board_body", campaign=campaign, board=result,
             board_name=board, category=category, groups=VENUE_GROUPS, error=None,
             kings=leaderboards.kings_of(campaign), phase=phase_of(campaign, clock.now()),
             etag=tag)
-    if is_htmx():
-        response.set_etag(tag)
-        response.headers["Cache-Control"] = "no-cache"
-        response.vary.add("Cookie")
-    return response
+
+    return polled(tag, render) if is_htmx() else render()
 
 
 # --- live vouchers --------------------------------------------------------------------------

@@ -3,13 +3,13 @@ since 0001): operators add industries and belts as rows, so their names can't li
 gettext catalogues. Fills the five industries the app ships with.
 
 Revision ID: 0012_english_names
-Revises: 0009_live_broadcasts
+Revises: 0010_live_comments
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_english_names'
-down_revision = '0009_live_broadcasts'
+down_revision = '0010_live_comments'
 branch_labels = None
 depends_on = None
 

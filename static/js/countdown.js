@@ -2,7 +2,7 @@
    for the phone's clock by the server's "now" sent beside it. At zero the element fires a
    `countdown-zero` event (bubbling), which the flash-sale panel's hx-trigger listens for: the
    server alone decides whether the sale is open and sends the buy button.
-   Polled panels send their ETag; a 304 keeps what is shown. Works without this file: the
+   Polled panels send their ETag (app.js). Works without this file: the
    page shows the time left when it was rendered, and a reload shows the true state. */
 (function () {
   "use strict";
@@ -47,17 +47,4 @@
   document.addEventListener("htmx:afterSettle", tick);
   setInterval(tick, 250);
 
-  // Polling (flash panels, leaderboards): send the ETag of what is shown; a 304 means
-  // nothing changed, so keep it.
-  document.addEventListener("htmx:configRequest", function (event) {
-    var elt = event.detail.elt;
-    var etag = elt.getAttribute && elt.getAttribute("data-etag");
-    if (etag) { event.detail.headers["If-None-Match"] = "\"" + etag + "\""; }
-  });
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 304) {
-      event.detail.shouldSwap = false;
-      event.detail.isError = false;
-    }
-  });
 })();

@@ -4,21 +4,6 @@
 
   document.documentElement.classList.add("js");
 
-  // Polling the live room: send the ETag of what is shown; a 304 means nothing changed, so
-  // keep the page as it is (htmx would otherwise swap in the empty body).
-  document.addEventListener("htmx:configRequest", function (event) {
-    var etag = event.detail.elt.getAttribute("data-etag");
-    if (etag) {
-      event.detail.headers["If-None-Match"] = "\"" + etag + "\"";
-    }
-  });
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 304) {
-      event.detail.shouldSwap = false;
-      event.detail.isError = false;
-    }
-  });
-
   // After the console or 闪电购 form comes back: take the anchor to what needs a look — the
   // field to fix, the message, or the "listed" card at the top of the form.
   document.addEventListener("htmx:afterSettle", function () {

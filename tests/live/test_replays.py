@@ -60,7 +60,7 @@ def test_the_video_comes_first_then_the_pinned_product_and_the_cart_then_the_res
                                                                                   studio):
     page = client.get(f"/live/{studio.room.id}").get_data(as_text=True)
     order = [page.index(mark) for mark in ('class="live-stage', 'class="pinned-card',
-                                           'class="cart-list"', 'class="live-comments-area"',
+                                           'class="cart-list"', 'id="live-chat"',
                                            'aria-label="关于主播"')]
     assert order == sorted(order)
 
