@@ -80,12 +80,15 @@ class BrowserLikeClient(FlaskClient):
 
 
 def _compile_translations() -> None:
-    """make test compiles them too; this keeps a bare `pytest` run honest."""
+    """make test compiles them and compresses the static files too; this keeps a bare `pytest`
+    run honest (WhiteNoise serves a stale app.css.gz over an edited app.css)."""
     import subprocess
     import sys
 
     root = Path(__file__).resolve().parent.parent
     subprocess.run([sys.executable, str(root / "scripts" / "i18n.py"), "compile"], check=True)
+    subprocess.run([sys.executable, "-m", "whitenoise.compress", "-q", str(root / "static")],
+                   check=True)
 
 
 @pytest.fixture(scope="session")
