@@ -54,11 +54,13 @@ live-ingest:
 	fi
 
 # Browser tests need Chromium and CJK fonts; CI (root, fresh machine) installs them here.
+# On a busy machine another apt/dpkg may hold the lock: $(APT_GET) waits for it (10 minutes).
 chromium:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    (apt-get install -y chromium fonts-noto-cjk >/dev/null 2>&1 || \
-	     (apt-get update >/dev/null 2>&1 && apt-get install -y chromium fonts-noto-cjk >/dev/null)); \
+	    ($(APT_GET) install -y chromium fonts-noto-cjk >/dev/null 2>&1 || \
+	     ($(APT_GET) update >/dev/null && \
+	      $(APT_GET) install -y chromium fonts-noto-cjk >/dev/null)); \
 	  else \
 	    echo "Browser tests need: sudo apt-get install -y chromium fonts-noto-cjk"; \
 	  fi; \

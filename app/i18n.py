@@ -42,6 +42,24 @@ def locale_code() -> str:
     return str(get_locale() or "zh_Hans_CN")
 
 
+def in_english() -> bool:
+    return locale_code().startswith("en")
+
+
+def in_reader_language(params: dict) -> dict:
+    """Stored message parameters with values kept in both languages ({"zh": …, "en": …}, see
+    app.catalog.names.both_languages) reduced to the reader's one."""
+    key = "en" if in_english() else "zh"
+    return {name: (value.get(key) or value.get("zh", "")) if isinstance(value, dict) else value
+            for name, value in params.items()}
+
+
+def reader_text(value) -> str:
+    """A text kept in both languages ({"zh": …, "en": …}) in the reader's one; a plain
+    string as it is."""
+    return in_reader_language({"text": value})["text"]
+
+
 def html_lang() -> str:
     return "en" if locale_code().startswith("en") else "zh-Hans"
 
@@ -102,3 +120,5 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = local_datetime
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.globals["locale_code"] = locale_code
+    app.jinja_env.filters["in_reader_language"] = in_reader_language
+    app.jinja_env.globals["reader_text"] = reader_text

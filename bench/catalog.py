@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/ytbench"
-PORT = 5120
+PORT = int(os.environ.get("BENCH_PORT", "5120"))  # another free port when 5120 is taken
 
 SEARCH_TERMS = ["手镯", "翡翠", "吊坠", "平安扣", "和田玉", "岫玉", "绿松石", "原石", "摆件", "手串",
                 "连衣裙", "大衣", "羊毛衫", "皮衣", "皮草", "童装", "羽绒服", "卫衣", "衬衫", "毛衣",

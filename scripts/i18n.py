@@ -21,6 +21,8 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u3400-\u9fff]")
+# Chinese (full-width) punctuation has no place in an English sentence ("Source：").
+FULL_WIDTH = re.compile(r"[：，（）。、；！？【】《》\u3000]")
 LOCALES = ("zh_Hans_CN", "en")
 KEYWORDS = ["-k", "_l", "-k", "N_", "-k", "lazy_gettext"]
 
@@ -158,6 +160,13 @@ def problems() -> list[str]:
             if untranslated:
                 found.append(f"{name}/{locale}: {len(untranslated)} untranslated, e.g. "
                              f"{untranslated[:3]}")
+            if locale == "en":
+                wide = [m.id for m in catalog if m.id and _translated(m) and any(
+                    FULL_WIDTH.search(text) for text in (
+                        m.string if isinstance(m.string, (list, tuple)) else [m.string]))]
+                if wide:
+                    found.append(f"{name}/en: {len(wide)} with Chinese punctuation, e.g. "
+                                 f"{wide[:3]}")
             if absent:
                 found.append(f"{name}/{locale}: {len(absent)} messages not in catalogue, e.g. "
                              f"{sorted(absent)[:3]}")

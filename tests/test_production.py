@@ -1,40 +1,23 @@
 """Production wiring: Redis-backed rate limits and caches shared by workers; proxies."""
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
 from app import create_app
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _redis_available() -> bool:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
+from tests.conftest import answering_redis
 
 
-needs_redis = pytest.mark.skipif(not _redis_available() and not os.environ.get("CI"),
-                                 reason="Redis is not running")
-
-
-@needs_redis
-def test_with_redis_url_rate_limits_are_shared_between_workers(app, monkeypatch):
+def test_with_redis_url_rate_limits_are_shared_between_workers(app, monkeypatch, redis_url):
     """Two app instances (two gunicorn workers) count sign-in attempts together."""
-    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("REDIS_URL", redis_url)
     prefix = f"test-{uuid.uuid4().hex[:8]}"
     overrides = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "MEDIA_ROOT")}
     overrides.update({"TESTING": True, "RATELIMIT_KEY_PREFIX": prefix,
                       "RATELIMIT_SIGNIN": "3 per minute", "CACHE_KEY_PREFIX": prefix})
     worker_a, worker_b = create_app(overrides), create_app(overrides)
-    assert worker_a.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
+    assert worker_a.config["RATELIMIT_STORAGE_URI"] == redis_url
     assert worker_a.config["CACHE_TYPE"] == "RedisCache"
     for worker in (worker_a, worker_b):
         worker.config["WTF_CSRF_ENABLED"] = False
@@ -68,3 +51,23 @@ def test_behind_a_proxy_the_buyers_address_is_used(app, monkeypatch):
     response = proxied.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9"},
                                          environ_base={"REMOTE_ADDR": "127.0.0.1"})
     assert response.get_data(as_text=True) == "203.0.113.9"
+
+
+def test_without_redis_a_redis_test_fails_in_ci_and_is_skipped_elsewhere(monkeypatch):
+    nowhere = "redis://127.0.0.1:1/0"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="TEST_REDIS_URL"):
+        answering_redis(nowhere)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        answering_redis(nowhere)
+
+
+def test_the_suite_holds_at_most_about_forty_database_connections(app):
+    """The PostgreSQL server is shared (100 connections): the suite's pool is capped."""
+    from app.extensions import db
+    from tests.conftest import TEST_DB_CONNECTIONS
+
+    with app.app_context():
+        pool = db.engine.pool
+        assert pool.size() + pool._max_overflow == TEST_DB_CONNECTIONS <= 36

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
 from app.accounts.models import AuditEntry, BeltAdmin, Notification, User
+from app.catalog.names import belt_name, both_languages
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.i18n import N_
@@ -153,7 +154,7 @@ def assign_belt_admin(operator: User, account: str, belt_id: int) -> BeltAdmin:
     db.session.add(scope)
     record_audit(operator, "belt_admin.assign", "user", user.id, belt_id=belt.id)
     notify(user.id, N_("你已被任命为 %(belt)s 基地管理员。"), link=f"/belts/{belt.slug}",
-           belt=belt.name)
+           belt=both_languages(belt_name, belt))
     db.session.commit()
     return scope
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import abort, flash, make_response, redirect, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app import clock
@@ -125,8 +126,9 @@ def gift(slug: str, room_id: int):
                                as_int(form.quantity.data, maximum=10_000))
     except DomainError as error:
         return _room_answer(slug, room_id, error.message, error.status)
-    return _room_answer(slug, room_id, _("已送出礼物（%(coins)d 金币），已获得今天的抽奖资格。",
-                                         coins=sent.coins))
+    return _room_answer(slug, room_id, ngettext(
+        "已送出礼物（%(num)d 金币），已获得今天的抽奖资格。",
+        "已送出礼物（%(num)d 金币），已获得今天的抽奖资格。", sent.coins))
 
 
 @bp.get("/campaigns/<slug:slug>/raffle")

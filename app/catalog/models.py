@@ -24,7 +24,10 @@ class Industry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(40))
+    # English names shown on English pages (app.catalog.names); empty: the Chinese one.
+    name_en: Mapped[str] = mapped_column(String(40), default="", server_default="")
     portal_name: Mapped[str] = mapped_column(String(40))
+    portal_name_en: Mapped[str] = mapped_column(String(60), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
 
     belts: Mapped[list[Belt]] = relationship(back_populates="industry", order_by="Belt.id")
@@ -48,7 +51,8 @@ class Belt(db.Model):
     intro: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    industry: Mapped[Industry] = relationship(back_populates="belts")
+    # A belt is named with its industry in English ("Zhenping, Henan (jade)"): load them together.
+    industry: Mapped[Industry] = relationship(back_populates="belts", lazy="joined")
 
 
 class Category(db.Model):

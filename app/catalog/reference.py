@@ -1,7 +1,8 @@
 """Reference data the app ships with: the industries, product categories and source types.
 
-Names are Simplified Chinese msgids (extracted by N_) so the English catalogue translates them.
-The migration inserts the same rows; `ensure_reference_data()` keeps a database in step.
+Category and source-type names are Simplified Chinese msgids (extracted by N_) so the English
+catalogue translates them; industries carry their English names in columns (`name_en`).
+The migrations insert the same rows; `ensure_reference_data()` keeps a database in step.
 """
 from __future__ import annotations
 
@@ -31,13 +32,14 @@ SOURCE_TYPE_CHECK = "source_type IN ('origin','industry_belt','factory_direct','
 # Source types that must name a belt: the goods come from a cluster region.
 SOURCE_TYPES_NEEDING_BELT = {SourceType.industry_belt, SourceType.origin}
 
-# (slug, name, portal name, position)
+# (slug, name, English name, portal name, English portal name, position). Industries are rows
+# (operators may add more), so their English names are stored beside the Chinese ones.
 INDUSTRIES = [
-    ("jade", N_("玉石"), N_("见宝"), 1),
-    ("apparel", N_("服装"), N_("服装源头"), 2),
-    ("food", N_("食品"), N_("食品源头"), 3),
-    ("tea", N_("茶叶"), N_("茶叶源头"), 4),
-    ("small-commodities", N_("小商品"), N_("小商品源头"), 5),
+    ("jade", "玉石", "Jade", "见宝", "Jianbao", 1),
+    ("apparel", "服装", "Apparel", "服装源头", "Apparel at source", 2),
+    ("food", "食品", "Food", "食品源头", "Food at source", 3),
+    ("tea", "茶叶", "Tea", "茶叶源头", "Tea at source", 4),
+    ("small-commodities", "小商品", "Small commodities", "小商品源头", "Small commodities at source", 5),
 ]
 
 # The campaign venue's session categories (源头好货专场): 服饰 美妆 美食 玉石 百货.

@@ -10,11 +10,14 @@ from app.extensions import db
 
 def ensure_reference_data() -> None:
     industries = {i.slug: i for i in db.session.scalars(select(Industry))}
-    for slug, name, portal_name, position in INDUSTRIES:
+    for slug, name, name_en, portal_name, portal_name_en, position in INDUSTRIES:
         if slug not in industries:
             industries[slug] = Industry(slug=slug, name=name, portal_name=portal_name,
                                         position=position)
             db.session.add(industries[slug])
+        industry = industries[slug]
+        industry.name_en = industry.name_en or name_en
+        industry.portal_name_en = industry.portal_name_en or portal_name_en
     db.session.flush()
     categories = set(db.session.scalars(select(Category.slug)))
     for position, (slug, name, industry, group) in enumerate(CATEGORIES):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, request, url_for
 
 from app.catalog import services
+from app.catalog.facets import listing_facets
 from app.catalog.filters import parse_filter
 from app.catalog.reference import SOURCE_TYPE_NAMES, VENUE_GROUPS
 from app.pagecache import public_page
@@ -44,6 +45,7 @@ def portal(industry_slug: str):
         merchants=services.ranked_merchants(industry_id=industry.id, certified_only=True,
                                             limit=20),
         filter=parsed.filter, notes=parsed.notes, goods=goods,
+        facets=listing_facets(parsed.filter, fixed=("industry",)),
         base_url=url_for("catalog.portal", industry_slug=industry.slug),
     )
 
@@ -59,7 +61,8 @@ def belt(belt_slug: str):
     return render_page(
         "catalog/belt.html", LISTING_FRAGMENTS,
         belt=belt, merchants=services.ranked_merchants(belt_id=belt.id),
-        facets=services.belt_facets(belt), filter=parsed.filter, notes=parsed.notes,
+        facets=listing_facets(parsed.filter, fixed=("belt",)), filter=parsed.filter,
+        notes=parsed.notes,
         goods=goods, source_names=SOURCE_TYPE_NAMES,
         base_url=url_for("catalog.belt", belt_slug=belt.slug),
     )
@@ -73,8 +76,7 @@ def search():
     return render_page(
         "catalog/search.html", LISTING_FRAGMENTS,
         filter=parsed.filter, notes=parsed.notes, goods=goods,
-        industries=services.all_industries(), categories=services.all_categories(),
-        belts=services.all_belts(),
+        facets=listing_facets(parsed.filter),
         source_names=SOURCE_TYPE_NAMES, base_url=url_for("catalog.search"),
     )
 

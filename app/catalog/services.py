@@ -1,26 +1,21 @@
 """Catalog rules: what is listed, in which order, and how search finds it."""
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import Text, and_, case, func, literal, literal_column, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from flask import current_app, g, has_app_context
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app import clock
+from app.catalog import matching
 from app.catalog.filters import ProductFilter
 from app.catalog.models import Belt, Category, Industry, Product, ProductStatus
-from app.catalog.reference import SourceType
-from app.catalog.search import required_tokens
 from app.extensions import cache, db
 from app.merchants.models import Merchant
 from app.pagecache import Revalidation
-
-CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
 @dataclass
@@ -94,68 +89,44 @@ def open_shops_clause(now: datetime | None = None):
                 or_(Merchant.suspended_until.is_(None), Merchant.suspended_until <= now))
 
 
-def _like_escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def query_terms(q: str, *, relaxed: bool = False) -> list[matching.Term]:
+    """The query's terms with their synonyms and the categories and industries they name."""
+    if not q:
+        return []
+    names = _cached("catalog:name-index", matching.NameIndex.load)
+    return matching.terms_for(q, names, relaxed=relaxed)
 
 
-def search_terms(q: str, *, relaxed: bool = False) -> list[str]:
-    """Words of the query. Relaxed: long CJK runs split into two-character words, since
-    Chinese has no spaces ('翡翠手镯' → '翡翠', '手镯')."""
-    terms = q.split()[:6]
-    if not relaxed:
-        return terms
-    split: list[str] = []
-    for term in terms:
-        pieces, last = [], 0
-        for run in CJK_RUN.finditer(term):
-            pieces.append(term[last:run.start()])
-            text = run.group()
-            if len(text) >= 4:
-                pieces.extend(text[i:i + 2] for i in range(0, len(text), 2))
-            else:
-                pieces.append(text)
-            last = run.end()
-        pieces.append(term[last:])
-        split.extend(p for p in pieces if p.strip())
-    return split[:8]
-
-
-def _apply_filter(query, f: ProductFilter, terms: list[str]):
-    if f.industry:
+def _apply_filter(query, f: ProductFilter, terms: list[matching.Term], *,
+                  facets: tuple[str, ...] = ("industry", "belt", "category", "source",
+                                             "certified")):
+    """The filter as conditions. `facets` are the facet filters applied (the facet counts
+    leave them out to count what each choice would give)."""
+    if f.industry and "industry" in facets:
         query = query.where(Product.industry_id == select(Industry.id)
                             .where(Industry.slug == f.industry).scalar_subquery())
-    if f.belt:
+    if f.belt and "belt" in facets:
         query = query.where(Product.belt_id == select(Belt.id).where(Belt.slug == f.belt)
                             .scalar_subquery())
-    if f.category:
+    if f.category and "category" in facets:
         query = query.where(Product.category_id == select(Category.id)
                             .where(Category.slug == f.category).scalar_subquery())
     if f.merchant_id:
         query = query.where(Product.merchant_id == f.merchant_id)
-    if f.source:
+    if f.source and "source" in facets:
         query = query.where(Product.source_type == f.source)
-    if f.certified:
+    if f.certified and "certified" in facets:
         query = query.where(Product.merchant_certified.is_(True))
     if f.min_fen is not None:
         query = query.where(Product.price_fen >= f.min_fen)
     if f.max_fen is not None:
         query = query.where(Product.price_fen <= f.max_fen)
-    use_tokens = db.engine.dialect.name == "postgresql"
-    for term in terms:
-        tokens = required_tokens(term) if use_tokens else []
-        if tokens:
-            # GIN index on string_to_array(search_tokens, ' ') finds candidates fast; the
-            # expression must match the index's exactly (a literal separator, not a parameter).
-            query = query.where(
-                func.string_to_array(Product.search_tokens, literal_column("' '"),
-                                     type_=ARRAY(Text)).contains(literal(tokens, ARRAY(Text))))
-        pattern = f"%{_like_escape(term)}%"
-        query = query.where(or_(Product.title.ilike(pattern, escape="\\"),
-                                Product.description.ilike(pattern, escape="\\")))
+    for condition in matching.match_conditions(terms):
+        query = query.where(condition)
     return query
 
 
-def _ordering(f: ProductFilter, terms: list[str]):
+def _ordering(f: ProductFilter, terms: list[matching.Term]):
     if f.sort == "newest":
         return [Product.created_at.desc(), Product.id.desc()]
     if f.sort == "price":
@@ -164,26 +135,19 @@ def _ordering(f: ProductFilter, terms: list[str]):
         return [Product.price_fen.desc(), Product.id.desc()]
     if f.sort == "sales":
         return [Product.sales_count.desc(), Product.id.desc()]
-    # Relevance: title matches above description matches; certified shops first (the seed's
-    # traffic support for certified merchants), then best sellers.
-    order = []
-    if terms:
-        whole = f"%{_like_escape(f.q)}%"
-        title_score = sum(
-            (case((Product.title.ilike(f"%{_like_escape(t)}%", escape="\\"), 1), else_=0)
-             for t in terms),
-            start=case((Product.title.ilike(whole, escape="\\"), 2), else_=0),
-        )
-        order.append(title_score.desc())
+    # Relevance: where the words matched (app.catalog.matching); then certified shops first
+    # (the seed's traffic support for certified merchants), then best sellers.
+    order = [matching.relevance(terms, f.q).desc()] if terms else []
     order += [Product.merchant_certified.desc(), Product.sales_count.desc(), Product.id.desc()]
     return order
 
 
 def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
     """One page of listable goods matching the filter; page_size+1 rows tell if more exist."""
+    exact = query_terms(f.q)
     for relaxed in (False, True):
-        terms = search_terms(f.q, relaxed=relaxed)
-        if relaxed and (not f.q or terms == search_terms(f.q)):
+        terms = query_terms(f.q, relaxed=True) if relaxed else exact
+        if relaxed and (not f.q or [t.text for t in terms] == [t.text for t in exact]):
             break
         query = _apply_filter(listable_products(), f, terms)
         query = (
@@ -199,7 +163,7 @@ def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
 
 
 def count_products(f: ProductFilter) -> int:
-    query = _apply_filter(listable_products(), f, search_terms(f.q))
+    query = _apply_filter(listable_products(), f, query_terms(f.q))
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
@@ -208,6 +172,16 @@ def count_products(f: ProductFilter) -> int:
 def all_industries() -> list[Industry]:
     return list(db.session.scalars(
         select(Industry).options(selectinload(Industry.belts)).order_by(Industry.position)))
+
+
+def industries_by_slug() -> dict[str, Industry]:
+    """Every industry by slug, read once per request (a handful of rows)."""
+    found = g.get("yt_industries_by_slug") if has_app_context() else None
+    if found is None:
+        found = {i.slug: i for i in db.session.scalars(select(Industry))}
+        if has_app_context():
+            g.yt_industries_by_slug = found
+    return found
 
 
 def industry_by_slug(slug: str) -> Industry | None:
@@ -220,7 +194,7 @@ def all_belts() -> list[Belt]:
 
 def belt_by_slug(slug: str) -> Belt | None:
     return db.session.scalar(
-        select(Belt).options(selectinload(Belt.industry)).where(Belt.slug == slug))
+        select(Belt).where(Belt.slug == slug))
 
 
 def all_categories() -> list[Category]:
@@ -270,44 +244,22 @@ def ranked_merchants(*, belt_id: int | None = None, industry_id: int | None = No
 
 
 @dataclass
-class Facet:
-    value: str
-    label: str
-    count: int
-
-
-def belt_facets(belt: Belt) -> dict[str, list[Facet]]:
-    """Counts of listable goods in a belt by category and by source type (cached a minute:
-    counts, not stock or prices)."""
-    return _cached(f"catalog:facets:{belt.id}", lambda: _belt_facets(belt))
-
-
-def _belt_facets(belt: Belt) -> dict[str, list[Facet]]:
-    base = listable_products().where(Product.belt_id == belt.id).subquery()
-    by_category = db.session.execute(
-        select(Category.slug, Category.name, func.count())
-        .join(base, base.c.category_id == Category.id)
-        .group_by(Category.slug, Category.name, Category.position)
-        .order_by(Category.position)
-    ).all()
-    by_source = db.session.execute(
-        select(base.c.source_type, func.count()).group_by(base.c.source_type)
-    ).all()
-    from app.catalog.reference import SOURCE_TYPE_NAMES
-
-    return {
-        "category": [Facet(slug, name, n) for slug, name, n in by_category],
-        "source": [Facet(s, SOURCE_TYPE_NAMES[SourceType(s)], n) for s, n in by_source],
-    }
+class IndustryCard:
+    slug: str
+    name: str
+    name_en: str
 
 
 @dataclass
 class BeltCard:
+    """A belt as cached page data: both languages' names (app.catalog.names picks one)."""
+
     slug: str
     name: str
+    name_en: str
     province: str
     city: str
-    industry_name: str
+    industry: IndustryCard
 
 
 @dataclass
@@ -325,7 +277,7 @@ def belt_summaries(industry_id: int | None = None) -> list[BeltSummary]:
 
 
 def _belt_summaries(industry_id: int | None) -> list[BeltSummary]:
-    belts_query = select(Belt).options(selectinload(Belt.industry)).order_by(Belt.industry_id, Belt.id)
+    belts_query = select(Belt).order_by(Belt.industry_id, Belt.id)
     if industry_id is not None:
         belts_query = belts_query.where(Belt.industry_id == industry_id)
     belts = list(db.session.scalars(belts_query))
@@ -347,7 +299,8 @@ def _belt_summaries(industry_id: int | None) -> list[BeltSummary]:
     summaries = []
     for b in belts:
         total, certified = shop_counts.get(b.id, (0, 0))
-        card = BeltCard(b.slug, b.name, b.province, b.city, b.industry.name)
+        industry = IndustryCard(b.industry.slug, b.industry.name, b.industry.name_en)
+        card = BeltCard(b.slug, b.name, b.name_en, b.province, b.city, industry)
         summaries.append(BeltSummary(card, total, int(certified or 0), goods.get(b.id, 0)))
     return summaries
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
@@ -23,9 +24,9 @@ def duration_choices() -> list[tuple[str, str]]:
     labels = []
     for minutes in DURATIONS:
         if minutes < 60:
-            labels.append((str(minutes), _("%(n)d 分钟", n=minutes)))
+            labels.append((str(minutes), ngettext("%(num)d 分钟", "%(num)d 分钟", minutes)))
         else:
-            labels.append((str(minutes), _("%(n)d 小时", n=minutes // 60)))
+            labels.append((str(minutes), ngettext("%(num)d 小时", "%(num)d 小时", minutes // 60)))
     return labels
 
 
@@ -111,6 +112,7 @@ class FlashSaleForm(FlaskForm):
                    starts_at=local_input(sale.starts_at), in_live_room=sale.live_room_id is not None,
                    campaign=str(sale.campaign_id or ""))
         if minutes not in {value for value, _label in form.duration.choices}:
-            form.duration.choices.append((minutes, _("%(n)d 分钟", n=sale.duration_minutes)))
+            label = ngettext("%(num)d 分钟", "%(num)d 分钟", sale.duration_minutes)
+            form.duration.choices.append((minutes, label))
         form.duration.data = minutes
         return form

@@ -17,6 +17,7 @@ from app import clock
 from app.accounts.models import BeltAdmin, User
 from app.accounts.services import notify, record_audit, require_belt_admin
 from app.catalog.models import Belt
+from app.catalog.names import belt_name, both_languages
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.i18n import N_
@@ -228,7 +229,8 @@ def approve(actor: User | None, application_id: int, reason: str = "") -> Certif
     record_audit(actor, APPROVE, "merchant", merchant.id, belt_id=application.belt_id,
                  reason=reason, application_id=application.id, shop=merchant.name)
     notify(merchant.owner_id, N_("恭喜！%(shop)s 已通过%(belt)s基地官方认证。"),
-           link="/my-shop/certification", shop=merchant.name, belt=application.belt.name)
+           link="/my-shop/certification", shop=merchant.name,
+           belt=both_languages(belt_name, application.belt))
     db.session.commit()
     db.session.refresh(application)
     return application

@@ -12,6 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.catalog import listing
 from app.catalog.models import Belt, Industry
+from app.catalog.names import belt_place, industry_name
 from app.catalog.reference import SOURCE_TYPE_NAMES
 from app.exceptions import DomainError, InvalidInput
 from app.extensions import db
@@ -44,10 +45,9 @@ def _my_shop_or_redirect():
 def _belt_choices() -> dict:
     """Belts grouped by industry for the select (<optgroup>)."""
     grouped: dict[str, list[tuple[str, str]]] = {}
-    industries = {i.id: _(i.name) for i in db.session.scalars(select(Industry))}
     for belt in db.session.scalars(select(Belt).order_by(Belt.industry_id, Belt.id)):
-        grouped.setdefault(industries[belt.industry_id], []).append(
-            (str(belt.id), f"{belt.name} · {belt.base_name}"))
+        grouped.setdefault(industry_name(belt.industry), []).append(
+            (str(belt.id), _("%(belt)s · %(base)s", belt=belt_place(belt), base=belt.base_name)))
     return {"": [("", _("不在产业带"))], **grouped}
 
 
@@ -56,7 +56,8 @@ def _fill_open_choices(form: OpenShopForm) -> None:
         (key.value, _(name)) for key, name in SOURCE_TYPE_NAMES.items()]
     form.belt_id.choices = _belt_choices()
     form.industry_id.choices = [("", _("按所选产业带"))] + [
-        (str(i.id), _(i.name)) for i in db.session.scalars(select(Industry).order_by(Industry.position))]
+        (str(i.id), industry_name(i))
+        for i in db.session.scalars(select(Industry).order_by(Industry.position))]
 
 
 def _draft(form) -> services.ShopDraft:

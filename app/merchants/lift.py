@@ -93,7 +93,7 @@ def ratio(before: Period, after: Period) -> float | None:
 
 @dataclass
 class BeltComparison:
-    belt_name: str
+    belt_name: dict[str, str] | str   # both languages (app.catalog.names.both_languages)
     certified: Period
     uncertified: Period
     certified_shops: int
@@ -200,10 +200,12 @@ def belt_comparison(merchant: Merchant, now: datetime) -> BeltComparison | None:
         side[1] += orders.get(shop_id, 0)
         side[2] += 1
     from app.catalog.models import Belt
+    from app.catalog.names import belt_place, both_languages
 
     belt = db.session.get(Belt, merchant.belt_id)
     return BeltComparison(
-        belt_name=belt.name if belt else "", certified=Period(sides[True][0], sides[True][1]),
+        belt_name=both_languages(belt_place, belt) if belt else "",
+        certified=Period(sides[True][0], sides[True][1]),
         uncertified=Period(sides[False][0], sides[False][1]), certified_shops=sides[True][2],
         uncertified_shops=sides[False][2], days=BELT_WINDOW.days)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app import clock
@@ -149,7 +150,7 @@ def commission_rates():
         changed = commission.set_rates(current_user, rates)
     except DomainError as error:
         return _commission_page(error.status, error=error.message)
-    flash(_("已更新 %(n)d 个类目的费率。", n=changed), "success")
+    flash(ngettext("已更新 %(num)d 个类目的费率。", "已更新 %(num)d 个类目的费率。", changed), "success")
     return redirect(url_for("orders.commission_admin"), code=303)
 
 

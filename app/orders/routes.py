@@ -7,6 +7,7 @@ import re
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
@@ -88,7 +89,7 @@ def cart_add():
         if is_htmx():
             raise
         return _cart_page(error.status, error.message)
-    message = _("已加入购物车（共 %(n)d 件）", n=total)
+    message = ngettext("已加入购物车（共 %(num)d 件）", "已加入购物车（共 %(num)d 件）", total)
     if is_htmx():
         return render_page("orders/cart.html", "added", message=message,
                            count=cart.cart_count(current_user))

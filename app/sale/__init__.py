@@ -33,10 +33,11 @@ def init_sale(app: Flask) -> None:
         return vouchers.room_offer(room, current_user)
 
     def industry_label(slug: str) -> str:
-        from app.catalog.services import industry_by_slug
+        from app.catalog.names import industry_name
+        from app.catalog.services import industries_by_slug
 
-        industry = industry_by_slug(slug)
-        return industry.name if industry is not None else slug
+        industry = industries_by_slug().get(slug)
+        return industry_name(industry) if industry is not None else slug
 
     app.jinja_env.globals.update(
         voucher_offer=voucher_offer, industry_label=industry_label, shop_kings=leaderboards.titles_of_shop,

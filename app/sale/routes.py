@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.campaigns.campaigns import get_campaign, phase_of
@@ -162,7 +163,7 @@ def finalize(slug: str):
     campaign = _campaign(slug)
     kings, now = leaderboards.finalize_campaign(current_user, campaign)
     if now:
-        flash(_("已评选出 %(n)d 位卖货王。", n=len(kings)), "success")
+        flash(ngettext("已评选出 %(num)d 位卖货王。", "已评选出 %(num)d 位卖货王。", len(kings)), "success")
     else:
         flash(_("这个活动已经评选过卖货王。"), "info")
     return redirect(url_for("sale.leaderboard", slug=slug, board="peak"), code=303)

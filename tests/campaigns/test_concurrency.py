@@ -3,7 +3,6 @@ grabbed by a crowd, one buyer hammering the grab button, concurrent checkouts sh
 wallet copy, and two tick workers drawing the same raffle."""
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -90,24 +89,9 @@ def test_concurrent_checkouts_spend_a_coupon_copy_at_most_once(app, ctx, make_cl
     assert refreshed(type(item), item.id).stock == 49
 
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _redis_available() -> bool:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
 @pytest.fixture
-def redis_gate(app, monkeypatch):
-    if not _redis_available():
-        pytest.skip("Redis is not running")
-    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+def redis_gate(app, monkeypatch, redis_url):
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "COUPON_GATE_PREFIX", f"test-{uuid.uuid4().hex[:10]}:")
     app.extensions.pop("yt_coupon_gate", None)
     yield

@@ -355,18 +355,15 @@ def test_a_page_reload_with_javascript_off_shows_the_true_state(w, client):
 # --- the Redis gate ---------------------------------------------------------------------------
 
 @pytest.fixture
-def redis_gate(app):
+def redis_gate(app, redis_url):
     """The Redis gate on, with keys under a prefix of this test's own (nothing else in that
     Redis database is touched)."""
     import secrets
 
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/15"
-    try:
-        client = redis.Redis.from_url(url)
-        client.ping()
-    except Exception:  # noqa: BLE001
-        pytest.skip("no Redis server")
+    import redis
+
+    url = redis_url
+    client = redis.Redis.from_url(url)
     saved = app.config["CACHE_KEY_PREFIX"], app.config["GATE_LEASE_SECONDS"]
     prefix = f"yt-test-{secrets.token_hex(6)}:"
     # leases far longer than a test on a busy machine (the lapse test sets its own)

@@ -258,19 +258,14 @@ def test_a_failing_order_counter_does_not_break_the_dashboard(cast):
 # --- with Redis (several workers and hosts share the counts) --------------------------------
 
 @pytest.fixture
-def redis_views(app, monkeypatch):
-    """The app pointed at a Redis (REDIS_TEST_URL, default a local one), with keys of its own."""
-    import os
+def redis_views(app, monkeypatch, redis_url):
+    """The app pointed at the tests' Redis (TEST_REDIS_URL), with keys of its own."""
     import uuid
 
     import redis
 
-    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/3")
+    url = redis_url
     client = redis.Redis.from_url(url, socket_connect_timeout=0.3)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {url}")
     prefix = f"yt-test-{uuid.uuid4().hex[:8]}:"
     monkeypatch.setitem(app.config, "REDIS_URL", url)
     monkeypatch.setitem(app.config, "CACHE_KEY_PREFIX", prefix)

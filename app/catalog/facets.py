@@ -1,0 +1,104 @@
+"""Facet counts beside a listing's filters: how many goods each choice would show.
+
+Each facet counts what the listing would show with that choice, keeping every *other* filter
+(the usual faceted-search rule: choosing a category shows the other categories' counts too,
+not zeros). All facets come from one grouped query — goods matching the query words, price
+range and the page's own scope, grouped by industry, belt, category, source type and
+certification — added up per facet in Python. The groups are few (a belt has a handful of
+categories and source types), so the work is the one scan the listing itself needs. Counts,
+not stock or prices: cached like the other reference data (REFERENCE_CACHE_TTL)."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from app.catalog.filters import ProductFilter
+from app.catalog.models import Belt, Category, Industry
+from app.catalog.reference import SOURCE_TYPE_NAMES, SourceType
+from app.extensions import db
+
+FACETS = ("industry", "belt", "category", "source", "certified")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One facet value: what the link/option sends, what it is called, how many goods."""
+
+    value: str
+    label: str       # a Chinese msgid (categories, source types) or a name
+    count: int
+    named: object | None = None   # the row-like thing to name in the reader's language
+
+
+@dataclass(frozen=True)
+class _Name:
+    slug: str
+    name: str
+    name_en: str
+    province: str = ""
+    city: str = ""
+    industry: object | None = None
+
+
+def _labels() -> dict[str, dict[int, tuple]]:
+    industries = {i.id: _Name(i.slug, i.name, i.name_en) for i in db.session.scalars(
+        select(Industry).order_by(Industry.position))}
+    belts = {b.id: _Name(b.slug, b.name, b.name_en, b.province, b.city,
+                         industries.get(b.industry_id))
+             for b in db.session.scalars(select(Belt).order_by(Belt.industry_id, Belt.id))}
+    categories = {c.id: _Name(c.slug, c.name, "") for c in db.session.scalars(
+        select(Category).order_by(Category.position, Category.id))}
+    return {"industry": industries, "belt": belts, "category": categories}
+
+
+def listing_facets(f: ProductFilter, *, fixed: tuple[str, ...] = ()) -> dict[str, list[Choice]]:
+    """Facet choices with counts for the listing `f` (cached a minute). `fixed` facets are the
+    page's own scope (a belt page's belt): always applied, never offered."""
+    from app.catalog.services import _cached
+
+    key = "catalog:facets:" + "&".join(
+        f"{k}={v}" for k, v in sorted(f.query_args(drop=("page", "sort")).items()))
+    return _cached(key + "|" + ",".join(fixed), lambda: _listing_facets(f, fixed))
+
+
+def _listing_facets(f: ProductFilter, fixed: tuple[str, ...]) -> dict[str, list[Choice]]:
+    from app.catalog.services import _apply_filter, _cached, listable_products, query_terms
+
+    scope = _apply_filter(listable_products(), f, query_terms(f.q), facets=fixed).subquery()
+    columns = (scope.c.industry_id, scope.c.belt_id, scope.c.category_id, scope.c.source_type,
+               scope.c.merchant_certified)
+    groups = db.session.execute(select(*columns, func.count()).group_by(*columns)).all()
+    labels = _cached("catalog:facet-labels", _labels)
+    ids = {kind: {v.slug: k for k, v in rows.items()} for kind, rows in labels.items()}
+    chosen = {
+        "industry": ids["industry"].get(f.industry) if f.industry else None,
+        "belt": ids["belt"].get(f.belt) if f.belt else None,
+        "category": ids["category"].get(f.category) if f.category else None,
+        "source": f.source or None,
+        "certified": True if f.certified else None,
+    }
+    counts = {facet: Counter() for facet in FACETS}
+    for industry_id, belt_id, category_id, source, certified, n in groups:
+        values = {"industry": industry_id, "belt": belt_id, "category": category_id,
+                  "source": source, "certified": bool(certified)}
+        for facet in FACETS:
+            if facet in fixed:
+                continue
+            others = all(chosen[o] is None or values[o] == chosen[o]
+                         for o in FACETS if o != facet and o not in fixed)
+            if others:
+                counts[facet][values[facet]] += n
+
+    def choices(kind: str) -> list[Choice]:
+        return [Choice(v.slug, v.name, counts[kind][row_id], v)
+                for row_id, v in labels[kind].items()
+                if counts[kind][row_id] or chosen[kind] == row_id]
+
+    result = {kind: choices(kind) for kind in ("industry", "belt", "category")}
+    result["source"] = [Choice(s.value, SOURCE_TYPE_NAMES[s], counts["source"][s.value])
+                        for s in SourceType
+                        if counts["source"][s.value] or chosen["source"] == s.value]
+    result["certified"] = [Choice("1", "", counts["certified"][True])]
+    return result

@@ -1,0 +1,179 @@
+"""What a search query matches, and which matches come first.
+
+A query is split into terms. A product matches a term when the term (or one of its synonyms:
+Chinese words for an English one, app.catalog.synonyms) is in its title or description, or
+names its category or industry. A product must match every term.
+
+Relevance weighs where each term matched: the category (4) and the title (3) say what the
+goods *are*, the industry (2) where they belong; a description only mentions it (0). So 茶
+ranks tea (category 绿茶, industry 茶叶) before tea trays (茶盘: 茶 in the title only), and a
+title match before a description-only one.
+
+On PostgreSQL the GIN index on the product's search tokens decides (every Chinese character
+and pair of characters is a token, and every English word): a one- or two-character word is
+one token lookup, exact; a longer one needs all its pairs, then LIKE keeps the substring
+meaning. Categories and industries are matched by id. SQLite, at its scale, uses LIKE."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Text, case, false, func, literal, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from app.catalog.models import Category, Industry, Product
+from app.catalog.search import required_tokens
+from app.catalog.synonyms import split_english
+from app.extensions import db
+
+CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+ASCII_WORD = re.compile(r"^[0-9a-z][0-9a-z'\-]*$")
+MAX_TERMS = 6
+WEIGHTS = {"category": 4, "title": 3, "industry": 2}
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str                                  # as the buyer typed it (lower-cased)
+    alternatives: tuple[str, ...]              # the text and its synonyms
+    categories: frozenset[int] = frozenset()   # categories whose name matches
+    industries: frozenset[int] = frozenset()   # industries whose name matches
+
+
+def _split_relaxed(term: str) -> list[str]:
+    """Long Chinese runs split into two-character words, since Chinese has no spaces
+    ('翡翠手镯' → '翡翠', '手镯')."""
+    pieces, last = [], 0
+    for run in CJK_RUN.finditer(term):
+        pieces.append(term[last:run.start()])
+        text = run.group()
+        pieces.extend(text[i:i + 2] for i in range(0, len(text), 2) if len(text) >= 4)
+        if len(text) < 4:
+            pieces.append(text)
+        last = run.end()
+    pieces.append(term[last:])
+    return [p for p in pieces if p.strip()]
+
+
+def query_words(q: str, *, relaxed: bool = False) -> list[tuple[str, tuple[str, ...]]]:
+    """The query's terms with their synonyms, before looking at categories."""
+    words = q.lower().split()[:MAX_TERMS]
+    if relaxed:
+        words = [piece for word in words for piece in _split_relaxed(word)][:MAX_TERMS + 2]
+    return [(text, (text, *(s for s in synonyms if s != text)))
+            for text, synonyms in split_english(words)]
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """Category and industry names (Chinese and English) to match terms against: a few dozen
+    short rows, read once per search."""
+
+    categories: tuple[tuple[int, str], ...]
+    industries: tuple[tuple[int, str], ...]
+
+    @classmethod
+    def load(cls) -> NameIndex:
+        from flask_babel import force_locale
+        from flask_babel import gettext as _
+
+        categories = []
+        for category_id, name in db.session.execute(select(Category.id, Category.name)):
+            with force_locale("en"):
+                english = _(name)
+            categories.append((category_id, f"{name}\n{english}".lower()))
+        industries = tuple((i, f"{name}\n{name_en}".lower()) for i, name, name_en in
+                           db.session.execute(select(Industry.id, Industry.name, Industry.name_en)))
+        return cls(tuple(categories), industries)
+
+    def ids(self, rows: tuple[tuple[int, str], ...], alternatives: tuple[str, ...]) -> frozenset:
+        return frozenset(row_id for row_id, names in rows
+                         if any(alt in names for alt in alternatives))
+
+
+def terms_for(q: str, names: NameIndex, *, relaxed: bool = False) -> list[Term]:
+    return [Term(text, alternatives, names.ids(names.categories, alternatives),
+                 names.ids(names.industries, alternatives))
+            for text, alternatives in query_words(q, relaxed=relaxed)]
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _contains(column, alt: str):
+    # Chinese has no case: LIKE (cheaper than ILIKE, which folds case on every row).
+    if CJK_RUN.search(alt):
+        return column.like(_like(alt), escape="\\")
+    return column.ilike(_like(alt), escape="\\")
+
+
+def _in_text(column, alternatives: tuple[str, ...]):
+    return or_(*(_contains(column, alt) for alt in alternatives)) if alternatives else false()
+
+
+def _in_ids(column, ids: frozenset[int]):
+    return column.in_(sorted(ids)) if ids else false()
+
+
+def _single_token(alt: str, term: Term) -> bool:
+    """An alternative that is one search token: a Chinese word of one or two characters (every
+    character and pair is a token), or an English word standing for Chinese synonyms (a
+    whole-word token). Its token in the list is exactly "the text contains it"."""
+    if CJK_RUN.fullmatch(alt):
+        return len(alt) <= 2
+    return len(term.alternatives) > 1 and bool(ASCII_WORD.match(alt))
+
+
+def _tokens():
+    # The expression must match the GIN index's exactly (a literal separator).
+    return func.string_to_array(Product.search_tokens, literal_column("' '"), type_=ARRAY(Text))
+
+
+def _term_condition_postgres(term: Term):
+    """Single-token alternatives are one GIN lookup (array overlap) and need no recheck; a
+    longer Chinese word needs all its bigrams, then LIKE keeps the substring meaning. A
+    fragment of an English word can't be looked up by token: LIKE alone (a scan)."""
+    single = [alt for alt in term.alternatives if _single_token(alt, term)]
+    options = [_tokens().overlap(literal(single, ARRAY(Text)))] if single else []
+    for alt in term.alternatives:
+        if alt in single:
+            continue
+        needed = required_tokens(alt)
+        if not needed and len(term.alternatives) > 1 and all(
+                ASCII_WORD.match(word) for word in alt.split()):
+            needed = alt.split()  # an English phrase standing for Chinese words: its words
+        text = or_(_contains(Product.title, alt), _contains(Product.description, alt))
+        options.append(_tokens().contains(literal(needed, ARRAY(Text))) & text
+                       if needed else text)
+    options += [_in_ids(Product.category_id, term.categories),
+                _in_ids(Product.industry_id, term.industries)]
+    return or_(*options)
+
+
+def match_conditions(terms: list[Term]) -> list:
+    """One condition per term (all must hold)."""
+    if db.engine.dialect.name == "postgresql":
+        return [_term_condition_postgres(term) for term in terms]
+    return [or_(_in_text(Product.title, term.alternatives),
+                _in_text(Product.description, term.alternatives),
+                _in_ids(Product.category_id, term.categories),
+                _in_ids(Product.industry_id, term.industries)) for term in terms]
+
+
+def relevance(terms: list[Term], q: str):
+    """The relevance score: per term, where it matched (WEIGHTS). Every result matched each
+    term somewhere, so a term found in neither the category, the title nor the industry was
+    in the description: it scores 0 there (no description scan for the sort). For a query of
+    several words, the whole query in the title counts once more."""
+    parts = []
+    for term in terms:
+        parts += [
+            case((_in_ids(Product.category_id, term.categories), WEIGHTS["category"]), else_=0),
+            case((_in_text(Product.title, term.alternatives), WEIGHTS["title"]), else_=0),
+            case((_in_ids(Product.industry_id, term.industries), WEIGHTS["industry"]), else_=0),
+        ]
+    if len(terms) > 1:
+        parts.append(case((_contains(Product.title, q.lower()), WEIGHTS["title"]), else_=0))
+    return sum(parts[1:], start=parts[0]) if parts else literal(0)
