@@ -28,8 +28,7 @@ def _env_int(name: str, default: int) -> int:
 def init_governance(app: Flask) -> None:
     from app import clock
     from app.accounts.services import register_audit_action
-    from app.demo import register_demo_step
-    from app.governance import complaints, demo, enforcement, routes, videos
+    from app.governance import complaints, enforcement, routes, videos
     from app.slots import register_slot
 
     mb = 1024 * 1024
@@ -56,4 +55,3 @@ def init_governance(app: Flask) -> None:
     )
     for action, label in (*complaints.AUDIT_LABELS.items(), *enforcement.AUDIT_LABELS.items()):
         register_audit_action(action, label)
-    register_demo_step("governance", demo.seed_governance)
