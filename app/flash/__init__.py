@@ -8,12 +8,10 @@ from flask import Flask
 
 
 def init_flash(app: Flask) -> None:
-    """Flash sales: blueprint, pricing rule, slots, tick job, demo step, audit labels."""
+    """Flash sales: blueprint, pricing rule, slots, tick job, audit labels."""
     from app import tick
     from app.accounts.services import register_audit_action
-    from app.demo import register_demo_step
     from app.flash import buy as flash_buy
-    from app.flash import demo as flash_demo
     from app.flash import services as flash_sales
     from app.flash.routes import bp
     from app.flash.views import (
@@ -46,7 +44,6 @@ def init_flash(app: Flask) -> None:
                       ("flash.reconcile_gates", flash_sales.reconcile_gates)):
         if name not in dict(tick.JOBS):
             tick.job(name)(job)
-    register_demo_step("flash", flash_demo.seed_flash)
     for action, label in (("flash.schedule", N_("设置秒杀")), ("flash.update", N_("修改秒杀")),
                           ("flash.cancel", N_("取消秒杀"))):
         register_audit_action(action, label)

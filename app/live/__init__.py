@@ -25,10 +25,8 @@ def clock_time(seconds: int | float | None) -> str:
 
 def init_live(app: Flask) -> None:
     from app import money, tick
-    from app.demo import register_demo_step
     from app.live import (
         broadcast_routes,  # noqa: F401 (its routes are on the live blueprint)
-        demo,
         ingest,
         presence,
         replays,
@@ -80,10 +78,7 @@ def init_live(app: Flask) -> None:
                       ("live.expire_replays", replays.expire_old)):
         if name not in dict(tick.JOBS):
             tick.job(name)(job)
-    register_demo_step("live", demo.seed_live)
-    from app.live.comment_demo import seed_comments
 
-    register_demo_step("live_comments", seed_comments)
     _register_cli(app)
 
 

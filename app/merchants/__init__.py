@@ -7,7 +7,6 @@ from flask import Flask
 def init_merchants(app: Flask) -> None:
     from app import tick
     from app.accounts.services import register_audit_action
-    from app.demo import register_demo_step
     from app.merchants import (  # noqa: F401 (importing registers the routes)
         admin_routes,
         certificates,
@@ -20,7 +19,6 @@ def init_merchants(app: Flask) -> None:
         stats,
         upload_routes,
     )
-    from app.merchants.demo import seed_certification
     from app.pagedata import register_page_data
     from app.rendering import TemplateModule
     from app.slots import register_slot
@@ -47,7 +45,6 @@ def init_merchants(app: Flask) -> None:
     stats.init_view_counting(app)
     if not any(name == "merchant_views" for name, _fn in tick.JOBS):
         tick.job("merchant_views")(stats.flush_views)
-    register_demo_step("certification", seed_certification)
     for action, label in (*certification.AUDIT_LABELS.items(), *certificates.AUDIT_LABELS.items()):
         register_audit_action(action, label)
 

@@ -25,8 +25,7 @@ def init_orders(app: Flask) -> None:
     from flask_login import user_logged_in
 
     from app import tick
-    from app.demo import register_demo_step
-    from app.orders import cart, demo, orders, routes
+    from app.orders import cart, orders, routes
     from app.orders.reviews import dsr_summary
     from app.pagedata import register_page_data
     from app.slots import register_slot
@@ -80,7 +79,6 @@ def init_orders(app: Flask) -> None:
                       ("orders.auto_confirm", orders.auto_confirm_orders)):
         if not any(existing == name for existing, _fn in tick.JOBS):
             tick.job(name)(job)
-    register_demo_step("orders", demo.seed_orders)
 
     # The merchant dashboard's views → orders conversion counts our orders.
     from app.merchants.stats import register_order_counter
