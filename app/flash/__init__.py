@@ -21,6 +21,7 @@ def init_flash(app: Flask) -> None:
     )
     from app.i18n import N_
     from app.orders.pricing import register_unit_price_rule
+    from app.pagedata import register_page_data
     from app.slots import register_slot
 
     app.config.setdefault("RATELIMIT_FLASH", os.environ.get("RATELIMIT_FLASH", "20 per minute"))
@@ -35,9 +36,10 @@ def init_flash(app: Flask) -> None:
                            ("product_price", "flash/_slot_product.html"),
                            ("account_menu", "flash/_slot_account.html")):
         register_slot(app, slot, template)
+    register_page_data(app, "product", "flash",
+                       lambda product, **_: product_flash_view(product.id))
     app.jinja_env.globals.update(flash_room_views=room_flash_views,
-                                 flash_campaign_views=campaign_flash_views,
-                                 flash_product_view=product_flash_view)
+                                 flash_campaign_views=campaign_flash_views)
     for name, job in (("flash.release_cancelled", flash_buy.release_cancelled),
                       ("flash.reconcile_gates", flash_sales.reconcile_gates)):
         if name not in dict(tick.JOBS):

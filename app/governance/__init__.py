@@ -29,6 +29,7 @@ def init_governance(app: Flask) -> None:
     from app import clock
     from app.accounts.services import register_audit_action
     from app.governance import complaints, enforcement, routes, videos
+    from app.pagedata import register_page_data
     from app.slots import register_slot
 
     mb = 1024 * 1024
@@ -42,6 +43,8 @@ def init_governance(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     for slot, template in SLOT_PARTIALS:
         register_slot(app, slot, template)
+    register_page_data(app, "product", "videos",
+                       lambda product, **_: videos.strip(product_id=product.id, limit=4))
     app.jinja_env.globals.update(
         source_videos=videos.strip,
         video_playable=videos.playable_url,

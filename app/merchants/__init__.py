@@ -19,6 +19,7 @@ def init_merchants(app: Flask) -> None:
         stats,
         upload_routes,
     )
+    from app.pagedata import register_page_data
     from app.rendering import TemplateModule
     from app.slots import register_slot
 
@@ -33,6 +34,10 @@ def init_merchants(app: Flask) -> None:
     app.jinja_env.globals["certification_pending"] = certification.pending_count
 
     register_slot(app, "product_extras", "merchants/_product_certificates.html")
+    register_page_data(app, "product", "certificates",
+                       lambda product, **_: services.product_certificates(product.id))
+    register_page_data(app, "product", "hotline",
+                       lambda product, **_: services.shop_hotline(product.merchant))
     register_slot(app, "shop_header", "merchants/_shop_certification.html")
     register_slot(app, "belt_header", "merchants/_belt_admin_link.html")
     register_slot(app, "account_menu", "merchants/_account_menu.html")

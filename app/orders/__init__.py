@@ -27,6 +27,7 @@ def init_orders(app: Flask) -> None:
     from app import tick
     from app.orders import cart, orders, routes
     from app.orders.reviews import dsr_summary
+    from app.pagedata import register_page_data
     from app.slots import register_slot
 
     app.register_blueprint(routes.bp)
@@ -40,6 +41,7 @@ def init_orders(app: Flask) -> None:
         ("live_item_actions", "orders/_live_item_cart.html"),
     ):
         register_slot(app, slot, template)
+    register_page_data(app, "product", "dsr", lambda product, **_: dsr_summary(product.merchant))
 
     def current_cart_count() -> int:
         """The cart icon's number, counted once per request (header and tab bar share it)."""
