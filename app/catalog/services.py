@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app import clock
 from app.catalog import matching
@@ -309,8 +309,7 @@ def get_product(product_id: int) -> Product | None:
     return db.session.scalar(
         select(Product)
         .options(selectinload(Product.photos), selectinload(Product.merchant),
-                 selectinload(Product.belt), selectinload(Product.category),
-                 joinedload(Product.industry))
+                 selectinload(Product.belt), selectinload(Product.category))
         .where(Product.id == product_id)
     )
 
