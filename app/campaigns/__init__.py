@@ -22,7 +22,6 @@ def init_campaigns(app: Flask) -> None:
     from app.accounts.services import register_audit_action, register_audit_subject
     from app.campaigns import campaigns, coupons, draws, routes, stacking, tasks
     from app.campaigns.models import Campaign, Registration
-    from app.demo import register_demo_step
     from app.i18n import N_
     from app.merchants.models import Merchant
     from app.orders.pricing import register_discount_rule
@@ -84,6 +83,4 @@ def init_campaigns(app: Flask) -> None:
         .where(Registration.id.in_(ids)), url="/shops/{}")
     if "campaigns.draw_raffles" not in dict(tick.JOBS):
         tick.job("campaigns.draw_raffles")(draws.draw_due_raffles)
-    from app.campaigns import demo
 
-    register_demo_step("campaigns", demo.seed_campaigns)

@@ -8,15 +8,13 @@ from flask import Flask
 
 
 def init_flash(app: Flask) -> None:
-    """Flash sales: blueprint, pricing rule, slots, tick job, demo step, audit labels."""
+    """Flash sales: blueprint, pricing rule, slots, tick job, audit labels."""
     from sqlalchemy import select
 
     from app import tick
     from app.accounts.services import register_audit_action, register_audit_subject
     from app.catalog.models import Product
-    from app.demo import register_demo_step
     from app.flash import buy as flash_buy
-    from app.flash import demo as flash_demo
     from app.flash import services as flash_sales
     from app.flash.models import FlashSale
     from app.flash.routes import bp
@@ -27,6 +25,7 @@ def init_flash(app: Flask) -> None:
     )
     from app.i18n import N_
     from app.orders.pricing import register_unit_price_rule
+    from app.pagedata import register_page_data
     from app.slots import register_slot
 
     app.config.setdefault("RATELIMIT_FLASH", os.environ.get("RATELIMIT_FLASH", "20 per minute"))
@@ -41,14 +40,14 @@ def init_flash(app: Flask) -> None:
                            ("product_price", "flash/_slot_product.html"),
                            ("account_menu", "flash/_slot_account.html")):
         register_slot(app, slot, template)
+    register_page_data(app, "product", "flash",
+                       lambda product, **_: product_flash_view(product.id))
     app.jinja_env.globals.update(flash_room_views=room_flash_views,
-                                 flash_campaign_views=campaign_flash_views,
-                                 flash_product_view=product_flash_view)
+                                 flash_campaign_views=campaign_flash_views)
     for name, job in (("flash.release_cancelled", flash_buy.release_cancelled),
                       ("flash.reconcile_gates", flash_sales.reconcile_gates)):
         if name not in dict(tick.JOBS):
             tick.job(name)(job)
-    register_demo_step("flash", flash_demo.seed_flash)
     for action, label, sentence in (
             ("flash.schedule", N_("设置秒杀"), N_("%(actor)s 为 %(subject)s 设置了秒杀")),
             ("flash.update", N_("修改秒杀"), N_("%(actor)s 修改了 %(subject)s 的秒杀")),

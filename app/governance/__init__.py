@@ -30,10 +30,10 @@ def init_governance(app: Flask) -> None:
 
     from app import clock
     from app.accounts.services import register_audit_action, register_audit_subject
-    from app.demo import register_demo_step
-    from app.governance import complaints, demo, enforcement, routes, videos
+    from app.governance import complaints, enforcement, routes, videos
     from app.governance.models import Complaint
     from app.merchants.models import Merchant
+    from app.pagedata import register_page_data
     from app.slots import register_slot
 
     mb = 1024 * 1024
@@ -47,6 +47,8 @@ def init_governance(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     for slot, template in SLOT_PARTIALS:
         register_slot(app, slot, template)
+    register_page_data(app, "product", "videos",
+                       lambda product, **_: videos.strip(product_id=product.id, limit=4))
     app.jinja_env.globals.update(
         source_videos=videos.strip,
         video_playable=videos.playable_url,
@@ -64,4 +66,3 @@ def init_governance(app: Flask) -> None:
     register_audit_subject("complaint", lambda ids: select(Complaint.id, Merchant.name, Complaint.id)
                            .join(Merchant, Merchant.id == Complaint.merchant_id)
                            .where(Complaint.id.in_(ids)), url="/complaints/{}")
-    register_demo_step("governance", demo.seed_governance)
