@@ -293,7 +293,7 @@ class Bench:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}{path}").read()  # noqa: S310
 
     def _demo_room(self) -> int:
-        code = ("from app import create_app\nfrom app.live.demo import DEMO_STREAM_KEY\n"
+        code = ("from app import create_app\nfrom app.demo.live import DEMO_STREAM_KEY\n"
                 "from app.live.ingest import hash_key\nfrom app.live.models import LiveRoom\n"
                 "from app.extensions import db\napp = create_app()\nwith app.app_context():\n"
                 "    print(db.session.scalar(db.select(LiveRoom.id).where("
@@ -303,7 +303,7 @@ class Bench:
         return int(out.strip().splitlines()[-1])
 
     def push(self, seconds: float | None = None):
-        from app.live.demo import DEMO_STREAM_KEY
+        from app.demo.live import DEMO_STREAM_KEY
         from app.live.ingest_server import push_test_stream
 
         process = push_test_stream(f"{self.layout.rtmp_url}/{DEMO_STREAM_KEY}",

@@ -141,7 +141,7 @@ def main() -> int:
 
 
 def print_banner(port: int, ingest: IngestServer | None, off_reason: str) -> None:
-    from app.live.demo import DEMO_STREAM_KEY
+    from app.demo.live import DEMO_STREAM_KEY
 
     lines = ["", f"Serving on http://127.0.0.1:{port} (demo password: yuantou-demo)"]
     if ingest is not None:

@@ -19,7 +19,6 @@ def init_campaigns(app: Flask) -> None:
     from app import clock, tick
     from app.accounts.services import register_audit_action
     from app.campaigns import campaigns, coupons, draws, routes, stacking, tasks
-    from app.demo import register_demo_step
     from app.i18n import N_
     from app.orders.pricing import register_discount_rule
     from app.slots import register_slot
@@ -72,6 +71,4 @@ def init_campaigns(app: Flask) -> None:
         register_audit_action(action, label)
     if "campaigns.draw_raffles" not in dict(tick.JOBS):
         tick.job("campaigns.draw_raffles")(draws.draw_due_raffles)
-    from app.campaigns import demo
 
-    register_demo_step("campaigns", demo.seed_campaigns)

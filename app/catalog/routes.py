@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, request, url_for
 
-from app.catalog import services
+from app.catalog import services, views
 from app.catalog.facets import listing_facets
 from app.catalog.filters import parse_filter
-from app.catalog.reference import SOURCE_TYPE_NAMES, VENUE_GROUPS
+from app.catalog.reference import SOURCE_TYPE_NAMES
 from app.pagecache import public_page
 from app.rendering import render_page
 
@@ -17,7 +17,7 @@ LISTING_FRAGMENTS = {"listing": "listing", None: "results"}
 def _parsed_filter(**fixed):
     parsed = parse_filter(request.args, **services.filter_vocabulary())
     if fixed:
-        parsed.filter = parsed.filter.with_(**fixed)
+        parsed.filter = parsed.filter.with_(**fixed, implied=tuple(fixed))
     return parsed
 
 
@@ -84,19 +84,12 @@ def search():
 @bp.get("/products/<id:product_id>")
 @public_page
 def product(product_id: int):
-    product = services.get_product(product_id)
-    if product is None:
-        abort(404)
     from flask_login import current_user
 
-    owner_view = current_user.is_authenticated and current_user.id == product.merchant.owner_id
-    listable = services.is_listable(product)
-    if not listable and not owner_view:
-        return render_page("catalog/product_gone.html", product=product, status=404)
-    from app.merchants.services import product_certificates
-
-    return render_page(
-        "catalog/product.html", product=product, listable=listable,
-        certificates=product_certificates(product.id),
-        related=services.related_products(product), venue_groups=VENUE_GROUPS,
-    )
+    page = views.product_page(product_id, current_user.id if current_user.is_authenticated else None)
+    if page is None:
+        abort(404)
+    if not page.visible:
+        return render_page("catalog/product_gone.html", product=page.product, status=404)
+    return render_page("catalog/product.html", product=page.product, listable=page.listable,
+                       related=page.related, parts=page.parts, venue_groups=page.venue_groups)

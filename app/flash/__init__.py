@@ -8,12 +8,10 @@ from flask import Flask
 
 
 def init_flash(app: Flask) -> None:
-    """Flash sales: blueprint, pricing rule, slots, tick job, demo step, audit labels."""
+    """Flash sales: blueprint, pricing rule, slots, tick job, audit labels."""
     from app import tick
     from app.accounts.services import register_audit_action
-    from app.demo import register_demo_step
     from app.flash import buy as flash_buy
-    from app.flash import demo as flash_demo
     from app.flash import services as flash_sales
     from app.flash.routes import bp
     from app.flash.views import (
@@ -23,6 +21,7 @@ def init_flash(app: Flask) -> None:
     )
     from app.i18n import N_
     from app.orders.pricing import register_unit_price_rule
+    from app.pagedata import register_page_data
     from app.slots import register_slot
 
     app.config.setdefault("RATELIMIT_FLASH", os.environ.get("RATELIMIT_FLASH", "20 per minute"))
@@ -37,14 +36,14 @@ def init_flash(app: Flask) -> None:
                            ("product_price", "flash/_slot_product.html"),
                            ("account_menu", "flash/_slot_account.html")):
         register_slot(app, slot, template)
+    register_page_data(app, "product", "flash",
+                       lambda product, **_: product_flash_view(product.id))
     app.jinja_env.globals.update(flash_room_views=room_flash_views,
-                                 flash_campaign_views=campaign_flash_views,
-                                 flash_product_view=product_flash_view)
+                                 flash_campaign_views=campaign_flash_views)
     for name, job in (("flash.release_cancelled", flash_buy.release_cancelled),
                       ("flash.reconcile_gates", flash_sales.reconcile_gates)):
         if name not in dict(tick.JOBS):
             tick.job(name)(job)
-    register_demo_step("flash", flash_demo.seed_flash)
     for action, label in (("flash.schedule", N_("设置秒杀")), ("flash.update", N_("修改秒杀")),
                           ("flash.cancel", N_("取消秒杀"))):
         register_audit_action(action, label)

@@ -129,8 +129,11 @@ def room_flash_views(room_id: int, limit: int = 4) -> list[FlashView]:
 def product_flash_view(product_id: int) -> FlashView | None:
     """The product's current or next flash sale, if any."""
     now = clock.now()
-    sale = db.session.scalars(_current(select(FlashSale).where(
-        FlashSale.product_id == product_id), now).limit(1)).first()
+    # One query: the product page has already loaded the sale's product and shop.
+    sale = db.session.scalars(
+        select(FlashSale).where(FlashSale.product_id == product_id,
+                                FlashSale.status == FlashStatus.scheduled, FlashSale.ends_at > now)
+        .order_by(FlashSale.starts_at, FlashSale.id).limit(1)).first()
     return view_of(sale, now, with_key=False) if sale is not None else None
 
 

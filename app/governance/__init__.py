@@ -28,8 +28,8 @@ def _env_int(name: str, default: int) -> int:
 def init_governance(app: Flask) -> None:
     from app import clock
     from app.accounts.services import register_audit_action
-    from app.demo import register_demo_step
-    from app.governance import complaints, demo, enforcement, routes, videos
+    from app.governance import complaints, enforcement, routes, videos
+    from app.pagedata import register_page_data
     from app.slots import register_slot
 
     mb = 1024 * 1024
@@ -43,6 +43,8 @@ def init_governance(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     for slot, template in SLOT_PARTIALS:
         register_slot(app, slot, template)
+    register_page_data(app, "product", "videos",
+                       lambda product, **_: videos.strip(product_id=product.id, limit=4))
     app.jinja_env.globals.update(
         source_videos=videos.strip,
         video_playable=videos.playable_url,
@@ -56,4 +58,3 @@ def init_governance(app: Flask) -> None:
     )
     for action, label in (*complaints.AUDIT_LABELS.items(), *enforcement.AUDIT_LABELS.items()):
         register_audit_action(action, label)
-    register_demo_step("governance", demo.seed_governance)

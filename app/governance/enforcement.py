@@ -9,7 +9,7 @@ the shop still ships, refunds and gets confirmations."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -64,6 +64,23 @@ def get_merchant_for_admin(actor: User | None, merchant_id: int) -> Merchant:
     if merchant.owner_id == actor.id:
         raise PermissionDenied(_("不能处理自己的店铺，请由基地其他管理员或平台运营处理。"))
     return merchant
+
+
+def applicable_actions(merchant: Merchant, *, has_goods: bool,
+                       now: datetime | None = None) -> list[str]:
+    """The steps that can apply to this shop as it is now, in the form's order: 撤销认证 only
+    to a certified shop, 恢复营业 only to a suspended one, 下架商品 only while it has goods
+    on the shelf. The form offers these; `act` still refuses the others (the state may change
+    between showing the form and posting it)."""
+    now = now or clock.now()
+    applicable = {
+        ActionKind.warning: True,
+        ActionKind.delist: has_goods,
+        ActionKind.suspend: True,
+        ActionKind.reinstate: merchant.is_suspended(now),
+        ActionKind.revoke: merchant.certified,
+    }
+    return [kind for kind in ActionKind.ALL if applicable[kind]]
 
 
 def history(merchant_id: int, limit: int = 50) -> list[EnforcementAction]:

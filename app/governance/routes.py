@@ -27,7 +27,7 @@ from app.inputs import MAX_PAGE, parse_int
 from app.media import send_private_image
 from app.merchants import certification
 from app.merchants.checks import has_file
-from app.merchants.upload_routes import limit_uploads, photos
+from app.merchants.uploads import limit_uploads, photos
 from app.pagecache import public_page
 from app.rendering import render_page
 
@@ -217,12 +217,14 @@ def admin_dashboard(belt_slug: str):
 
 
 def _action_form(merchant, formdata=None) -> ActionForm:
+    """The enforcement form offering only the steps that apply to the shop as it is now."""
     form = ActionForm(formdata=formdata) if formdata is not None else ActionForm(formdata=None)
-    form.kind.choices = [(k, _(v)) for k, v in enforcement.ACTION_NAMES.items()]
     goods = db.session.scalars(
         select(Product).where(Product.merchant_id == merchant.id,
                               Product.status != ProductStatus.delisted)
-        .order_by(Product.sales_count.desc(), Product.id).limit(100))
+        .order_by(Product.sales_count.desc(), Product.id).limit(100)).all()
+    form.kind.choices = [(k, _(enforcement.ACTION_NAMES[k]))
+                         for k in enforcement.applicable_actions(merchant, has_goods=bool(goods))]
     form.product_id.choices = [("", _("（仅下架商品时选择）"))] + [(p.id, p.title) for p in goods]
     return form
 

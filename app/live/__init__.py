@@ -25,16 +25,15 @@ def clock_time(seconds: int | float | None) -> str:
 
 def init_live(app: Flask) -> None:
     from app import money, tick
-    from app.demo import register_demo_step
     from app.live import (
         broadcast_routes,  # noqa: F401 (its routes are on the live blueprint)
-        demo,
         ingest,
         presence,
         replays,
         routes,
         services,
     )
+    from app.pagedata import register_page_data
     from app.slots import register_slot
 
     # How often buyers' rooms poll (seconds); the answer is 304 when nothing changed.
@@ -63,11 +62,12 @@ def init_live(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     for slot, template in SLOT_PARTIALS.items():
         register_slot(app, slot, template)
+    register_page_data(app, "product", "live",
+                       lambda product, **_: services.live_room_presenting(product.id))
     app.jinja_env.filters["clocktime"] = clock_time
     app.jinja_env.globals.update(
         live_replays=replays.replays_of_shop,
         live_room_cards=services.room_cards,
-        live_room_of_product=services.live_room_presenting,
         live_shop_of=services.shop_of_user,
         live_stream_kind=services.stream_kind,
         yuan_input=money.input_value,
@@ -78,10 +78,7 @@ def init_live(app: Flask) -> None:
                       ("live.expire_replays", replays.expire_old)):
         if name not in dict(tick.JOBS):
             tick.job(name)(job)
-    register_demo_step("live", demo.seed_live)
-    from app.live.comment_demo import seed_comments
 
-    register_demo_step("live_comments", seed_comments)
     _register_cli(app)
 
 

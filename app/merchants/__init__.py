@@ -7,7 +7,6 @@ from flask import Flask
 def init_merchants(app: Flask) -> None:
     from app import tick
     from app.accounts.services import register_audit_action
-    from app.demo import register_demo_step
     from app.merchants import (  # noqa: F401 (importing registers the routes)
         admin_routes,
         certificates,
@@ -20,7 +19,7 @@ def init_merchants(app: Flask) -> None:
         stats,
         upload_routes,
     )
-    from app.merchants.demo import seed_certification
+    from app.pagedata import register_page_data
     from app.rendering import TemplateModule
     from app.slots import register_slot
 
@@ -35,6 +34,10 @@ def init_merchants(app: Flask) -> None:
     app.jinja_env.globals["certification_pending"] = certification.pending_count
 
     register_slot(app, "product_extras", "merchants/_product_certificates.html")
+    register_page_data(app, "product", "certificates",
+                       lambda product, **_: services.product_certificates(product.id))
+    register_page_data(app, "product", "hotline",
+                       lambda product, **_: services.shop_hotline(product.merchant))
     register_slot(app, "shop_header", "merchants/_shop_certification.html")
     register_slot(app, "belt_header", "merchants/_belt_admin_link.html")
     register_slot(app, "account_menu", "merchants/_account_menu.html")
@@ -42,7 +45,6 @@ def init_merchants(app: Flask) -> None:
     stats.init_view_counting(app)
     if not any(name == "merchant_views" for name, _fn in tick.JOBS):
         tick.job("merchant_views")(stats.flush_views)
-    register_demo_step("certification", seed_certification)
     for action, label in (*certification.AUDIT_LABELS.items(), *certificates.AUDIT_LABELS.items()):
         register_audit_action(action, label)
 

@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import clock
 from app.catalog import services as catalog
 from app.catalog.filters import parse_filter
 from app.exceptions import DomainError
@@ -45,9 +46,12 @@ def shop(merchant_id: int):
     parsed = parse_filter(request.args, **catalog.filter_vocabulary())
     parsed.filter = parsed.filter.with_(merchant_id=merchant.id, belt=None, industry=None)
     goods = catalog.find_products(parsed.filter, current_app.config["PAGE_SIZE"])
+    now = clock.now()
     return render_page(
         "merchants/shop.html", {"listing": "listing", None: "results"},
         merchant=merchant, goods=goods, filter=parsed.filter, notes=parsed.notes,
+        closed=not merchant.is_open(now),
+        suspended_until=merchant.suspended_until if merchant.is_suspended(now) else None,
         base_url=url_for("merchants.shop", merchant_id=merchant.id),
     )
 

@@ -25,9 +25,9 @@ def init_orders(app: Flask) -> None:
     from flask_login import user_logged_in
 
     from app import tick
-    from app.demo import register_demo_step
-    from app.orders import cart, demo, orders, routes
+    from app.orders import cart, orders, routes
     from app.orders.reviews import dsr_summary
+    from app.pagedata import register_page_data
     from app.slots import register_slot
 
     app.register_blueprint(routes.bp)
@@ -41,6 +41,7 @@ def init_orders(app: Flask) -> None:
         ("live_item_actions", "orders/_live_item_cart.html"),
     ):
         register_slot(app, slot, template)
+    register_page_data(app, "product", "dsr", lambda product, **_: dsr_summary(product.merchant))
 
     def current_cart_count() -> int:
         """The cart icon's number, counted once per request (header and tab bar share it)."""
@@ -78,7 +79,6 @@ def init_orders(app: Flask) -> None:
                       ("orders.auto_confirm", orders.auto_confirm_orders)):
         if not any(existing == name for existing, _fn in tick.JOBS):
             tick.job(name)(job)
-    register_demo_step("orders", demo.seed_orders)
 
     # The merchant dashboard's views → orders conversion counts our orders.
     from app.merchants.stats import register_order_counter

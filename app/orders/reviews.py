@@ -27,6 +27,9 @@ DIMENSIONS = (("description", N_("描述相符")), ("service", N_("服务态度"
               ("logistics", N_("物流服务")))
 MAX_REVIEW_TEXT = 500
 PEER_CACHE_SECONDS = 300
+# The shop's own DSR on its pages: kept briefly (a new review drops it at once, see
+# submit_review), so a product page costs no aggregate over the shop's reviews.
+SHOP_CACHE_SECONDS = 60
 
 
 @dataclass
@@ -87,6 +90,21 @@ def peer_dsr(merchant: Merchant, now: datetime | None = None) -> tuple[Dsr, str]
     return dsr, scope
 
 
+def _shop_key(merchant_id: int) -> str:
+    return f"dsr-shop:{merchant_id}"
+
+
+def _shown_shop_dsr(merchant_id: int, now: datetime) -> Dsr:
+    cached = cache.get(_shop_key(merchant_id))
+    if cached is not None:
+        return Dsr(*cached)
+    dsr = shop_dsr(merchant_id, now)
+    cache.set(_shop_key(merchant_id),
+              (dsr.count, dsr.description_sum, dsr.service_sum, dsr.logistics_sum),
+              timeout=SHOP_CACHE_SECONDS)
+    return dsr
+
+
 @dataclass
 class DsrLine:
     key: str
@@ -122,7 +140,7 @@ class DsrSummary:
 def dsr_summary(merchant: Merchant) -> DsrSummary | None:
     """What the shop and product pages show; None while the shop has no review in 180 days."""
     now = clock.now()
-    mine = shop_dsr(merchant.id, now)
+    mine = _shown_shop_dsr(merchant.id, now)
     if not mine.count:
         return None
     peers, scope = peer_dsr(merchant, now)
@@ -164,6 +182,7 @@ def submit_review(actor: User | None, order_id: int, description: int | None,
     notify(order.merchant.owner_id, N_("订单 %(number)s 收到了买家评价。"),
            link=f"/sell/orders/{order.id}", number=order.number)
     db.session.commit()
+    cache.delete(_shop_key(order.merchant_id))
     return review
 
 

@@ -11,9 +11,7 @@ def init_sale(app: Flask) -> None:
     from app.accounts.services import register_audit_action
     from app.campaigns.services import register_venue_data
     from app.catalog.reference import VENUE_GROUPS
-    from app.demo import register_demo_step
     from app.i18n import N_
-    from app.sale import demo as sale_demo
     from app.sale import leaderboards, results, vouchers
     from app.sale.routes import bp
     from app.slots import register_slot
@@ -44,7 +42,6 @@ def init_sale(app: Flask) -> None:
         board_names=leaderboards.BOARD_NAMES,
         board_hint=leaderboards.hint_of, groups_of_venue=VENUE_GROUPS)
     register_venue_data("sale", results.venue_results)  # an ended venue's results and winners
-    register_demo_step("sale", sale_demo.seed_sale)
     for action, label in (("campaign.vouchers", N_("设置直播购物券")),
                           ("campaign.finalize", N_("评选卖货王"))):
         register_audit_action(action, label)

@@ -101,8 +101,17 @@ def test_complaint_upheld_shop_suspended_and_gone(page, new_page, live_server, s
     expect(visitor.locator(f'a[href="/products/{story["product_id"]}"]')).to_have_count(0)
     visitor.goto(f"{live_server}/shops/{story['shop_id']}")
     expect(visitor.get_by_text("店铺暂停营业至")).to_be_visible()
+    expect(visitor.get_by_text("店铺暂停营业中")).to_be_visible()
+    expect(visitor.get_by_text("这家店还没有在售商品")).to_have_count(0)
+    expect(visitor.get_by_role("link", name="清除筛选")).to_have_count(0)
     expect(visitor.get_by_text("近180天投诉成立 1 次")).to_be_visible()
     check_accessibility(visitor)
+
+    # The enforcement form now offers lifting the suspension early.
+    admin.goto(f"{live_server}/admin/merchants/{story['shop_id']}/enforcement")
+    kinds = admin.get_by_label("处理方式").locator("option")
+    expect(kinds).to_have_text(["警告", "下架商品", "暂停营业", "恢复营业", "撤销认证"])
+    check_accessibility(admin)
 
     # Its live room refuses new orders: the open room's 小黄车 drops the bangle at its next
     # poll, and the add-to-cart form still open in the JavaScript-off tab is refused.

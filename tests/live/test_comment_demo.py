@@ -3,8 +3,8 @@ again changes nothing."""
 from __future__ import annotations
 
 from app.demo import YUJIANGREN_EMAIL
+from app.demo.live_comments import COMMENTS, DEMO_LIKES, seed_comments
 from app.extensions import db
-from app.live.comment_demo import COMMENTS, DEMO_LIKES, seed_comments
 from app.live.comment_models import LiveChatState, LiveComment
 from tests import factories as make
 

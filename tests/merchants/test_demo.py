@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from app.accounts.models import AuditEntry
 from app.demo import DEMO_STEPS
+from app.demo.merchants import seed_certification
 from app.extensions import db
-from app.merchants.demo import seed_certification
 from app.merchants.models import CertificationApplication, ProductViewCount
 from tests import factories as make
 

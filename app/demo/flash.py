@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import clock
 from app.accounts.models import User
 from app.catalog.models import Product, ProductStatus
-from app.demo import OPERATOR_EMAIL, YUJIANGREN_EMAIL
+from app.demo.people import OPERATOR_EMAIL, YUJIANGREN_EMAIL
 from app.extensions import db
 from app.flash.models import FlashSale, FlashState, FlashStatus
 from app.flash.services import sale_state

@@ -14,7 +14,7 @@ from app import clock
 from app.accounts.models import User
 from app.campaigns.models import Campaign, Registration
 from app.catalog.models import Product, ProductStatus
-from app.demo import OPERATOR_EMAIL
+from app.demo.people import OPERATOR_EMAIL
 from app.extensions import db
 from app.live.models import LiveRoom
 from app.merchants.models import Merchant

@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app import clock
-from app.demo import YUJIANGREN_EMAIL, _password_hash, _user
+from app.demo.live import _shop
+from app.demo.people import YUJIANGREN_EMAIL, ensure_user, password_hash
 from app.extensions import db
 from app.live.comment_models import LiveChatState, LiveComment
-from app.live.demo import _shop
 from app.live.models import LiveRoom, RoomStatus
 
 VIEWERS = [
@@ -43,8 +43,8 @@ def seed_comments(scale: int = 0) -> list[str]:
                             .where(LiveComment.room_id == room.id))
     if has:
         return [f"live comments: {has} already in 玉匠人's room"]
-    pw_hash = _password_hash()
-    viewers = [_user(email, name, pw_hash) for email, name in VIEWERS]
+    pw_hash = password_hash()
+    viewers = [ensure_user(email, name, pw_hash) for email, name in VIEWERS]
     now = clock.now()
     # Within the current broadcast (comments before it started are not shown).
     start = max(room.started_at or now, now - timedelta(minutes=40))

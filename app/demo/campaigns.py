@@ -26,7 +26,7 @@ from app.campaigns.models import (
 )
 from app.campaigns.tasks import credit
 from app.catalog.models import Product, ProductStatus
-from app.demo import BUYER_EMAIL, OPERATOR_EMAIL, YUJIANGREN_EMAIL
+from app.demo.people import BUYER_EMAIL, OPERATOR_EMAIL, YUJIANGREN_EMAIL
 from app.extensions import db
 from app.live.models import LiveRoom
 from app.merchants.models import Merchant

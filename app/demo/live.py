@@ -11,7 +11,7 @@ from app import clock
 from app.accounts.models import User
 from app.catalog.listing import ProductDraft, create_product
 from app.catalog.models import Category, Product, ProductStatus
-from app.demo import YUJIANGREN_EMAIL
+from app.demo.people import YUJIANGREN_EMAIL
 from app.demo_photos import draw_photo
 from app.extensions import db
 from app.live.ingest import set_stream_key

@@ -1,30 +1,29 @@
-"""The demo data behind `flask seed-demo`. Idempotent: every step looks before it writes.
-
-Other domains add their own steps to DEMO_STEPS (live rooms, orders, the campaign …)."""
+"""The demo catalogue: the seed's belts, shops of every industry, their goods and photos."""
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select, text
-from werkzeug.security import generate_password_hash
+from sqlalchemy import func, insert, or_, select
 
 from app import clock
-from app.accounts.models import BeltAdmin, User
+from app.accounts.models import BeltAdmin
 from app.catalog.models import Belt, Category, Industry, Product, ProductPhoto
 from app.catalog.reference import SourceType
 from app.catalog.search import tokens_for
+from app.demo.people import (
+    BUYER_EMAIL,
+    DEMO_PASSWORD,
+    OPERATOR_EMAIL,
+    YUJIANGREN_EMAIL,
+    ensure_user,
+    password_hash,
+)
 from app.demo_photos import draw_photo
 from app.extensions import db
 from app.media import store_image
 from app.merchants.models import Certificate, Merchant
-
-DEMO_PASSWORD = "yuantou-demo"  # noqa: S105 (published demo credentials)
-OPERATOR_EMAIL = "operator@demo.yuantou.cn"
-BUYER_EMAIL = "buyer@demo.yuantou.cn"
-YUJIANGREN_EMAIL = "yujiangren@demo.yuantou.cn"
 
 # (slug, name, name_en, province, city, industry, base name, address, hotline, intro)
 BELTS = [
@@ -139,20 +138,6 @@ PHOTO_VARIANTS = 6
 PRODUCTS_PER_SHOP = 10
 
 
-def _password_hash() -> str:
-    # One hash for every demo account: hashing is deliberately slow, and they share a password.
-    return generate_password_hash(DEMO_PASSWORD)
-
-
-def _user(email: str, name: str, pw_hash: str, *, operator: bool = False) -> User:
-    user = db.session.scalar(select(User).where(User.email == email))
-    if user is None:
-        user = User(email=email, display_name=name, password_hash=pw_hash, is_operator=operator)
-        db.session.add(user)
-        db.session.flush()
-    return user
-
-
 def _belts() -> dict[str, Belt]:
     industries = {i.slug: i for i in db.session.scalars(select(Industry))}
     existing = {b.slug: b for b in db.session.scalars(select(Belt))}
@@ -253,7 +238,7 @@ def _shops(pw_hash: str, belts: dict[str, Belt], rng: random.Random) -> list[Mer
         if email in existing:
             shops.append(existing[email])
             return
-        owner = _user(email, name, pw_hash)
+        owner = ensure_user(email, name, pw_hash)
         merchant = Merchant(
             owner_id=owner.id, name=name, source_type=source, industry_id=industries[industry].id,
             belt_id=belt.id if belt else None, hotline=hotline,
@@ -288,20 +273,25 @@ def _shops(pw_hash: str, belts: dict[str, Belt], rng: random.Random) -> list[Mer
     return shops
 
 
+CERTIFIED_TITLE = "附证书"
+
+
 def _certificates(shop: Merchant, rng: random.Random) -> int:
-    """Every piece of 玉匠人 carries a quality certificate (质检证书), as in the seed."""
+    """Every piece of 玉匠人 carries a quality certificate (质检证书), as in the seed, and so does
+    every demo product whose title promises one (附证书), whichever shop sells it."""
     made = 0
-    products = db.session.scalars(select(Product).where(Product.merchant_id == shop.id)
-                                  .order_by(Product.id)).all()
-    have = set(db.session.scalars(select(Certificate.product_id)
-                                  .where(Certificate.merchant_id == shop.id)))
+    have = set(db.session.scalars(select(Certificate.product_id)))
+    products = db.session.scalars(
+        select(Product).where(or_(Product.merchant_id == shop.id,
+                                  Product.title.contains(CERTIFIED_TITLE)))
+        .order_by(Product.id)).all()
     for index, product in enumerate(products):
         if product.id in have:
             continue
         weight = rng.uniform(8, 80)
         db.session.add(Certificate(
             number=f"NGTC-ZP-{2019 + index % 7}{product.id:07d}", product_id=product.id,
-            merchant_id=shop.id, lab="国家珠宝玉石质量监督检验中心（NGTC）",
+            merchant_id=product.merchant_id, lab="国家珠宝玉石质量监督检验中心（NGTC）",
             findings=f"翡翠（A货）；重量 {weight:.1f} g；{product.title}",
             issued_on=clock.now() - timedelta(days=rng.randint(1, 200)),
         ))
@@ -311,12 +301,12 @@ def _certificates(shop: Merchant, rng: random.Random) -> int:
 
 def seed_catalog(scale: int = 0) -> list[str]:
     rng = random.Random(20191106)
-    pw_hash = _password_hash()
+    pw_hash = password_hash()
     belts = _belts()
-    operator = _user(OPERATOR_EMAIL, "平台运营小源", pw_hash, operator=True)
-    _user(BUYER_EMAIL, "老铁买家", pw_hash)
+    operator = ensure_user(OPERATOR_EMAIL, "平台运营小源", pw_hash, operator=True)
+    ensure_user(BUYER_EMAIL, "老铁买家", pw_hash)
     for slug, name in (("zhenping-jade", "镇平基地管理员"), ("ruili-jade", "瑞丽基地管理员")):
-        admin = _user(f"admin-{slug}@demo.yuantou.cn", name, pw_hash)
+        admin = ensure_user(f"admin-{slug}@demo.yuantou.cn", name, pw_hash)
         if db.session.get(BeltAdmin, (admin.id, belts[slug].id)) is None:
             db.session.add(BeltAdmin(user_id=admin.id, belt_id=belts[slug].id,
                                      assigned_by_id=operator.id))
@@ -341,7 +331,6 @@ def seed_catalog(scale: int = 0) -> list[str]:
                                       by_industry[industry_slug[shop.industry_id]],
                                       belts_by_id.get(shop.belt_id), missing)
     _insert_products(rows, photos, rng, slug_of)
-    certificates = _certificates(shops[0], rng)
 
     total = db.session.scalar(select(func.count()).select_from(Product)) or 0
     if scale > total:
@@ -356,6 +345,7 @@ def seed_catalog(scale: int = 0) -> list[str]:
                 db.session.commit()
                 extra = []
         _insert_products(extra, photos, rng, slug_of)
+    certificates = _certificates(shops[0], rng)
     db.session.commit()
     total = db.session.scalar(select(func.count()).select_from(Product)) or 0
     return [
@@ -365,26 +355,3 @@ def seed_catalog(scale: int = 0) -> list[str]:
         f"buyer {BUYER_EMAIL}, merchant 玉匠人 {YUJIANGREN_EMAIL}, "
         "belt admins admin-zhenping-jade@demo.yuantou.cn / admin-ruili-jade@demo.yuantou.cn",
     ]
-
-
-# name → step(scale) returning lines to print; run in registration order. Each domain
-# registers its own step in its init (live rooms, orders, the campaign …).
-DEMO_STEPS: dict[str, Callable[[int], list[str]]] = {"catalog": seed_catalog}
-
-
-def register_demo_step(name: str, step: Callable[[int], list[str]]) -> None:
-    DEMO_STEPS[name] = step
-
-
-def seed(scale: int = 0) -> list[str]:
-    from app.catalog.reference_data import ensure_reference_data
-
-    ensure_reference_data()
-    lines: list[str] = []
-    for step in DEMO_STEPS.values():
-        lines += step(scale)
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
-    return lines
-

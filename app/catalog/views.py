@@ -1,0 +1,62 @@
+"""One function per public catalog page: it gathers everything the page shows with a fixed,
+small number of queries (eager loading, one query per list) into plain data, and the template
+only lays it out. Other domains' parts of a page (DSR, certificates, a flash sale, the live
+room …) come from their providers (app.pagedata), called here without importing them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from app.catalog import services
+from app.catalog.models import Belt, Product
+from app.catalog.reference import VENUE_GROUPS
+from app.extensions import db
+from app.pagedata import Parts, gather
+
+
+@dataclass
+class ProductView:
+    product: Product
+    listable: bool
+    visible: bool  # False: not listable and not the viewer's own (the page says it is gone)
+    related: list[Product]
+    parts: Parts  # other domains' parts: certificates, hotline, dsr, flash, live, videos
+    venue_groups: dict
+
+
+def _product_with_everything(product_id: int) -> Product | None:
+    """The product, its shop, belt, category and photos: one query. (The shop's belt is the
+    product's, found in the session without a query: goods take their shop's belt.)"""
+    return db.session.scalars(
+        select(Product)
+        .options(joinedload(Product.merchant),
+                 joinedload(Product.belt).joinedload(Belt.industry),
+                 joinedload(Product.category), joinedload(Product.photos),
+                 joinedload(Product.industry))  # the breadcrumb's portal when there is no belt
+        .where(Product.id == product_id)).unique().first()
+
+
+def related_products(product: Product, limit: int = 6) -> list[Product]:
+    """More listable goods of the same shop, with their photos: one query."""
+    query = (
+        services.listable_products()
+        .where(Product.id != product.id, Product.merchant_id == product.merchant_id)
+        .options(contains_eager(Product.merchant), joinedload(Product.photos))
+        .order_by(Product.sales_count.desc(), Product.id.desc()).limit(limit)
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def product_page(product_id: int, viewer_id: int | None) -> ProductView | None:
+    """The product page's data, or None when there is no such product. Goods buyers may not
+    see come back not `visible` (and without the rest) unless the viewer owns the shop."""
+    product = _product_with_everything(product_id)
+    if product is None:
+        return None
+    listable = services.is_listable(product)
+    if not listable and viewer_id != product.merchant.owner_id:
+        return ProductView(product, False, False, [], Parts(), VENUE_GROUPS)
+    return ProductView(product, listable, True, related_products(product),
+                       gather("product", product=product), VENUE_GROUPS)

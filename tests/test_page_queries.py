@@ -1,0 +1,80 @@
+"""Each public page gathers its data with a fixed, small number of queries (its view function
+in its domain; other domains' parts through app.pagedata): no query per card, however many
+cards the page shows. Counted with a before_cursor_execute listener on a second visit (the
+first fills the short caches every visitor shares: the peers' and the shop's DSR)."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from app import clock
+from app.extensions import db
+from tests import factories as make
+
+BUDGET = 6  # issue 15: product, shop, belt, portal, search and home
+
+
+def selects(client, url: str) -> tuple[list[str], str]:
+    """The SELECTs a GET of `url` runs (transaction statements aside), and the page."""
+    assert client.get(url).status_code == 200
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            seen.append(" ".join(statement.split())[:160])
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert response.status_code == 200
+    return seen, response.get_data(as_text=True)
+
+
+def add_goods(shop, n: int, start: int = 0) -> list:
+    """`n` goods of `shop`, each with a photo and a quality certificate."""
+    goods = []
+    for i in range(start, start + n):
+        item = make.product(shop, f"冰种翡翠手镯 {i}", sales=i, photo_key=f"{i + 1:064x}")
+        make.certificate(item, number=f"NGTC-ZP-{i:011d}")
+        goods.append(item)
+    return goods
+
+
+def a_busy_shop():
+    """A certified jade shop live now, selling its goods, with a flash sale on the first."""
+    from app.flash.models import FlashSale
+
+    shop = make.merchant("玉匠人", certified=True)
+    goods = add_goods(shop, 4)
+    make.live_room(shop, goods=goods, pinned=goods[0])
+    db.session.add(FlashSale(product_id=goods[0].id, merchant_id=shop.id, price_fen=9900,
+                             quantity=5, starts_at=clock.now() - timedelta(minutes=1),
+                             ends_at=clock.now() + timedelta(hours=1)))
+    db.session.commit()
+    return shop, goods
+
+
+PAGES = {
+    "product": lambda shop, goods: f"/products/{goods[0].id}",
+}
+
+
+def cards(page: str) -> int:
+    return len(re.findall(r'class="card[ "]', page))
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_a_public_page_runs_the_same_few_queries_however_many_cards_it_shows(client, ctx, name):
+    shop, goods = a_busy_shop()
+    url = PAGES[name](shop, goods)
+    few, page = selects(client, url)
+    add_goods(shop, 8, start=4)
+    many, more_page = selects(client, url)
+    assert cards(more_page) > cards(page)
+    assert len(few) <= BUDGET, "\n".join(few)
+    assert len(many) == len(few), "\n".join(many)
