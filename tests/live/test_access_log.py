@@ -3,7 +3,6 @@ production runs it)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -38,10 +37,12 @@ def test_gunicorns_access_log_shows_no_callback_secret(app, tmp_path):
                                "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                # Ready when a worker answers, not when the port opens (before the workers
+                # have booted, which on a busy machine takes a while).
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=5).close()  # noqa: S310
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
