@@ -7,6 +7,7 @@ from app.catalog.facets import listing_facets
 from app.catalog.filters import parse_filter
 from app.catalog.reference import SOURCE_TYPE_NAMES
 from app.pagecache import public_page
+from app.pagedata import gather
 from app.rendering import render_page
 
 bp = Blueprint("catalog", __name__)
@@ -61,6 +62,7 @@ def belt(belt_slug: str):
     return render_page(
         "catalog/belt.html", LISTING_FRAGMENTS,
         belt=belt, merchants=services.ranked_merchants(belt_id=belt.id),
+        parts=gather("belt", belt=belt),  # other domains' parts: the base's featured shops
         facets=listing_facets(parsed.filter, fixed=("belt",)), filter=parsed.filter,
         notes=parsed.notes,
         goods=goods, source_names=SOURCE_TYPE_NAMES,
