@@ -69,10 +69,12 @@ chromium:
 test: install chromium live-ingest
 	$(BIN)/python scripts/i18n.py check
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench-catalog: install
 	$(BIN)/python bench/catalog.py

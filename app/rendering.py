@@ -55,8 +55,11 @@ def render_page(template: str, fragment: str | dict[str | None, str] | None = No
 def polled(tag: str, render: Callable[[], Response]) -> Response:
     """Conditional GET for a polled fragment (the one copy of the rule): 304 with no body when
     the client already shows `tag`, else `render()`. Either way the ETag, and headers that make
-    every poll revalidate (the text depends on the session's language and user)."""
-    if request.if_none_match.contains(tag):
+    every poll revalidate (the text depends on the session's language and user).
+
+    The ETag is weak: the same fragment goes out brotli-, gzip- or un-compressed, and a weak
+    tag stays the same for all three (a strong one would get an encoding suffix)."""
+    if request.if_none_match.contains_weak(tag):
         return not_modified(tag)
     return _revalidated(render(), tag)
 
@@ -67,7 +70,7 @@ def not_modified(tag: str) -> Response:
 
 
 def _revalidated(response: Response, tag: str) -> Response:
-    response.set_etag(tag)
+    response.set_etag(tag, weak=True)
     response.headers["Cache-Control"] = "private, no-cache"
     response.vary.add("Cookie")
     return response

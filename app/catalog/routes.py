@@ -16,7 +16,7 @@ LISTING_FRAGMENTS = {"listing": "listing", None: "results"}
 def _parsed_filter(**fixed):
     parsed = parse_filter(request.args, **services.filter_vocabulary())
     if fixed:
-        parsed.filter = parsed.filter.with_(**fixed)
+        parsed.filter = parsed.filter.with_(**fixed, implied=tuple(fixed))
     return parsed
 
 

@@ -35,7 +35,8 @@ def _product_with_everything(product_id: int) -> Product | None:
         select(Product)
         .options(joinedload(Product.merchant),
                  joinedload(Product.belt).joinedload(Belt.industry),
-                 joinedload(Product.category), joinedload(Product.photos))
+                 joinedload(Product.category), joinedload(Product.photos),
+                 joinedload(Product.industry))  # the breadcrumb's portal when there is no belt
         .where(Product.id == product_id)).unique().first()
 
 

@@ -27,7 +27,7 @@ from app.inputs import MAX_PAGE, parse_int
 from app.media import send_private_image
 from app.merchants import certification
 from app.merchants.checks import has_file
-from app.merchants.upload_routes import limit_uploads, photos
+from app.merchants.uploads import limit_uploads, photos
 from app.pagecache import public_page
 from app.rendering import render_page
 

@@ -83,7 +83,7 @@ def comment_feed(room_id: int):
         tag, live = cached
         if live:
             presence.touch(room_id)  # polling the comments counts as watching
-        if request.if_none_match.contains(tag):
+        if request.if_none_match.contains_weak(tag):
             return not_modified(tag)
         html = chat_feed.shared_fragment(tag) if not variant else None
         if html is not None:
@@ -242,7 +242,7 @@ def like_count(room_id: int):
     status = chat_feed.cached_room_status(room_id)
     if status is not None:
         tag = likes.likes_tag(likes.total(room_id), status, signed_in, locale)
-        if request.if_none_match.contains(tag):
+        if request.if_none_match.contains_weak(tag):
             return likes.flush_if_due(not_modified(tag))
     room = _viewable(room_id)
     tag = likes.likes_tag(likes.total(room.id), room.status, signed_in, locale)

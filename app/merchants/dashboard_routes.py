@@ -28,7 +28,7 @@ from app.merchants.forms import (
 )
 from app.merchants.goods_routes import categories
 from app.merchants.routes import bp
-from app.merchants.upload_routes import limit_uploads, photo, photos
+from app.merchants.uploads import limit_uploads, photo, photos
 from app.money import input_value
 from app.rendering import render_page
 

@@ -16,7 +16,7 @@ from app.merchants import services
 from app.merchants.forms import ProductForm
 from app.merchants.models import Merchant
 from app.merchants.routes import bp
-from app.merchants.upload_routes import limit_uploads, photos
+from app.merchants.uploads import limit_uploads, photos
 from app.money import MoneyError, input_value, parse_yuan
 from app.rendering import render_page
 
