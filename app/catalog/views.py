@@ -109,7 +109,7 @@ def belt_page(slug: str, parsed: ParsedFilter, page_size: int, base_url: str) ->
     belt = services.belt_by_slug(slug)
     if belt is None:
         return None
-    parsed.filter = parsed.filter.with_(belt=belt.slug)
+    parsed.filter = parsed.filter.with_(belt=belt.slug, implied=("belt",))
     return BeltView(**_listing(parsed, page_size, base_url, ("belt",),
                                gather("belt", belt=belt)), belt=belt)
 
@@ -119,7 +119,7 @@ def portal_page(slug: str, parsed: ParsedFilter, page_size: int,
     industry = services.industry_by_slug(slug)
     if industry is None:
         return None
-    parsed.filter = parsed.filter.with_(industry=industry.slug)
+    parsed.filter = parsed.filter.with_(industry=industry.slug, implied=("industry",))
     return PortalView(**_listing(parsed, page_size, base_url, ("industry",),
                                  gather("portal", industry=industry)),
                       industry=industry, belts=services.belt_summaries(industry.id))
