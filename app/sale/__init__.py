@@ -42,9 +42,10 @@ def init_sale(app: Flask) -> None:
         voucher_offer=voucher_offer, industry_label=industry_label, shop_kings=leaderboards.shown_titles,
         board_names=leaderboards.BOARD_NAMES,
         board_hint=leaderboards.hint_of, groups_of_venue=VENUE_GROUPS)
-    register_venue_data("sale", results.venue_results)
+    register_venue_data("sale", results.venue_results)  # an ended venue's results and winners
     register_page_data(app, "shop", "kings", lambda merchant, **_: leaderboards.shown_titles(
-        merchant.id))  # an ended venue's results and winners
-    for action, label in (("campaign.vouchers", N_("设置直播购物券")),
-                          ("campaign.finalize", N_("评选卖货王"))):
-        register_audit_action(action, label)
+        merchant.id))
+    for action, label, sentence in (
+            ("campaign.vouchers", N_("设置直播购物券"), N_("%(actor)s 设置了 %(subject)s 的直播购物券")),
+            ("campaign.finalize", N_("评选卖货王"), N_("%(actor)s 评出了 %(subject)s 的卖货王"))):
+        register_audit_action(action, label, sentence)
