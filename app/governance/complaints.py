@@ -50,7 +50,12 @@ COMPLAINABLE = (OrderStatus.awaiting_shipment, OrderStatus.shipped, OrderStatus.
 FILE = "complaint.file"
 UPHOLD = "complaint.uphold"
 REJECT = "complaint.reject"
-AUDIT_LABELS = {FILE: N_("受理投诉"), UPHOLD: N_("投诉成立"), REJECT: N_("投诉不成立")}
+# action → (label, sentence) for the audit page; the subject is the complained-about shop.
+AUDIT_LABELS = {
+    FILE: (N_("发起投诉"), N_("%(actor)s 投诉了 %(subject)s")),
+    UPHOLD: (N_("投诉成立"), N_("%(actor)s 裁定对 %(subject)s 的投诉成立")),
+    REJECT: (N_("投诉不成立"), N_("%(actor)s 裁定对 %(subject)s 的投诉不成立")),
+}
 
 
 @dataclass

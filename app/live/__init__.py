@@ -60,6 +60,7 @@ def init_live(app: Flask) -> None:
     # Replays' files are removed after this many days (0 keeps them).
     app.config.setdefault("LIVE_REPLAY_DAYS", int(os.environ.get("LIVE_REPLAY_DAYS", "30")))
     app.register_blueprint(routes.bp)
+    _register_audit_names()
     for slot, template in SLOT_PARTIALS.items():
         register_slot(app, slot, template)
     register_page_data(app, "product", "live",
@@ -121,3 +122,20 @@ def _register_cli(app: Flask) -> None:
             app_upstream=app_upstream, secret=secret, http_port=http_port,
             rtmp_port=rtmp_port, internal_port=internal_port, http_host=http_host, user=user)
         click.echo(render_config(layout, module))
+
+
+def _register_audit_names() -> None:
+    """How the audit page names live-room moderation (the subject of a mute is a user)."""
+    from sqlalchemy import select
+
+    from app.accounts.services import register_audit_action, register_audit_subject
+    from app.i18n import N_
+    from app.live.comment_models import LiveComment
+
+    for action, label, sentence in (
+            ("live.comment_remove", N_("删除弹幕"), N_("%(actor)s 删除了一条弹幕：%(subject)s")),
+            ("live.mute", N_("直播间禁言"), N_("%(actor)s 在直播间禁言了 %(subject)s")),
+            ("live.unmute", N_("解除直播间禁言"), N_("%(actor)s 解除了 %(subject)s 的禁言"))):
+        register_audit_action(action, label, sentence)
+    register_audit_subject("live_comment", lambda ids: select(
+        LiveComment.id, LiveComment.body).where(LiveComment.id.in_(ids)))

@@ -5,8 +5,10 @@ from flask import Flask
 
 
 def init_merchants(app: Flask) -> None:
+    from sqlalchemy import select
+
     from app import tick
-    from app.accounts.services import register_audit_action
+    from app.accounts.services import register_audit_action, register_audit_subject
     from app.merchants import (  # noqa: F401 (importing registers the routes)
         admin_routes,
         certificates,
@@ -19,6 +21,7 @@ def init_merchants(app: Flask) -> None:
         stats,
         upload_routes,
     )
+    from app.merchants.models import Certificate, Merchant
     from app.pagedata import register_page_data
     from app.rendering import TemplateModule
     from app.slots import register_slot
@@ -45,6 +48,11 @@ def init_merchants(app: Flask) -> None:
     stats.init_view_counting(app)
     if not any(name == "merchant_views" for name, _fn in tick.JOBS):
         tick.job("merchant_views")(stats.flush_views)
-    for action, label in (*certification.AUDIT_LABELS.items(), *certificates.AUDIT_LABELS.items()):
-        register_audit_action(action, label)
+    for action, names in (*certification.AUDIT_LABELS.items(), *certificates.AUDIT_LABELS.items()):
+        register_audit_action(action, *names)
+    register_audit_subject("merchant", lambda ids: select(Merchant.id, Merchant.name, Merchant.id)
+                           .where(Merchant.id.in_(ids)), url="/shops/{}")
+    register_audit_subject("certificate", lambda ids: select(
+        Certificate.id, Certificate.number, Certificate.number).where(Certificate.id.in_(ids)),
+        url="/certificates/{}")
 

@@ -42,6 +42,7 @@ def init_sale(app: Flask) -> None:
         board_names=leaderboards.BOARD_NAMES,
         board_hint=leaderboards.hint_of, groups_of_venue=VENUE_GROUPS)
     register_venue_data("sale", results.venue_results)  # an ended venue's results and winners
-    for action, label in (("campaign.vouchers", N_("设置直播购物券")),
-                          ("campaign.finalize", N_("评选卖货王"))):
-        register_audit_action(action, label)
+    for action, label, sentence in (
+            ("campaign.vouchers", N_("设置直播购物券"), N_("%(actor)s 设置了 %(subject)s 的直播购物券")),
+            ("campaign.finalize", N_("评选卖货王"), N_("%(actor)s 评出了 %(subject)s 的卖货王"))):
+        register_audit_action(action, label, sentence)
