@@ -25,6 +25,7 @@ def init_campaigns(app: Flask) -> None:
     from app.i18n import N_
     from app.merchants.models import Merchant
     from app.orders.pricing import register_discount_rule
+    from app.pagedata import register_page_data
     from app.slots import register_slot
 
     app.register_blueprint(routes.bp)
@@ -64,6 +65,7 @@ def init_campaigns(app: Flask) -> None:
 
         return coupons.held_counts(current_user, [c.id for c in items])
 
+    register_page_data(app, "home", "campaign_banner", lambda **_: campaign_banner())
     app.jinja_env.globals.update(
         campaign_banner=campaign_banner, coupons_in_room=coupons_in_room,
         coupons_held=coupons_held, room_campaign=room_campaign, phase_label=campaigns.phase_name,

@@ -49,6 +49,13 @@ def init_governance(app: Flask) -> None:
         register_slot(app, slot, template)
     register_page_data(app, "product", "videos",
                        lambda product, **_: videos.strip(product_id=product.id, limit=4))
+    register_page_data(app, "shop", "videos",
+                       lambda merchant, **_: videos.strip(merchant_id=merchant.id))
+    register_page_data(app, "shop", "upheld_complaints",
+                       lambda merchant, **_: complaints.shown_upheld_count(merchant.id))
+    register_page_data(app, "belt", "videos", lambda belt, **_: videos.strip(belt_id=belt.id))
+    register_page_data(app, "portal", "videos",
+                       lambda industry, **_: videos.strip(industry_id=industry.id))
     app.jinja_env.globals.update(
         source_videos=videos.strip,
         video_playable=videos.playable_url,

@@ -23,6 +23,14 @@ def clock_time(seconds: int | float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+def _shop_live(merchant_id: int) -> dict:
+    """The shop page's room card and, when it has a room, its replays."""
+    from app.live import replays, services
+
+    cards = services.room_cards(merchant_id=merchant_id, include_ended=True, limit=1)
+    return {"cards": cards, "replays": replays.replays_of_shop(merchant_id) if cards else []}
+
+
 def init_live(app: Flask) -> None:
     from app import money, tick
     from app.live import (
@@ -65,6 +73,12 @@ def init_live(app: Flask) -> None:
         register_slot(app, slot, template)
     register_page_data(app, "product", "live",
                        lambda product, **_: services.live_room_presenting(product.id))
+    register_page_data(app, "belt", "live_rooms",
+                       lambda belt, **_: services.room_cards(belt_id=belt.id, limit=8))
+    register_page_data(app, "portal", "live_rooms",
+                       lambda industry, **_: services.room_cards(industry_id=industry.id, limit=8))
+    register_page_data(app, "home", "live_rooms", lambda **_: services.room_cards(limit=8))
+    register_page_data(app, "shop", "live", lambda merchant, **_: _shop_live(merchant.id))
     app.jinja_env.filters["clocktime"] = clock_time
     app.jinja_env.globals.update(
         live_replays=replays.replays_of_shop,

@@ -41,6 +41,12 @@ def init_merchants(app: Flask) -> None:
                        lambda product, **_: services.product_certificates(product.id))
     register_page_data(app, "product", "hotline",
                        lambda product, **_: services.shop_hotline(product.merchant))
+    register_page_data(app, "shop", "hotline",
+                       lambda merchant, **_: services.shop_hotline(merchant))
+    register_page_data(app, "belt", "shops",
+                       lambda belt, **_: services.ranked_shops(belt_id=belt.id))
+    register_page_data(app, "portal", "shops", lambda industry, **_: services.ranked_shops(
+        industry_id=industry.id, certified_only=True, limit=20))
     register_slot(app, "shop_header", "merchants/_shop_certification.html")
     register_slot(app, "belt_header", "merchants/_belt_admin_link.html")
     register_slot(app, "account_menu", "merchants/_account_menu.html")

@@ -42,6 +42,7 @@ def init_orders(app: Flask) -> None:
     ):
         register_slot(app, slot, template)
     register_page_data(app, "product", "dsr", lambda product, **_: dsr_summary(product.merchant))
+    register_page_data(app, "shop", "dsr", lambda merchant, **_: dsr_summary(merchant))
 
     def current_cart_count() -> int:
         """The cart icon's number, counted once per request (header and tab bar share it)."""
