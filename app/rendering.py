@@ -56,9 +56,15 @@ def polled(tag: str, render: Callable[[], Response]) -> Response:
     """Conditional GET for a polled fragment (the one copy of the rule): 304 with no body when
     the client already shows `tag`, else `render()`. Either way the ETag, and headers that make
     every poll revalidate (the text depends on the session's language and user)."""
-    if request.if_none_match.contains(tag):
+    if client_has(tag):
         return not_modified(tag)
     return _revalidated(render(), tag)
+
+
+def client_has(tag: str) -> bool:
+    """The client already shows `tag` (its If-None-Match): for a view that can answer 304
+    before it knows how it would render (then `not_modified`, else `polled`)."""
+    return request.if_none_match.contains(tag)
 
 
 def not_modified(tag: str) -> Response:

@@ -125,15 +125,27 @@ def create_operator(account: str, password: str, display_name: str) -> User:
 
 # --- roles -------------------------------------------------------------------------------
 
+def is_signed_in(user: User | None) -> bool:
+    """A real account (not None, not Flask-Login's anonymous user)."""
+    return user is not None and bool(getattr(user, "is_authenticated", False))
+
+
+def require_signed_in(actor: User | None, message: str | None = None) -> User:
+    """The acting user, or PermissionDenied (403) with `message` (请先登录。 by default)."""
+    if not is_signed_in(actor):
+        raise PermissionDenied(message or _("请先登录。"))
+    return actor
+
+
 def require_operator(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated or not actor.is_operator:
+    if not is_signed_in(actor) or not actor.is_operator:
         raise PermissionDenied(_("只有平台运营可以这样做。"))
     return actor
 
 
 def require_belt_admin(actor: User | None, belt_id: int | None) -> User:
     """Operators act on every belt; a belt admin only on their own (403 otherwise)."""
-    if actor is None or not actor.is_authenticated or not actor.administers(belt_id):
+    if not is_signed_in(actor) or not actor.administers(belt_id):
         raise PermissionDenied(_("你不是这个产业带基地的管理员。"))
     return actor
 

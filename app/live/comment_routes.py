@@ -18,7 +18,7 @@ from app.inputs import strip_controls
 from app.live import chat_feed, comments, likes, presence, services
 from app.live.models import LiveRoom
 from app.live.routes import bp, render_room
-from app.rendering import is_htmx, not_modified, polled, render_page
+from app.rendering import client_has, is_htmx, not_modified, polled, render_page
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 ROOM_TEMPLATE = "live/room.html"
@@ -55,9 +55,8 @@ def _like_limit() -> str:
 
 def _viewable(room_id: int) -> LiveRoom:
     """The room if this visitor may see it (buyers: an open shop's; its anchor: always)."""
-    room = services.get_room(room_id)
-    if room is None or not (services.is_visible(room) or (
-            current_user.is_authenticated and room.merchant.owner_id == current_user.id)):
+    room = services.viewable_room(current_user, room_id)
+    if room is None:
         raise NotFound(_("直播间不存在。"))
     return room
 
@@ -83,7 +82,7 @@ def comment_feed(room_id: int):
         tag, live = cached
         if live:
             presence.touch(room_id)  # polling the comments counts as watching
-        if request.if_none_match.contains(tag):
+        if client_has(tag):
             return not_modified(tag)
         html = chat_feed.shared_fragment(tag) if not variant else None
         if html is not None:
@@ -242,7 +241,7 @@ def like_count(room_id: int):
     status = chat_feed.cached_room_status(room_id)
     if status is not None:
         tag = likes.likes_tag(likes.total(room_id), status, signed_in, locale)
-        if request.if_none_match.contains(tag):
+        if client_has(tag):
             return likes.flush_if_due(not_modified(tag))
     room = _viewable(room_id)
     tag = likes.likes_tag(likes.total(room.id), room.status, signed_in, locale)

@@ -36,15 +36,15 @@ def directory():
 
 
 def _is_owner(room: LiveRoom) -> bool:
-    return current_user.is_authenticated and room.merchant.owner_id == current_user.id
+    return services.is_room_owner(current_user, room)
 
 
 @bp.get("/live/<id:room_id>")
 def room(room_id: int):
     """The live room. Its live part (status, 讲解中, 小黄车) is polled by htmx: the ETag comes
     from the room's state, so an unchanged room answers 304 without rendering anything."""
-    room = services.get_room(room_id)
-    if room is None or not (services.is_visible(room) or _is_owner(room)):
+    room = services.viewable_room(current_user, room_id)
+    if room is None:
         abort(404)
     if room.is_live and presence.touch(room.id):
         db.session.commit()  # end the read snapshot so the count includes this viewer

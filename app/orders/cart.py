@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
+from app.accounts.services import is_signed_in
 from app.catalog.models import Product
 from app.catalog.services import is_listable
 from app.exceptions import Conflict, InvalidInput, NotFound
@@ -91,10 +92,6 @@ class CartView:
         return sum(1 for g in self.groups for line in g.lines if line.in_checkout)
 
 
-def _signed_in(user: User | None) -> bool:
-    return user is not None and user.is_authenticated
-
-
 def max_quantity() -> int:
     return current_app.config["ORDER_MAX_QUANTITY"]
 
@@ -115,7 +112,7 @@ def buyable_product(user: User | None, product_id: int) -> Product:
         raise NotFound(_("商品不存在。"), field="product")
     if not is_listable(product):
         raise Conflict(_("商品已下架，不能购买。"), field="product")
-    if _signed_in(user) and product.merchant.owner_id == user.id:
+    if is_signed_in(user) and product.merchant.owner_id == user.id:
         raise Conflict(_("不能购买自己店铺的商品。"), field="product")
     return product
 
@@ -147,7 +144,7 @@ def _save_session_cart(cart: dict[str, int]) -> None:
 
 
 def _quantities(user: User | None) -> dict[int, int]:
-    if _signed_in(user):
+    if is_signed_in(user):
         return dict(db.session.execute(
             select(CartItem.product_id, CartItem.quantity).where(CartItem.user_id == user.id)
         ).all())
@@ -155,7 +152,7 @@ def _quantities(user: User | None) -> dict[int, int]:
 
 
 def _store(user: User | None, product_id: int, quantity: int) -> None:
-    if not _signed_in(user):
+    if not is_signed_in(user):
         cart = _session_cart()
         cart[str(product_id)] = quantity
         _save_session_cart(cart)
@@ -209,7 +206,7 @@ def set_quantity(user: User | None, product_id: int, quantity: int) -> int:
 
 def remove_from_cart(user: User | None, product_ids: list[int]) -> int:
     ids = [pid for pid in product_ids if isinstance(pid, int)]
-    if not _signed_in(user):
+    if not is_signed_in(user):
         cart = _session_cart()
         removed = sum(1 for pid in ids if cart.pop(str(pid), None) is not None)
         _save_session_cart(cart)
@@ -222,7 +219,7 @@ def remove_from_cart(user: User | None, product_ids: list[int]) -> int:
 
 def cart_count(user: User | None) -> int:
     """The number on the cart icon: distinct goods in the cart."""
-    if _signed_in(user):
+    if is_signed_in(user):
         return db.session.scalar(select(func.count()).select_from(CartItem)
                                  .where(CartItem.user_id == user.id)) or 0
     return len(_session_cart())
@@ -250,7 +247,7 @@ def priced_cart(user: User | None, now: datetime) -> CartView:
     groups = cart_groups(user)
     wanted = [(g, [ln for ln in g.lines if ln.in_checkout]) for g in groups]
     wanted = [(g, lines) for g, lines in wanted if lines]
-    buyer = user if _signed_in(user) else None
+    buyer = user if is_signed_in(user) else None
     orders = price_checkout([(g.merchant, [(ln.product, ln.quantity) for ln in lines])
                              for g, lines in wanted], buyer, now)
     for (group, lines), order in zip(wanted, orders, strict=True):
