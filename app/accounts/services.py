@@ -12,9 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
-from app.accounts.models import AuditEntry, BeltAdmin, Notification, User
-from app.catalog.names import belt_name, both_languages
-from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.accounts.models import AuditEntry, Notification, User
+from app.exceptions import Conflict, InvalidInput, PermissionDenied
 from app.extensions import db
 from app.i18n import N_
 
@@ -148,37 +147,6 @@ def require_belt_admin(actor: User | None, belt_id: int | None) -> User:
     if not is_signed_in(actor) or not actor.administers(belt_id):
         raise PermissionDenied(_("你不是这个产业带基地的管理员。"))
     return actor
-
-
-def assign_belt_admin(operator: User, account: str, belt_id: int) -> BeltAdmin:
-    from app.catalog.models import Belt
-
-    require_operator(operator)
-    belt = db.session.get(Belt, belt_id)
-    if belt is None:
-        raise NotFound(_("产业带不存在。"), field="belt")
-    user = find_by_account(account)
-    if user is None:
-        raise NotFound(_("没有这个账号，请对方先注册。"), field="account")
-    if db.session.get(BeltAdmin, (user.id, belt.id)) is not None:
-        raise Conflict(_("%(name)s 已经是该基地管理员。", name=user.display_name), field="account")
-    scope = BeltAdmin(user_id=user.id, belt_id=belt.id, assigned_by_id=operator.id)
-    db.session.add(scope)
-    record_audit(operator, "belt_admin.assign", "user", user.id, belt_id=belt.id)
-    notify(user.id, N_("你已被任命为 %(belt)s 基地管理员。"), link=f"/belts/{belt.slug}",
-           belt=both_languages(belt_name, belt))
-    db.session.commit()
-    return scope
-
-
-def remove_belt_admin(operator: User, user_id: int, belt_id: int) -> None:
-    require_operator(operator)
-    scope = db.session.get(BeltAdmin, (user_id, belt_id))
-    if scope is None:
-        raise NotFound(_("该管理员任命不存在。"))
-    db.session.delete(scope)
-    record_audit(operator, "belt_admin.remove", "user", user_id, belt_id=belt_id)
-    db.session.commit()
 
 
 # --- notifications ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ def init_merchants(app: Flask) -> None:
     from app.accounts.services import register_audit_action
     from app.merchants import (  # noqa: F401 (importing registers the routes)
         admin_routes,
+        bases_routes,
         certificates,
         certification,
         dashboard_routes,

@@ -12,7 +12,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length
 
 from app.inputs import parse_int
 
@@ -67,3 +67,9 @@ class CertificateForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("原因"))
+
+
+class AssignBeltAdminForm(FlaskForm):
+    account = StringField(_l("管理员账号（手机号或邮箱）"), validators=[
+        DataRequired(_l("请输入手机号或邮箱。")), Length(max=254)])
+    belt_id = SelectField(_l("产业带"), coerce=int, validate_choice=True)
