@@ -17,7 +17,7 @@ from app.i18n import locale_code
 from app.inputs import strip_controls
 from app.live import chat_feed, comments, likes, presence, services
 from app.live.models import LiveRoom
-from app.live.routes import bp, render_room
+from app.live.routes import bp, render_room, viewer_key
 from app.rendering import client_has, is_htmx, not_modified, polled, render_page
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -81,7 +81,7 @@ def comment_feed(room_id: int):
     if cached is not None:
         tag, live = cached
         if live:
-            presence.touch(room_id)  # polling the comments counts as watching
+            presence.touch(room_id, viewer_key())  # polling the comments counts as watching
         if client_has(tag):
             return not_modified(tag)
         html = chat_feed.shared_fragment(tag) if not variant else None
@@ -89,7 +89,7 @@ def comment_feed(room_id: int):
             return polled(tag, lambda: _fragment(html))
     room = _viewable(room_id)
     if room.is_live:
-        presence.touch(room.id)
+        presence.touch(room.id, viewer_key())
     variant = chat_feed.variant_for(room)
     tag = chat_feed.feed_tag(room, locale, variant)
     if not variant:
