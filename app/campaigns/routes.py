@@ -12,17 +12,11 @@ from app.campaigns import coupons, services
 from app.campaigns.forms import GrabForm
 from app.core import safe_next
 from app.extensions import limiter
+from app.forms import form_posts_only
 from app.rendering import is_htmx, render_page
 
 bp = Blueprint("campaigns", __name__)
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-@bp.before_request
-def forms_only():
-    """Every POST here is a form; anything else is refused before any work."""
-    if request.method == "POST" and request.mimetype not in FORM_TYPES:
-        abort(415)
+form_posts_only(bp)
 
 
 def buyer_key() -> str:

@@ -13,6 +13,7 @@ from jinja2_fragments.flask import render_block
 
 from app.exceptions import DomainError, NotFound
 from app.extensions import db, limiter
+from app.forms import is_form_body
 from app.i18n import locale_code
 from app.inputs import strip_controls
 from app.live import chat_feed, comments, likes, presence, services
@@ -20,7 +21,6 @@ from app.live.models import LiveRoom
 from app.live.routes import bp, render_room, viewer_key
 from app.rendering import client_has, is_htmx, not_modified, polled, render_page
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 ROOM_TEMPLATE = "live/room.html"
 # A refused comment is given back to its writer, but never more than this much of it.
 DRAFT_KEPT_CHARS = 240
@@ -34,7 +34,7 @@ class TooFast(DomainError):
 
 def _forms_only() -> None:
     """These endpoints take what a form sends; a JSON body (or anything else) is a 415."""
-    if request.mimetype not in FORM_TYPES:
+    if not is_form_body():
         abort(415)
 
 

@@ -26,7 +26,7 @@ from app import clock
 from app.core import safe_next
 from app.exceptions import DomainError
 from app.extensions import limiter
-from app.forms import attach_error
+from app.forms import attach_error, form_posts_only
 from app.orders import addresses, cart, checkout, orders, payments, reviews
 from app.orders.forms import AddressForm, CartForm, CheckoutForm, EmptyForm, ReasonForm, ReviewForm
 from app.orders.repeats import RepeatOrder
@@ -34,7 +34,6 @@ from app.rendering import is_htmx, polled, render_page
 
 bp = Blueprint("orders", __name__)
 INT_RE = re.compile(r"^\s*-?\d{1,12}\s*$")
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def as_int(raw: str | None) -> int | None:
@@ -56,11 +55,7 @@ def grab_limit() -> str:
     return current_app.config["RATELIMIT_GRAB"]
 
 
-@bp.before_request
-def forms_only():
-    """Every POST here is a form; JSON or anything else is refused before any work."""
-    if request.method == "POST" and request.mimetype not in FORM_TYPES:
-        abort(415)
+form_posts_only(bp)
 
 
 # --- cart ---------------------------------------------------------------------------------

@@ -12,20 +12,14 @@ from app.campaigns.campaigns import get_campaign, phase_of
 from app.catalog.reference import VENUE_GROUPS
 from app.exceptions import DomainError, InvalidInput
 from app.extensions import db, limiter
-from app.forms import attach_error
+from app.forms import attach_error, form_posts_only
 from app.i18n import locale_code
 from app.rendering import is_htmx, polled, render_page
 from app.sale import leaderboards, vouchers
 from app.sale.forms import VoucherPlanForm
 
 bp = Blueprint("sale", __name__)
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-@bp.before_request
-def forms_only():
-    if request.method == "POST" and request.mimetype not in FORM_TYPES:
-        abort(415)
+form_posts_only(bp)
 
 
 def _campaign(slug: str):
