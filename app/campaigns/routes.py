@@ -13,22 +13,13 @@ from app.campaigns.forms import GrabForm
 from app.core import safe_next
 from app.extensions import limiter
 from app.forms import form_posts_only
+from app.ratelimits import buyer_key, grab_limit
 from app.rendering import is_htmx, render_page
 
 bp = Blueprint("campaigns", __name__)
 form_posts_only(bp)
 
 
-def buyer_key() -> str:
-    if current_user.is_authenticated:
-        return f"buyer:{current_user.id}"
-    return f"ip:{request.remote_addr}"
-
-
-def grab_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["RATELIMIT_GRAB"]
 
 
 @bp.get("/campaigns/<slug:slug>")

@@ -30,6 +30,7 @@ from app.forms import attach_error, form_posts_only
 from app.orders import addresses, cart, checkout, orders, payments, reviews
 from app.orders.forms import AddressForm, CartForm, CheckoutForm, EmptyForm, ReasonForm, ReviewForm
 from app.orders.repeats import RepeatOrder
+from app.ratelimits import buyer_key, grab_limit
 from app.rendering import is_htmx, polled, render_page
 
 bp = Blueprint("orders", __name__)
@@ -44,15 +45,6 @@ def as_int(raw: str | None) -> int | None:
     return int(raw)
 
 
-def buyer_key() -> str:
-    """Rate limits per signed-in buyer (many buyers share a mobile carrier's IP)."""
-    if current_user.is_authenticated:
-        return f"buyer:{current_user.id}"
-    return f"ip:{request.remote_addr}"
-
-
-def grab_limit() -> str:
-    return current_app.config["RATELIMIT_GRAB"]
 
 
 form_posts_only(bp)

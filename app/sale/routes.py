@@ -14,6 +14,7 @@ from app.exceptions import DomainError, InvalidInput
 from app.extensions import db, limiter
 from app.forms import attach_error, form_posts_only
 from app.i18n import locale_code
+from app.ratelimits import buyer_key, grab_limit
 from app.rendering import is_htmx, polled, render_page
 from app.sale import leaderboards, vouchers
 from app.sale.forms import VoucherPlanForm
@@ -68,16 +69,6 @@ def leaderboard(slug: str, board: str):
 
 # --- live vouchers --------------------------------------------------------------------------
 
-def grab_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["RATELIMIT_GRAB"]
-
-
-def buyer_key() -> str:
-    if current_user.is_authenticated:
-        return f"voucher:{current_user.id}"
-    return f"ip:{request.remote_addr}"
 
 
 @bp.post("/live/<id:room_id>/voucher")
