@@ -18,6 +18,8 @@ keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("ACCESS_LOG", "-")
+# The live ingest's callback URLs carry a secret: the access log shows "[secret]" instead.
+logger_class = "app.access_log.RedactingLogger"
 errorlog = "-"
 # Behind a reverse proxy: trust its X-Forwarded-* headers (set FORWARDED_ALLOW_IPS).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -28,8 +28,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.globals["ui"] = TemplateModule(app.jinja_env, "macros.html")
 
     from app import models  # noqa: F401  (register every table)
-    from app.extensions import cache, csrf, db, limiter, login_manager, migrate
+    from app.extensions import cache, compress, csrf, db, limiter, login_manager, migrate
 
+    # First registered, so its after_request runs last: it compresses the finished body
+    # (the page cache's per-visitor CSRF token already in, every header already set).
+    compress.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)

@@ -130,6 +130,17 @@ def load_config() -> dict:
         # without re-rendering (app/pagecache.py); 0 re-renders them every PUBLIC_PAGE_TTL.
         "PUBLIC_PAGE_HOLD": float(os.environ.get("PUBLIC_PAGE_HOLD", "10")),
         "CACHE_THRESHOLD": 2000,
+        # HTML and fragments leave the app compressed when the browser accepts it (Flask-Compress:
+        # brotli, else gzip; Vary: Accept-Encoding). Small bodies are not worth it; streamed
+        # files (downloads, media) and empty X-Accel-Redirect answers are left alone. Static
+        # files are WhiteNoise's pre-compressed copies and never reach Flask.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_BR_LEVEL": 4,
+        "COMPRESS_LEVEL": 6,
+        "COMPRESS_MIN_SIZE": 512,
+        "COMPRESS_STREAMS": False,
+        "COMPRESS_MIMETYPES": ["text/html", "text/plain", "text/csv", "application/json",
+                               "image/svg+xml"],
         # Belts, counts and facets (not stock or prices) may be this many seconds old.
         "REFERENCE_CACHE_TTL": int(os.environ.get("REFERENCE_CACHE_TTL", "60")),
         "PASSWORD_HASH_METHOD": "scrypt",

@@ -1,6 +1,7 @@
 """Extensions are created once here and bound to the app in create_app()."""
 from flask_babel import Babel
 from flask_caching import Cache
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -30,4 +31,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 cache = Cache()
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address)

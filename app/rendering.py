@@ -55,7 +55,10 @@ def render_page(template: str, fragment: str | dict[str | None, str] | None = No
 def polled(tag: str, render: Callable[[], Response]) -> Response:
     """Conditional GET for a polled fragment (the one copy of the rule): 304 with no body when
     the client already shows `tag`, else `render()`. Either way the ETag, and headers that make
-    every poll revalidate (the text depends on the session's language and user)."""
+    every poll revalidate (the text depends on the session's language and user).
+
+    The ETag is weak: the same fragment goes out brotli-, gzip- or un-compressed, and a weak
+    tag stays the same for all three (a strong one would get an encoding suffix)."""
     if client_has(tag):
         return not_modified(tag)
     return _revalidated(render(), tag)
@@ -64,7 +67,7 @@ def polled(tag: str, render: Callable[[], Response]) -> Response:
 def client_has(tag: str) -> bool:
     """The client already shows `tag` (its If-None-Match): for a view that can answer 304
     before it knows how it would render (then `not_modified`, else `polled`)."""
-    return request.if_none_match.contains(tag)
+    return request.if_none_match.contains_weak(tag)
 
 
 def not_modified(tag: str) -> Response:
@@ -73,7 +76,7 @@ def not_modified(tag: str) -> Response:
 
 
 def _revalidated(response: Response, tag: str) -> Response:
-    response.set_etag(tag)
+    response.set_etag(tag, weak=True)
     response.headers["Cache-Control"] = "private, no-cache"
     response.vary.add("Cookie")
     return response

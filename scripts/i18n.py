@@ -100,10 +100,25 @@ def update() -> None:
                 message.flags.discard("fuzzy")
             catalog.obsolete.clear()
             catalog.fuzzy = False  # a fuzzy header makes pybabel compile skip the catalogue
-            with po_path.open("wb") as handle:
-                write_po(handle, catalog, omit_header=False, no_location=True, sort_output=True,
-                         width=100)
-            print(f"updated {name}/{locale}: {len(catalog)} messages")
+            if _write_if_changed(po_path, catalog, omit_header=False):
+                print(f"updated {name}/{locale}: {len(catalog)} messages")
+
+
+HEADER_DATE = re.compile(rb'^"POT-Creation-Date: [^"]*"\n', re.MULTILINE)
+
+
+def _write_if_changed(path: Path, catalog, **options) -> bool:
+    """Write the catalogue unless only its creation date would change: a date-only rewrite of
+    every .po on each extract makes every parallel branch conflict on merge."""
+    import io
+
+    out = io.BytesIO()
+    write_po(out, catalog, no_location=True, sort_output=True, width=100, **options)
+    new = out.getvalue()
+    if path.exists() and HEADER_DATE.sub(b"", path.read_bytes()) == HEADER_DATE.sub(b"", new):
+        return False
+    path.write_bytes(new)
+    return True
 
 
 def _translated(message) -> bool:
@@ -193,8 +208,7 @@ def fill(path: str) -> None:
                 else:
                     message.string = value
         catalog.fuzzy = False
-        with po_path.open("wb") as handle:
-            write_po(handle, catalog, no_location=True, sort_output=True, width=100)
+        _write_if_changed(po_path, catalog)
 
 
 def main() -> int:

@@ -87,7 +87,8 @@ def start_ingest(app, upstream: str, tmp_path: Path, monkeypatch) -> RunningInge
     layout = IngestLayout(
         workdir=tmp_path / "nginx", hls_dir=tmp_path / "hls",
         replay_dir=Path(app.config["MEDIA_ROOT"]) / "replays", app_upstream=upstream,
-        secret=secret, http_port=free_port(), rtmp_port=free_port(), internal_port=free_port())
+        secret=secret, http_port=free_port(), rtmp_port=free_port(), internal_port=free_port(),
+        update_seconds=2)
     for key, value in {"LIVE_INGEST_SECRET": secret, "LIVE_RTMP_URL": layout.rtmp_url,
                        "LIVE_HLS_URL": "/hls", "LIVE_HLS_DIR": str(layout.hls_dir),
                        "LIVE_STALE_SECONDS": 20}.items():

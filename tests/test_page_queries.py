@@ -61,6 +61,11 @@ def a_busy_shop():
 
 PAGES = {
     "product": lambda shop, goods: f"/products/{goods[0].id}",
+    "shop": lambda shop, goods: f"/shops/{shop.id}",
+    "belt": lambda shop, goods: "/belts/zhenping-jade",
+    "portal": lambda shop, goods: "/portals/jade",
+    "search": lambda shop, goods: "/search?q=翡翠",
+    "home": lambda shop, goods: "/",
 }
 
 
@@ -69,7 +74,11 @@ def cards(page: str) -> int:
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
-def test_a_public_page_runs_the_same_few_queries_however_many_cards_it_shows(client, ctx, name):
+def test_a_public_page_runs_the_same_few_queries_however_many_cards_it_shows(app, client, ctx,
+                                                                             name, monkeypatch):
+    # As in production: reference data (industries, belts, categories, the filters' words)
+    # is kept a minute per process; the page cache stays off (every visit renders).
+    monkeypatch.setitem(app.config, "REFERENCE_CACHE_TTL", 60)
     shop, goods = a_busy_shop()
     url = PAGES[name](shop, goods)
     few, page = selects(client, url)

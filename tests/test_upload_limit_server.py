@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -40,10 +41,12 @@ def gunicorn(app):
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                                "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            # Ready when a worker answers (the port opens before the workers have booted,
+            # which on a busy machine takes a while).
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=5).close()  # noqa: S310
             break
         except OSError:
             if server.poll() is not None:

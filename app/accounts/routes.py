@@ -192,11 +192,15 @@ def notifications_read():
     return redirect(url_for("accounts.notifications"), code=303)
 
 
+AUDIT_PAGE = 200
+
+
 @bp.get("/admin/audit")
 @login_required
 def audit():
     from app.inputs import parse_int
 
     before = parse_int(request.args.get("before"), minimum=1)
-    entries = services.audit_log(current_user, before_id=before)
-    return render_page("accounts/audit.html", entries=entries)
+    rows = services.audit_rows(current_user, before_id=before, limit=AUDIT_PAGE)
+    return render_page("accounts/audit.html", rows=rows,
+                       older=rows[-1].id if len(rows) >= AUDIT_PAGE else None)

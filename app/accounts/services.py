@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -12,10 +11,17 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
-from app.accounts.models import AuditEntry, Notification, User
+from app.accounts.audit import (  # noqa: F401 (the audit log, re-exported for other domains)
+    audit_action_label,
+    audit_log,
+    audit_rows,
+    record_audit,
+    register_audit_action,
+    register_audit_subject,
+)
+from app.accounts.models import Notification, User
 from app.exceptions import Conflict, InvalidInput, PermissionDenied
 from app.extensions import db
-from app.i18n import N_
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 MIN_PASSWORD = 8
@@ -181,49 +187,3 @@ def mark_all_read(user_id: int) -> int:
     )
     db.session.commit()
     return result.rowcount
-
-
-# --- audit log ------------------------------------------------------------------------
-
-# action code → msgid shown on the audit page (domains register theirs in their init).
-AUDIT_ACTION_LABELS: dict[str, str] = {
-    "belt_admin.assign": N_("任命基地管理员"),
-    "belt_admin.remove": N_("撤销基地管理员"),
-}
-
-
-def register_audit_action(action: str, label: str) -> None:
-    """Name an audit action for people: `register_audit_action("x.y", N_("中文"))`."""
-    AUDIT_ACTION_LABELS[action] = label
-
-
-def audit_action_label(action: str) -> str | None:
-    return AUDIT_ACTION_LABELS.get(action)
-
-
-def record_audit(actor: User | None, action: str, subject_type: str, subject_id: int, *,
-                 belt_id: int | None = None, reason: str = "", **details) -> AuditEntry:
-    """Append to the audit log in the caller's transaction (it commits with the decision)."""
-    entry = AuditEntry(
-        actor_id=actor.id if actor is not None else None, action=action,
-        subject_type=subject_type, subject_id=subject_id, belt_id=belt_id, reason=reason,
-        details=details,
-    )
-    db.session.add(entry)
-    return entry
-
-
-def audit_log(viewer: User, *, belt_ids: Iterable[int] | None = None, limit: int = 200,
-              before_id: int | None = None) -> list[AuditEntry]:
-    """Operators see everything; a belt admin sees entries of their own belts."""
-    if not viewer.is_operator:
-        if not viewer.is_belt_admin:
-            raise PermissionDenied(_("只有平台运营和基地管理员可以查看审计日志。"))
-        allowed = viewer.admin_belt_ids
-        belt_ids = allowed if belt_ids is None else set(belt_ids) & allowed
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    if belt_ids is not None:
-        query = query.where(AuditEntry.belt_id.in_(list(belt_ids)))
-    if before_id is not None:
-        query = query.where(AuditEntry.id < before_id)
-    return list(db.session.scalars(query))

@@ -16,11 +16,16 @@ SLOT_PARTIALS = (
 
 
 def init_campaigns(app: Flask) -> None:
+    from sqlalchemy import select
+
     from app import clock, tick
-    from app.accounts.services import register_audit_action
+    from app.accounts.services import register_audit_action, register_audit_subject
     from app.campaigns import campaigns, coupons, draws, routes, stacking, tasks
+    from app.campaigns.models import Campaign, Registration
     from app.i18n import N_
+    from app.merchants.models import Merchant
     from app.orders.pricing import register_discount_rule
+    from app.pagedata import register_page_data
     from app.slots import register_slot
 
     app.register_blueprint(routes.bp)
@@ -60,15 +65,24 @@ def init_campaigns(app: Flask) -> None:
 
         return coupons.held_counts(current_user, [c.id for c in items])
 
+    register_page_data(app, "home", "campaign_banner", lambda **_: campaign_banner())
     app.jinja_env.globals.update(
         campaign_banner=campaign_banner, coupons_in_room=coupons_in_room,
         coupons_held=coupons_held, room_campaign=room_campaign, phase_label=campaigns.phase_name,
         one_second=timedelta(seconds=1))
-    for action, label in (("campaign.create", N_("创建活动")), ("campaign.update", N_("修改活动")),
-                          ("campaign.invite", N_("邀约店铺参加活动")),
-                          ("campaign.approve", N_("通过活动报名")),
-                          ("campaign.reject", N_("驳回活动报名"))):
-        register_audit_action(action, label)
+    for action, label, sentence in (
+            ("campaign.create", N_("创建活动"), N_("%(actor)s 创建了活动 %(subject)s")),
+            ("campaign.update", N_("修改活动"), N_("%(actor)s 修改了活动 %(subject)s")),
+            ("campaign.invite", N_("邀约店铺参加活动"), N_("%(actor)s 邀约 %(subject)s 参加活动")),
+            ("campaign.approve", N_("通过活动报名"), N_("%(actor)s 通过了 %(subject)s 的活动报名")),
+            ("campaign.reject", N_("驳回活动报名"), N_("%(actor)s 驳回了 %(subject)s 的活动报名"))):
+        register_audit_action(action, label, sentence)
+    register_audit_subject("campaign", lambda ids: select(Campaign.id, Campaign.name, Campaign.slug)
+                           .where(Campaign.id.in_(ids)), url="/campaigns/{}")
+    # A registration is named by its shop.
+    register_audit_subject("campaign_registration", lambda ids: select(
+        Registration.id, Merchant.name, Merchant.id).join(Merchant, Merchant.id == Registration.merchant_id)
+        .where(Registration.id.in_(ids)), url="/shops/{}")
     if "campaigns.draw_raffles" not in dict(tick.JOBS):
         tick.job("campaigns.draw_raffles")(draws.draw_due_raffles)
 

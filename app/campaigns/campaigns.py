@@ -122,15 +122,15 @@ def all_campaigns() -> list[Campaign]:
 def current_campaign(now: datetime) -> Campaign | None:
     """The campaign to show on the home page: one running now (warm-up or sale), else the next
     one to start within 30 days, else none."""
-    running = db.session.scalar(
-        select(Campaign).where(Campaign.warmup_start <= now, Campaign.sale_end > now)
-        .order_by(Campaign.warmup_start.desc()).limit(1))
-    if running is not None:
-        return running
-    return db.session.scalar(
-        select(Campaign).where(Campaign.warmup_start > now,
+    # One query for both: the campaigns not over that start within 30 days (a handful).
+    candidates = list(db.session.scalars(
+        select(Campaign).where(Campaign.sale_end > now,
                                Campaign.warmup_start <= now + timedelta(days=30))
-        .order_by(Campaign.warmup_start).limit(1))
+        .order_by(Campaign.warmup_start, Campaign.id).limit(50)))
+    running = [c for c in candidates if c.warmup_start <= now]
+    if running:
+        return max(running, key=lambda c: c.warmup_start)
+    return candidates[0] if candidates else None
 
 
 # --- operators create and edit ----------------------------------------------------------------

@@ -16,7 +16,7 @@ from app.campaigns.routes import bp
 from app.core import safe_next
 from app.exceptions import DomainError
 from app.extensions import limiter
-from app.forms import attach_error
+from app.forms import attach_error, browser_navigation, retried, retry_at
 from app.ratelimits import buyer_key, grab_limit
 from app.rendering import is_htmx, render_page
 
@@ -45,7 +45,7 @@ def _tasks_page(slug: str, status: int = 200, video: VideoForm | None = None,
 @login_required
 def tasks_page(slug: str):
     """我的任务: today's three tasks, my raffle entries, my coins."""
-    return _tasks_page(slug)
+    return _tasks_page(slug, video=retried(VideoForm, f"video:{slug}"))
 
 
 @bp.post("/campaigns/<slug:slug>/tasks/video")
@@ -53,7 +53,10 @@ def tasks_page(slug: str):
 @limiter.limit(grab_limit, key_func=buyer_key)
 def submit_video(slug: str):
     form = VideoForm()
+    back = url_for("campaigns.tasks_page", slug=slug)
     if not form.validate_on_submit():
+        if browser_navigation():
+            return retry_at(back, f"video:{slug}", form)
         return _tasks_page(slug, 400, form)
     try:
         tasks.submit_video(current_user, slug, form.url.data, form.caption.data)
@@ -61,6 +64,8 @@ def submit_video(slug: str):
         if error.status in (403, 404):
             raise
         attach_error(form, error)
+        if browser_navigation():
+            return retry_at(back, f"video:{slug}", form)
         return _tasks_page(slug, error.status, form)
     flash(_("视频任务完成，已获得今天的抽奖资格。"), "success")
     return redirect(url_for("campaigns.tasks_page", slug=slug), code=303)
@@ -71,13 +76,18 @@ def submit_video(slug: str):
 def top_up(slug: str):
     tasks.require_campaign(slug)  # an unknown campaign is a 404 before any coins move
     form = TopUpForm()
+    back = url_for("campaigns.tasks_page", slug=slug)
     if not form.validate_on_submit():
+        if browser_navigation():
+            return retry_at(back, f"topup:{slug}", message=_("页面已过期，请刷新后重新提交。"))
         return _tasks_page(slug, 400, error=_("页面已过期，请刷新后重新提交。"))
     try:
         tasks.top_up(current_user, form.pack.data, form.key.data)
     except DomainError as error:
         if error.status in (403, 404):
             raise
+        if browser_navigation():
+            return retry_at(back, f"topup:{slug}", message=error.message)
         return _tasks_page(slug, error.status, error=error.message)
     flash(_("充值成功（沙箱，不会真实扣款）。"), "success")
     return redirect(url_for("campaigns.tasks_page", slug=slug), code=303)
@@ -96,6 +106,8 @@ def _room_answer(slug: str, room_id: int, message: str, status: int = 200):
         return render_page("campaigns/room_tasks.html", "room_tasks", status=status, room=room,
                            back=back, task_message=message, task_error=status >= 400)
     if status >= 400:
+        if browser_navigation():  # back to the room, the reason on top (not left on the POST)
+            return retry_at(back, f"room:{room_id}", message=message)
         return render_page("campaigns/task_error.html", status=status, message=message,
                            back=back, slug=slug)
     flash(message, "success")

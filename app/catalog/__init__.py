@@ -11,3 +11,27 @@ def init_catalog(app: Flask) -> None:
     # industry_name, portal_name, belt_name, belt_place, belt_region: names in the reader's
     # language (app.catalog.names).
     app.jinja_env.globals.update(NAMES)
+    _register_audit_subjects()
+
+
+def _register_audit_subjects() -> None:
+    """How the audit page names the catalog's rows (in the reader's language)."""
+    from sqlalchemy import func, select
+
+    from app.accounts.services import register_audit_subject
+    from app.catalog.models import Belt, Category, Industry, Product
+    from app.i18n import in_english
+
+    def local(chinese, english):
+        return func.coalesce(func.nullif(english, ""), chinese) if in_english() else chinese
+
+    register_audit_subject("category", lambda ids: select(Category.id, Category.name)
+                           .where(Category.id.in_(ids)))
+    register_audit_subject("product", lambda ids: select(Product.id, Product.title, Product.id)
+                           .where(Product.id.in_(ids)), url="/products/{}")
+    register_audit_subject("belt", lambda ids: select(Belt.id, local(Belt.name, Belt.name_en),
+                                                      Belt.slug).where(Belt.id.in_(ids)),
+                           url="/belts/{}")
+    register_audit_subject("industry", lambda ids: select(
+        Industry.id, local(Industry.name, Industry.name_en), Industry.slug)
+        .where(Industry.id.in_(ids)), url="/portals/{}")

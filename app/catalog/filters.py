@@ -28,6 +28,9 @@ class ProductFilter:
     max_fen: int | None = None
     sort: str = "relevance"
     page: int = 1
+    # Fields the page's own URL already names (/belts/<slug> is belt=<slug>): links built on
+    # that URL leave them out of the query string.
+    implied: tuple[str, ...] = field(default=(), compare=False)
 
     def with_(self, **changes) -> ProductFilter:
         return replace(self, **changes)
@@ -50,7 +53,7 @@ class ProductFilter:
         return {k: v for k, v in values.items() if v and k not in drop}
 
     def url(self, base: str, **overrides) -> str:
-        args = self.query_args(**overrides)
+        args = self.query_args(drop=self.implied, **overrides)
         return f"{base}?{urlencode(args)}" if args else base
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, request, url_for
 
 from app.catalog import services, views
-from app.catalog.facets import listing_facets
 from app.catalog.filters import parse_filter
 from app.catalog.reference import SOURCE_TYPE_NAMES
 from app.pagecache import public_page
@@ -17,68 +16,46 @@ LISTING_FRAGMENTS = {"listing": "listing", None: "results"}
 def _parsed_filter(**fixed):
     parsed = parse_filter(request.args, **services.filter_vocabulary())
     if fixed:
-        parsed.filter = parsed.filter.with_(**fixed)
+        parsed.filter = parsed.filter.with_(**fixed, implied=tuple(fixed))
     return parsed
 
 
 @bp.get("/")
 @public_page
 def home():
-    industries = services.all_industries()
-    featured = services.find_products(
-        services.ProductFilter(certified=True), page_size=current_app.config["PAGE_SIZE"])
-    return render_page("catalog/home.html", industries=industries, featured=featured,
-                       belts=services.belt_summaries())
+    page = views.home_page(current_app.config["PAGE_SIZE"])
+    return render_page("catalog/home.html", industries=page.industries, featured=page.featured,
+                       belts=page.belts, parts=page.parts)
 
 
 @bp.get("/portals/<slug:industry_slug>")
 @public_page(revalidate=services.LISTED_GOODS)
 def portal(industry_slug: str):
-    industry = services.industry_by_slug(industry_slug)
-    if industry is None:
+    page = views.portal_page(industry_slug, _parsed_filter(), current_app.config["PAGE_SIZE"],
+                             url_for("catalog.portal", industry_slug=industry_slug))
+    if page is None:
         abort(404)
-    parsed = _parsed_filter(industry=industry.slug)
-    goods = services.find_products(parsed.filter, current_app.config["PAGE_SIZE"])
-    return render_page(
-        "catalog/portal.html", LISTING_FRAGMENTS,
-        industry=industry, belts=services.belt_summaries(industry.id),
-        merchants=services.ranked_merchants(industry_id=industry.id, certified_only=True,
-                                            limit=20),
-        filter=parsed.filter, notes=parsed.notes, goods=goods,
-        facets=listing_facets(parsed.filter, fixed=("industry",)),
-        base_url=url_for("catalog.portal", industry_slug=industry.slug),
-    )
+    return render_page("catalog/portal.html", LISTING_FRAGMENTS, **vars(page))
 
 
 @bp.get("/belts/<slug:belt_slug>")
 @public_page(revalidate=services.LISTED_GOODS)
 def belt(belt_slug: str):
-    belt = services.belt_by_slug(belt_slug)
-    if belt is None:
+    page = views.belt_page(belt_slug, _parsed_filter(), current_app.config["PAGE_SIZE"],
+                           url_for("catalog.belt", belt_slug=belt_slug))
+    if page is None:
         abort(404)
-    parsed = _parsed_filter(belt=belt.slug)
-    goods = services.find_products(parsed.filter, current_app.config["PAGE_SIZE"])
-    return render_page(
-        "catalog/belt.html", LISTING_FRAGMENTS,
-        belt=belt, merchants=services.ranked_merchants(belt_id=belt.id),
-        facets=listing_facets(parsed.filter, fixed=("belt",)), filter=parsed.filter,
-        notes=parsed.notes,
-        goods=goods, source_names=SOURCE_TYPE_NAMES,
-        base_url=url_for("catalog.belt", belt_slug=belt.slug),
-    )
+    return render_page("catalog/belt.html", LISTING_FRAGMENTS, source_names=SOURCE_TYPE_NAMES,
+                       **vars(page))
 
 
 @bp.get("/search")
 @public_page(revalidate=services.LISTED_GOODS)
 def search():
-    parsed = _parsed_filter()
-    goods = services.find_products(parsed.filter, current_app.config["PAGE_SIZE"])
-    return render_page(
-        "catalog/search.html", LISTING_FRAGMENTS,
-        filter=parsed.filter, notes=parsed.notes, goods=goods,
-        facets=listing_facets(parsed.filter),
-        source_names=SOURCE_TYPE_NAMES, base_url=url_for("catalog.search"),
-    )
+    page = views.search_page(_parsed_filter(), current_app.config["PAGE_SIZE"],
+                             url_for("catalog.search"))
+    return render_page("catalog/search.html", LISTING_FRAGMENTS, source_names=SOURCE_TYPE_NAMES,
+                       **vars(page))
 
 
 @bp.get("/products/<id:product_id>")

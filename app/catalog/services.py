@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import clock
 from app.catalog import matching
@@ -151,7 +151,7 @@ def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
             break
         query = _apply_filter(listable_products(), f, terms)
         query = (
-            query.options(contains_eager(Product.merchant), selectinload(Product.photos))
+            query.options(contains_eager(Product.merchant), joinedload(Product.photos))
             .order_by(*_ordering(f, terms))
             .offset((f.page - 1) * page_size)
             .limit(page_size + 1)
@@ -172,6 +172,25 @@ def count_products(f: ProductFilter) -> int:
 def all_industries() -> list[Industry]:
     return list(db.session.scalars(
         select(Industry).options(selectinload(Industry.belts)).order_by(Industry.position)))
+
+
+@dataclass
+class IndustryTile:
+    """An industry as cached page data (app.catalog.names reads its names)."""
+
+    slug: str
+    name: str
+    name_en: str
+    portal_name: str
+    portal_name_en: str
+    belt_count: int
+
+
+def industry_tiles() -> list[IndustryTile]:
+    """Every industry with its number of belts, for the home page's portal tiles (cached)."""
+    return _cached("catalog:industry-tiles", lambda: [
+        IndustryTile(i.slug, i.name, i.name_en, i.portal_name, i.portal_name_en, len(i.belts))
+        for i in all_industries()])
 
 
 def industries_by_slug() -> dict[str, Industry]:

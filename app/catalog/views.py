@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.catalog import services
-from app.catalog.models import Belt, Product
+from app.catalog.facets import listing_facets
+from app.catalog.filters import ParsedFilter, ProductFilter
+from app.catalog.models import Belt, Industry, Product
 from app.catalog.reference import VENUE_GROUPS
 from app.extensions import db
 from app.pagedata import Parts, gather
@@ -33,7 +35,8 @@ def _product_with_everything(product_id: int) -> Product | None:
         select(Product)
         .options(joinedload(Product.merchant),
                  joinedload(Product.belt).joinedload(Belt.industry),
-                 joinedload(Product.category), joinedload(Product.photos))
+                 joinedload(Product.category), joinedload(Product.photos),
+                 joinedload(Product.industry))  # the breadcrumb's portal when there is no belt
         .where(Product.id == product_id)).unique().first()
 
 
@@ -59,3 +62,76 @@ def product_page(product_id: int, viewer_id: int | None) -> ProductView | None:
         return ProductView(product, False, False, [], Parts(), VENUE_GROUPS)
     return ProductView(product, listable, True, related_products(product),
                        gather("product", product=product), VENUE_GROUPS)
+
+
+@dataclass
+class ListingView:
+    """A page of goods with its filter form: the belt and portal pages and search."""
+
+    filter: ProductFilter
+    notes: list[str]
+    goods: services.ProductPage
+    facets: dict
+    base_url: str
+    parts: Parts
+
+
+@dataclass
+class BeltView(ListingView):
+    belt: Belt | None = None
+
+
+@dataclass
+class PortalView(ListingView):
+    industry: Industry | None = None
+    belts: list[services.BeltSummary] | None = None
+
+
+@dataclass
+class HomeView:
+    industries: list[services.IndustryTile]
+    belts: list[services.BeltSummary]
+    featured: services.ProductPage
+    parts: Parts
+
+
+def _listing(parsed: ParsedFilter, page_size: int, base_url: str, fixed: tuple[str, ...],
+             parts: Parts) -> dict:
+    return {"filter": parsed.filter, "notes": parsed.notes,
+            "goods": services.find_products(parsed.filter, page_size),
+            "facets": listing_facets(parsed.filter, fixed=fixed), "base_url": base_url,
+            "parts": parts}
+
+
+def belt_page(slug: str, parsed: ParsedFilter, page_size: int, base_url: str) -> BeltView | None:
+    """The belt, its goods (one query with their shops and photos), facet counts (cached), and
+    the other domains' parts: its shops, live rooms, source videos."""
+    belt = services.belt_by_slug(slug)
+    if belt is None:
+        return None
+    parsed.filter = parsed.filter.with_(belt=belt.slug, implied=("belt",))
+    return BeltView(**_listing(parsed, page_size, base_url, ("belt",),
+                               gather("belt", belt=belt)), belt=belt)
+
+
+def portal_page(slug: str, parsed: ParsedFilter, page_size: int,
+                base_url: str) -> PortalView | None:
+    industry = services.industry_by_slug(slug)
+    if industry is None:
+        return None
+    parsed.filter = parsed.filter.with_(industry=industry.slug, implied=("industry",))
+    return PortalView(**_listing(parsed, page_size, base_url, ("industry",),
+                                 gather("portal", industry=industry)),
+                      industry=industry, belts=services.belt_summaries(industry.id))
+
+
+def search_page(parsed: ParsedFilter, page_size: int, base_url: str) -> ListingView:
+    return ListingView(**_listing(parsed, page_size, base_url, (), Parts()))
+
+
+def home_page(page_size: int) -> HomeView:
+    """Portal tiles and belt chips (reference data, cached), certified goods (one query), and
+    the other domains' parts: the campaign banner, live rooms."""
+    return HomeView(services.industry_tiles(), services.belt_summaries(),
+                    services.find_products(ProductFilter(certified=True), page_size=page_size),
+                    gather("home"))

@@ -5,7 +5,7 @@ import math
 import random
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 
 from app import clock
 from app.accounts.models import BeltAdmin
@@ -273,20 +273,25 @@ def _shops(pw_hash: str, belts: dict[str, Belt], rng: random.Random) -> list[Mer
     return shops
 
 
+CERTIFIED_TITLE = "附证书"
+
+
 def _certificates(shop: Merchant, rng: random.Random) -> int:
-    """Every piece of 玉匠人 carries a quality certificate (质检证书), as in the seed."""
+    """Every piece of 玉匠人 carries a quality certificate (质检证书), as in the seed, and so does
+    every demo product whose title promises one (附证书), whichever shop sells it."""
     made = 0
-    products = db.session.scalars(select(Product).where(Product.merchant_id == shop.id)
-                                  .order_by(Product.id)).all()
-    have = set(db.session.scalars(select(Certificate.product_id)
-                                  .where(Certificate.merchant_id == shop.id)))
+    have = set(db.session.scalars(select(Certificate.product_id)))
+    products = db.session.scalars(
+        select(Product).where(or_(Product.merchant_id == shop.id,
+                                  Product.title.contains(CERTIFIED_TITLE)))
+        .order_by(Product.id)).all()
     for index, product in enumerate(products):
         if product.id in have:
             continue
         weight = rng.uniform(8, 80)
         db.session.add(Certificate(
             number=f"NGTC-ZP-{2019 + index % 7}{product.id:07d}", product_id=product.id,
-            merchant_id=shop.id, lab="国家珠宝玉石质量监督检验中心（NGTC）",
+            merchant_id=product.merchant_id, lab="国家珠宝玉石质量监督检验中心（NGTC）",
             findings=f"翡翠（A货）；重量 {weight:.1f} g；{product.title}",
             issued_on=clock.now() - timedelta(days=rng.randint(1, 200)),
         ))
@@ -326,7 +331,6 @@ def seed_catalog(scale: int = 0) -> list[str]:
                                       by_industry[industry_slug[shop.industry_id]],
                                       belts_by_id.get(shop.belt_id), missing)
     _insert_products(rows, photos, rng, slug_of)
-    certificates = _certificates(shops[0], rng)
 
     total = db.session.scalar(select(func.count()).select_from(Product)) or 0
     if scale > total:
@@ -341,6 +345,7 @@ def seed_catalog(scale: int = 0) -> list[str]:
                 db.session.commit()
                 extra = []
         _insert_products(extra, photos, rng, slug_of)
+    certificates = _certificates(shops[0], rng)
     db.session.commit()
     total = db.session.scalar(select(func.count()).select_from(Product)) or 0
     return [

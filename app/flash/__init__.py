@@ -9,10 +9,14 @@ from flask import Flask
 
 def init_flash(app: Flask) -> None:
     """Flash sales: blueprint, pricing rule, slots, tick job, audit labels."""
+    from sqlalchemy import select
+
     from app import tick
-    from app.accounts.services import register_audit_action
+    from app.accounts.services import register_audit_action, register_audit_subject
+    from app.catalog.models import Product
     from app.flash import buy as flash_buy
     from app.flash import services as flash_sales
+    from app.flash.models import FlashSale
     from app.flash.routes import bp
     from app.flash.views import (
         campaign_flash_views,
@@ -44,6 +48,12 @@ def init_flash(app: Flask) -> None:
                       ("flash.reconcile_gates", flash_sales.reconcile_gates)):
         if name not in dict(tick.JOBS):
             tick.job(name)(job)
-    for action, label in (("flash.schedule", N_("设置秒杀")), ("flash.update", N_("修改秒杀")),
-                          ("flash.cancel", N_("取消秒杀"))):
-        register_audit_action(action, label)
+    for action, label, sentence in (
+            ("flash.schedule", N_("设置秒杀"), N_("%(actor)s 为 %(subject)s 设置了秒杀")),
+            ("flash.update", N_("修改秒杀"), N_("%(actor)s 修改了 %(subject)s 的秒杀")),
+            ("flash.cancel", N_("取消秒杀"), N_("%(actor)s 取消了 %(subject)s 的秒杀"))):
+        register_audit_action(action, label, sentence)
+    # A flash sale is named by its goods and links to its page.
+    register_audit_subject("flash_sale", lambda ids: select(FlashSale.id, Product.title, FlashSale.id)
+                           .join(Product, Product.id == FlashSale.product_id)
+                           .where(FlashSale.id.in_(ids)), url="/flash/{}")

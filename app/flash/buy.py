@@ -230,6 +230,21 @@ def claimed(sale_id: int, user_id: int) -> int:
         FlashClaim.sale_id == sale_id, FlashClaim.user_id == user_id)) or 0
 
 
+def unpaid_checkout_id(sale: FlashSale, user_id: int, now: datetime | None = None) -> int | None:
+    """The checkout to pay for the buyer's flash order of this sale still awaiting payment
+    (placed in the sale's window, at the flash price, not yet expired), if any: one query."""
+    from app.orders.models import Order, OrderLine, OrderStatus, effective_status_sql
+
+    now = now or clock.now()
+    return db.session.scalar(
+        select(Order.checkout_id).join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.buyer_id == user_id, OrderLine.product_id == sale.product_id,
+               OrderLine.price_source == FLASH_SOURCE, Order.created_at >= sale.starts_at,
+               Order.created_at < sale.ends_at,
+               effective_status_sql(now) == OrderStatus.pending_payment)
+        .order_by(Order.id.desc()).limit(1))
+
+
 def _claim_insert(sale_id: int, user_id: int, quantity: int, limit: int, now: datetime):
     """INSERT … ON CONFLICT (sale_id, user_id) DO UPDATE … WHERE quantity + n <= limit."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite

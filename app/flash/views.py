@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app import clock
 from app.catalog.models import Product
 from app.extensions import db
-from app.flash.buy import claimed, default_address_id
+from app.flash.buy import claimed, default_address_id, unpaid_checkout_id
 from app.flash.models import FlashSale, FlashState, FlashStatus
 from app.flash.services import may_manage, sale_state
 
@@ -32,6 +32,7 @@ class FlashView:
     can_manage: bool = False
     has_address: bool = False
     key: str = ""
+    unpaid_checkout_id: int | None = None  # the grabbed order still to pay (去付款)
 
     @property
     def product(self) -> Product:
@@ -90,7 +91,7 @@ class FlashView:
     def etag(self, locale: str) -> str:
         state = (self.sale.id, self.sale.version, self.state, self.sale.sold,
                  self.sale.product.stock > 0, self.mine, self.signed_in, self.own_shop,
-                 self.has_address, locale)
+                 self.has_address, self.unpaid_checkout_id, locale)
         return hashlib.sha256(repr(state).encode()).hexdigest()[:20]
 
 
@@ -105,6 +106,8 @@ def view_of(sale: FlashSale, now: datetime | None = None, *, with_key: bool = Tr
         view.own_shop = sale.merchant.owner_id == current_user.id
         view.can_manage = may_manage(current_user, sale)
         view.mine = claimed(sale.id, current_user.id)
+        if view.mine:
+            view.unpaid_checkout_id = unpaid_checkout_id(sale, current_user.id, now)
         if view.state == FlashState.open and not view.own_shop:
             view.has_address = default_address_id(current_user) is not None
             view.key = new_idempotency_key() if with_key else ""

@@ -26,9 +26,13 @@ def _env_int(name: str, default: int) -> int:
 
 
 def init_governance(app: Flask) -> None:
+    from sqlalchemy import select
+
     from app import clock
-    from app.accounts.services import register_audit_action
+    from app.accounts.services import register_audit_action, register_audit_subject
     from app.governance import complaints, enforcement, routes, videos
+    from app.governance.models import Complaint
+    from app.merchants.models import Merchant
     from app.pagedata import register_page_data
     from app.slots import register_slot
 
@@ -45,6 +49,13 @@ def init_governance(app: Flask) -> None:
         register_slot(app, slot, template)
     register_page_data(app, "product", "videos",
                        lambda product, **_: videos.strip(product_id=product.id, limit=4))
+    register_page_data(app, "shop", "videos",
+                       lambda merchant, **_: videos.strip(merchant_id=merchant.id))
+    register_page_data(app, "shop", "upheld_complaints",
+                       lambda merchant, **_: complaints.shown_upheld_count(merchant.id))
+    register_page_data(app, "belt", "videos", lambda belt, **_: videos.strip(belt_id=belt.id))
+    register_page_data(app, "portal", "videos",
+                       lambda industry, **_: videos.strip(industry_id=industry.id))
     app.jinja_env.globals.update(
         source_videos=videos.strip,
         video_playable=videos.playable_url,
@@ -56,5 +67,9 @@ def init_governance(app: Flask) -> None:
         COMPLAINT_STATUS_NAMES=complaints.STATUS_NAMES,
         ACTION_NAMES=enforcement.ACTION_NAMES,
     )
-    for action, label in (*complaints.AUDIT_LABELS.items(), *enforcement.AUDIT_LABELS.items()):
-        register_audit_action(action, label)
+    for action, names in (*complaints.AUDIT_LABELS.items(), *enforcement.AUDIT_LABELS.items()):
+        register_audit_action(action, *names)
+    # A complaint is named by the shop it is about, and links to its thread.
+    register_audit_subject("complaint", lambda ids: select(Complaint.id, Merchant.name, Complaint.id)
+                           .join(Merchant, Merchant.id == Complaint.merchant_id)
+                           .where(Complaint.id.in_(ids)), url="/complaints/{}")

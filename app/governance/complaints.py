@@ -16,7 +16,7 @@ from app import clock
 from app.accounts.models import BeltAdmin, User
 from app.accounts.services import is_signed_in, notify, record_audit, require_belt_admin, require_signed_in
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
-from app.extensions import db
+from app.extensions import cache, db
 from app.governance.models import Complaint, ComplaintKind, ComplaintPhoto, ComplaintStatus
 from app.i18n import N_
 from app.inputs import clean_text
@@ -50,7 +50,12 @@ COMPLAINABLE = (OrderStatus.awaiting_shipment, OrderStatus.shipped, OrderStatus.
 FILE = "complaint.file"
 UPHOLD = "complaint.uphold"
 REJECT = "complaint.reject"
-AUDIT_LABELS = {FILE: N_("受理投诉"), UPHOLD: N_("投诉成立"), REJECT: N_("投诉不成立")}
+# action → (label, sentence) for the audit page; the subject is the complained-about shop.
+AUDIT_LABELS = {
+    FILE: (N_("发起投诉"), N_("%(actor)s 投诉了 %(subject)s")),
+    UPHOLD: (N_("投诉成立"), N_("%(actor)s 裁定对 %(subject)s 的投诉成立")),
+    REJECT: (N_("投诉不成立"), N_("%(actor)s 裁定对 %(subject)s 的投诉不成立")),
+}
 
 
 @dataclass
@@ -214,6 +219,25 @@ def queue(belt_id: int | None, *, decided_limit: int = 20) -> tuple[list[Complai
     return list(open_), list(decided)
 
 
+SHOWN_COUNT_SECONDS = 60
+
+
+def _upheld_key(merchant_id: int, now: datetime) -> str:
+    # The minute of clock.now() is in the key: a complaint leaving the window is seen within
+    # a minute of clock time (also when the clock is moved).
+    return f"gov:upheld:{merchant_id}:{int(now.timestamp()) // SHOWN_COUNT_SECONDS}"
+
+
+def shown_upheld_count(merchant_id: int) -> int:
+    """upheld_count as the shop page shows it: kept a minute (a decision drops it at once)."""
+    now = clock.now()
+    found = cache.get(_upheld_key(merchant_id, now))
+    if found is None:
+        found = upheld_count(merchant_id, now)
+        cache.set(_upheld_key(merchant_id, now), found, timeout=SHOWN_COUNT_SECONDS)
+    return found
+
+
 def upheld_count(merchant_id: int, now: datetime | None = None) -> int:
     """Upheld complaints decided in the last 180 days (shown beside the shop's DSR)."""
     since = (now or clock.now()) - timedelta(days=UPHELD_WINDOW_DAYS)
@@ -303,5 +327,6 @@ def decide(actor: User | None, complaint_id: int, outcome: str, reason: str) -> 
                link=link, number=complaint.order.number, reason=reason)
         notify(complaint.buyer_id, N_("你的投诉经核实不成立：%(reason)s"), link=link, reason=reason)
     db.session.commit()
+    cache.delete(_upheld_key(merchant.id, clock.now()))
     db.session.refresh(complaint)
     return complaint

@@ -37,11 +37,12 @@ ACTION_NAMES = {
     ActionKind.reinstate: N_("恢复营业"),
     ActionKind.revoke: N_("撤销认证"),
 }
+# action → (label, sentence) for the audit page
 AUDIT_LABELS = {
-    "governance.warning": N_("警告商家"),
-    "governance.delist": N_("下架商品"),
-    "governance.suspend": N_("暂停店铺营业"),
-    "governance.reinstate": N_("恢复店铺营业"),
+    "governance.warning": (N_("警告商家"), N_("%(actor)s 警告了 %(subject)s")),
+    "governance.delist": (N_("下架商品"), N_("%(actor)s 下架了 %(subject)s 的商品“%(product)s”")),
+    "governance.suspend": (N_("暂停店铺营业"), N_("%(actor)s 暂停了 %(subject)s 的营业")),
+    "governance.reinstate": (N_("恢复店铺营业"), N_("%(actor)s 恢复了 %(subject)s 的营业")),
 }
 
 

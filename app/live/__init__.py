@@ -23,6 +23,14 @@ def clock_time(seconds: int | float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+def _shop_live(merchant_id: int) -> dict:
+    """The shop page's room card and, when it has a room, its replays."""
+    from app.live import replays, services
+
+    cards = services.room_cards(merchant_id=merchant_id, include_ended=True, limit=1)
+    return {"cards": cards, "replays": replays.replays_of_shop(merchant_id) if cards else []}
+
+
 def init_live(app: Flask) -> None:
     from app import money, tick
     from app.live import (
@@ -60,10 +68,17 @@ def init_live(app: Flask) -> None:
     # Replays' files are removed after this many days (0 keeps them).
     app.config.setdefault("LIVE_REPLAY_DAYS", int(os.environ.get("LIVE_REPLAY_DAYS", "30")))
     app.register_blueprint(routes.bp)
+    _register_audit_names()
     for slot, template in SLOT_PARTIALS.items():
         register_slot(app, slot, template)
     register_page_data(app, "product", "live",
                        lambda product, **_: services.live_room_presenting(product.id))
+    register_page_data(app, "belt", "live_rooms",
+                       lambda belt, **_: services.room_cards(belt_id=belt.id, limit=8))
+    register_page_data(app, "portal", "live_rooms",
+                       lambda industry, **_: services.room_cards(industry_id=industry.id, limit=8))
+    register_page_data(app, "home", "live_rooms", lambda **_: services.room_cards(limit=8))
+    register_page_data(app, "shop", "live", lambda merchant, **_: _shop_live(merchant.id))
     app.jinja_env.filters["clocktime"] = clock_time
     app.jinja_env.globals.update(
         live_replays=replays.replays_of_shop,
@@ -121,3 +136,20 @@ def _register_cli(app: Flask) -> None:
             app_upstream=app_upstream, secret=secret, http_port=http_port,
             rtmp_port=rtmp_port, internal_port=internal_port, http_host=http_host, user=user)
         click.echo(render_config(layout, module))
+
+
+def _register_audit_names() -> None:
+    """How the audit page names live-room moderation (the subject of a mute is a user)."""
+    from sqlalchemy import select
+
+    from app.accounts.services import register_audit_action, register_audit_subject
+    from app.i18n import N_
+    from app.live.comment_models import LiveComment
+
+    for action, label, sentence in (
+            ("live.comment_remove", N_("删除弹幕"), N_("%(actor)s 删除了一条弹幕：%(subject)s")),
+            ("live.mute", N_("直播间禁言"), N_("%(actor)s 在直播间禁言了 %(subject)s")),
+            ("live.unmute", N_("解除直播间禁言"), N_("%(actor)s 解除了 %(subject)s 的禁言"))):
+        register_audit_action(action, label, sentence)
+    register_audit_subject("live_comment", lambda ids: select(
+        LiveComment.id, LiveComment.body).where(LiveComment.id.in_(ids)))

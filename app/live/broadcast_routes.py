@@ -18,7 +18,7 @@ from app.security import player_csp
 MAX_FIELD = 300
 # What nginx-rtmp sends as `call` to each of our callback URLs.
 EXPECTED_CALL = {"publish": "publish", "publish_done": "publish_done",
-                 "replay_done": "publish_done"}
+                 "update": "update_publish", "replay_done": "publish_done"}
 
 
 def _plain(status: int, text: str = "") -> Response:
@@ -35,16 +35,20 @@ def _field(name: str) -> str:
     return value
 
 
-@bp.post("/live/ingest/<secret>/<any(publish, publish_done, replay_done):call>")
+@bp.post("/live/ingest/<secret>/<any(publish, publish_done, update, replay_done):call>")
 @csrf.exempt
 def ingest_callback(secret: str, call: str):
-    """nginx-rtmp's on_publish, on_publish_done (application live) and the replay
-    application's on_publish_done. Anyone without the configured secret gets a plain 404,
+    """nginx-rtmp's on_publish, on_update, on_publish_done (application live) and the
+    replay application's on_publish_done. Anyone without the configured secret gets a plain 404,
     like any unknown address."""
     if len(secret) > 200 or not ingest.secret_matches(secret):
         abort(404)
     try:
         name, client = _field("name"), _field("clientid")
+        if call == "update" and request.form.get("call", "").startswith("update_") \
+                and request.form.get("call") != "update_publish":
+            # nginx also asks about its own relays (the pushes to hls and replay): not ours.
+            return _plain(200, "not a publisher")
         if not name or request.form.get("call") != EXPECTED_CALL[call]:
             raise InvalidInput("missing or unexpected fields: name, call")
         if call == "publish":
@@ -58,6 +62,8 @@ def ingest_callback(secret: str, call: str):
             response.headers["Location"] = broadcast.stream_name
             response.autocorrect_location_header = False
             return response
+        if call == "update":
+            return _publisher_may_go_on(name, client)
         if call == "publish_done":
             if not client:
                 raise InvalidInput("missing field: clientid")
@@ -70,6 +76,20 @@ def ingest_callback(secret: str, call: str):
     except DomainError as error:
         db.session.rollback()
         return _plain(error.status, error.message)
+
+
+def _publisher_may_go_on(name: str, client: str) -> Response:
+    """nginx drops the publisher on any answer but 2xx/3xx, so only a decided refusal may
+    say no: a fault of ours (the database away for a moment) must not cut a broadcast."""
+    try:
+        broadcast = ingest.check_publisher(name, client)
+    except DomainError:
+        raise
+    except Exception:  # noqa: BLE001 - see the docstring; the watchdog still applies
+        db.session.rollback()
+        current_app.logger.exception("live: on_update could not check %s", client)
+        return _plain(200, "unchecked")
+    return _plain(200, f"on air {broadcast.stream_name}")
 
 
 # --- the anchor's stream key --------------------------------------------------------------

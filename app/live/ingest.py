@@ -7,6 +7,8 @@ How a broadcast works (see docs/DEPLOYING.md, "Live video"):
                            stream to the broadcast's public `stream_name`
       push             --> the renamed stream to nginx's internal `hls` and `replay` apps,
                            which write /hls/<stream_name>/index.m3u8 and the replay's files
+      on_update        --> check_publisher(key, clientid) every few seconds: a 4xx drops a
+                           publisher whose shop was suspended or whose key was rotated
       on_publish_done  --> end_broadcast(key, clientid)
 
 The key is a secret per room: only its SHA-256 is stored (keys are 192 random bits, so a fast
@@ -238,6 +240,30 @@ def end_broadcast(key: str, client_id: str) -> LiveBroadcast:
 
             finalize(broadcast)
     db.session.commit()
+    return broadcast
+
+
+def check_publisher(key: str, client_id: str) -> LiveBroadcast:
+    """on_update: may this publisher go on? Refused (PermissionDenied → 403, and nginx drops
+    the publisher, whose on_publish_done then ends the room) when its broadcast is over (the
+    watchdog or a replacement ended it), its room's key was rotated, or its shop was
+    suspended or closed since it went live. Reads only."""
+    if not key or len(key) > MAX_KEY_LENGTH or not client_id:
+        raise NotFound(_("没有这路推流。"))
+    digest = hash_key(key)
+    broadcast = db.session.scalar(
+        select(LiveBroadcast).where(LiveBroadcast.key_hash == digest,
+                                    LiveBroadcast.ingest_client == client_id[:MAX_CLIENT_LENGTH])
+        .order_by(LiveBroadcast.started_at.desc(), LiveBroadcast.id.desc()).limit(1))
+    if broadcast is None:
+        raise NotFound(_("没有这路推流。"))
+    if broadcast.ended_at is not None:
+        raise _refuse(_("这场直播已经结束。"))
+    room = db.session.get(LiveRoom, broadcast.room_id)
+    if room is None or room.stream_key_hash != digest:
+        raise _refuse(_("推流码已更换，旧推流码不能继续推流。"))
+    if not shop_is_open(room.merchant, clock.now()):
+        raise _refuse(_("店铺暂停营业期间不能开播。"))
     return broadcast
 
 

@@ -5,7 +5,8 @@ all start it through `IngestServer`; production uses the same layout (docs/DEPLO
 Layout of the generated nginx.conf:
 
     rtmp server :<rtmp_port>            application live: anchors push here with their key;
-                                        on_publish / on_publish_done call the app; the
+                                        on_publish / on_update / on_publish_done call
+                                        the app; the
                                         renamed stream is pushed to the internal server
     rtmp server 127.0.0.1:<internal>    application hls: writes /hls/<name>/index.m3u8 with
                                         1 s fragments; application replay: keeps every
@@ -93,6 +94,9 @@ class IngestLayout:
     user: str | None = None        # nginx workers' user when started as root (None: ours)
     fragment_seconds: int = 1
     playlist_seconds: int = 6
+    # nginx asks the app this often whether a publisher may go on (suspended shop, rotated
+    # key): a refusal drops it within this many seconds.
+    update_seconds: int = 10
 
     @property
     def rtmp_url(self) -> str:
@@ -148,6 +152,10 @@ rtmp {{
             # written here: the renamed stream is pushed to the internal applications.
             on_publish {layout.callback_base}/publish;
             on_publish_done {layout.callback_base}/publish_done;
+            # Every few seconds: may this publisher go on? A 4xx drops it (a shop suspended
+            # or a key rotated mid-broadcast), then on_publish_done ends the room.
+            on_update {layout.callback_base}/update;
+            notify_update_timeout {layout.update_seconds}s;
             push rtmp://127.0.0.1:{layout.internal_port}/hls;
             push rtmp://127.0.0.1:{layout.internal_port}/replay;
         }}

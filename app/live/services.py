@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.accounts.models import User
 from app.accounts.services import is_signed_in, require_signed_in
@@ -192,7 +192,7 @@ def room_cards(*, merchant_id: int | None = None, belt_id: int | None = None,
     """Rooms for a shop, belt, industry or everywhere: live now first (latest start first),
     then the coming ones by start time, then (if asked) ended ones."""
     query = (select(LiveRoom).join(LiveRoom.merchant)
-             .options(selectinload(LiveRoom.merchant).selectinload(Merchant.belt))
+             .options(contains_eager(LiveRoom.merchant).joinedload(Merchant.belt))
              .where(open_shops_clause()))
     if merchant_id is not None:
         query = query.where(LiveRoom.merchant_id == merchant_id)
@@ -210,28 +210,26 @@ def room_cards(*, merchant_id: int | None = None, belt_id: int | None = None,
     if not rooms:
         return []
     ids = [r.id for r in rooms]
+    # Every room's goods with their cover photo, in one query.
     covers = db.session.execute(
-        listable_products().with_only_columns(LiveRoomItem.room_id, Product.id, ProductPhoto.id)
+        listable_products().with_only_columns(LiveRoomItem.room_id, Product.id, ProductPhoto)
         .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
         .outerjoin(ProductPhoto, (ProductPhoto.product_id == Product.id)
                    & (ProductPhoto.position == 0))
         .where(LiveRoomItem.room_id.in_(ids))
         .order_by(LiveRoomItem.room_id, LiveRoomItem.position, LiveRoomItem.product_id)).all()
     goods_count: dict[int, int] = {}
-    first_photo: dict[int, int] = {}
-    pinned_photo: dict[int, int] = {}
+    first_photo: dict[int, ProductPhoto] = {}
+    pinned_photo: dict[int, ProductPhoto] = {}
     pinned_of = {r.id: r.pinned_product_id for r in rooms}
-    for room_id, product_id, photo_id in covers:
+    for room_id, product_id, photo in covers:
         goods_count[room_id] = goods_count.get(room_id, 0) + 1
-        if photo_id is not None:
-            first_photo.setdefault(room_id, photo_id)
+        if photo is not None:
+            first_photo.setdefault(room_id, photo)
             if product_id == pinned_of[room_id]:
-                pinned_photo[room_id] = photo_id
-    wanted = {pinned_photo.get(i) or first_photo.get(i) for i in ids} - {None}
-    photos = {p.id: p for p in db.session.scalars(
-        select(ProductPhoto).where(ProductPhoto.id.in_(wanted)))} if wanted else {}
+                pinned_photo[room_id] = photo
     viewers = presence.counts([r.id for r in rooms if r.is_live])
-    return [RoomCard(r, photos.get(pinned_photo.get(r.id) or first_photo.get(r.id) or 0),
+    return [RoomCard(r, pinned_photo.get(r.id) or first_photo.get(r.id),
                      goods_count.get(r.id, 0), viewers.get(r.id, 0)) for r in rooms]
 
 

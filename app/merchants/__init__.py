@@ -5,8 +5,10 @@ from flask import Flask
 
 
 def init_merchants(app: Flask) -> None:
+    from sqlalchemy import select
+
     from app import tick
-    from app.accounts.services import register_audit_action
+    from app.accounts.services import register_audit_action, register_audit_subject
     from app.merchants import (  # noqa: F401 (importing registers the routes)
         admin_routes,
         bases_routes,
@@ -20,6 +22,7 @@ def init_merchants(app: Flask) -> None:
         stats,
         upload_routes,
     )
+    from app.merchants.models import Certificate, Merchant
     from app.pagedata import register_page_data
     from app.rendering import TemplateModule
     from app.slots import register_slot
@@ -39,6 +42,12 @@ def init_merchants(app: Flask) -> None:
                        lambda product, **_: services.product_certificates(product.id))
     register_page_data(app, "product", "hotline",
                        lambda product, **_: services.shop_hotline(product.merchant))
+    register_page_data(app, "shop", "hotline",
+                       lambda merchant, **_: services.shop_hotline(merchant))
+    register_page_data(app, "belt", "shops",
+                       lambda belt, **_: services.ranked_shops(belt_id=belt.id))
+    register_page_data(app, "portal", "shops", lambda industry, **_: services.ranked_shops(
+        industry_id=industry.id, certified_only=True, limit=20))
     register_slot(app, "shop_header", "merchants/_shop_certification.html")
     register_slot(app, "belt_header", "merchants/_belt_admin_link.html")
     register_slot(app, "account_menu", "merchants/_account_menu.html")
@@ -46,6 +55,11 @@ def init_merchants(app: Flask) -> None:
     stats.init_view_counting(app)
     if not any(name == "merchant_views" for name, _fn in tick.JOBS):
         tick.job("merchant_views")(stats.flush_views)
-    for action, label in (*certification.AUDIT_LABELS.items(), *certificates.AUDIT_LABELS.items()):
-        register_audit_action(action, label)
+    for action, names in (*certification.AUDIT_LABELS.items(), *certificates.AUDIT_LABELS.items()):
+        register_audit_action(action, *names)
+    register_audit_subject("merchant", lambda ids: select(Merchant.id, Merchant.name, Merchant.id)
+                           .where(Merchant.id.in_(ids)), url="/shops/{}")
+    register_audit_subject("certificate", lambda ids: select(
+        Certificate.id, Certificate.number, Certificate.number).where(Certificate.id.in_(ids)),
+        url="/certificates/{}")
 

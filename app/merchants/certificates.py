@@ -37,7 +37,12 @@ EARLIEST_ISSUE = date(1990, 1, 1)
 
 REUSE_REFUSED = "certificate.reuse_refused"
 REVOKE = "certificate.revoke"
-AUDIT_LABELS = {REUSE_REFUSED: N_("拒绝重复登记证书编号"), REVOKE: N_("撤销质检证书")}
+# action → (label, sentence) for the audit page
+AUDIT_LABELS = {
+    REUSE_REFUSED: (N_("拒绝重复登记证书编号"),
+                    N_("%(actor)s 想重复登记证书 %(subject)s，已被拒绝")),
+    REVOKE: (N_("撤销质检证书"), N_("%(actor)s 撤销了质检证书 %(subject)s")),
+}
 
 
 @dataclass

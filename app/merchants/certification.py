@@ -39,7 +39,12 @@ MIN_REASON = 4
 APPROVE = "certification.approve"
 REJECT = "certification.reject"
 REVOKE = "certification.revoke"
-AUDIT_LABELS = {APPROVE: N_("通过认证"), REJECT: N_("驳回认证"), REVOKE: N_("撤销认证")}
+# action → (label, sentence) for the audit page
+AUDIT_LABELS = {
+    APPROVE: (N_("通过认证"), N_("%(actor)s 通过了 %(subject)s 的官方认证")),
+    REJECT: (N_("驳回认证"), N_("%(actor)s 驳回了 %(subject)s 的认证申请")),
+    REVOKE: (N_("撤销认证"), N_("%(actor)s 撤销了 %(subject)s 的官方认证")),
+}
 
 
 @dataclass

@@ -13,12 +13,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app import clock
 from app.catalog import services as catalog
 from app.catalog.filters import parse_filter
 from app.exceptions import DomainError
 from app.forms import attach_error, form_posts_only
-from app.merchants import certificates, services
+from app.merchants import certificates, views
 from app.merchants.forms import ReasonForm
 from app.pagecache import public_page
 from app.rendering import render_page
@@ -34,20 +33,13 @@ form_posts_only(bp)
 @bp.get("/shops/<id:merchant_id>")
 @public_page
 def shop(merchant_id: int):
-    merchant = services.get_shop(merchant_id)
-    if merchant is None:
-        abort(404)
     parsed = parse_filter(request.args, **catalog.filter_vocabulary())
-    parsed.filter = parsed.filter.with_(merchant_id=merchant.id, belt=None, industry=None)
-    goods = catalog.find_products(parsed.filter, current_app.config["PAGE_SIZE"])
-    now = clock.now()
-    return render_page(
-        "merchants/shop.html", {"listing": "listing", None: "results"},
-        merchant=merchant, goods=goods, filter=parsed.filter, notes=parsed.notes,
-        closed=not merchant.is_open(now),
-        suspended_until=merchant.suspended_until if merchant.is_suspended(now) else None,
-        base_url=url_for("merchants.shop", merchant_id=merchant.id),
-    )
+    page = views.shop_page(merchant_id, parsed, current_app.config["PAGE_SIZE"],
+                           url_for("merchants.shop", merchant_id=merchant_id))
+    if page is None:
+        abort(404)
+    return render_page("merchants/shop.html", {"listing": "listing", None: "results"},
+                       **vars(page))
 
 
 # --- certificates ------------------------------------------------------------------------

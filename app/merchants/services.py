@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.accounts.services import is_signed_in, require_signed_in
@@ -72,6 +72,24 @@ def product_certificates(product_id: int) -> list[Certificate]:
     return list(db.session.scalars(
         select(Certificate).where(Certificate.product_id == product_id)
         .order_by(Certificate.id)))
+
+
+def ranked_shops(*, belt_id: int | None = None, industry_id: int | None = None,
+                 certified_only: bool = False, limit: int = 12) -> list[Merchant]:
+    """Open shops of a belt or industry, with their belts (one query): certified first (the
+    seed's traffic support for certified merchants), then by sales."""
+    from app.catalog.services import open_shops_clause
+
+    query = select(Merchant).where(open_shops_clause())
+    if belt_id is not None:
+        query = query.where(Merchant.belt_id == belt_id)
+    if industry_id is not None:
+        query = query.where(Merchant.industry_id == industry_id)
+    if certified_only:
+        query = query.where(Merchant.certified.is_(True))
+    query = query.order_by(Merchant.certified.desc(), Merchant.sales_count.desc(),
+                           Merchant.id).limit(limit)
+    return list(db.session.scalars(query.options(joinedload(Merchant.belt))))
 
 
 def shop_hotline(merchant: Merchant) -> str:

@@ -42,6 +42,7 @@ def init_orders(app: Flask) -> None:
     ):
         register_slot(app, slot, template)
     register_page_data(app, "product", "dsr", lambda product, **_: dsr_summary(product.merchant))
+    register_page_data(app, "shop", "dsr", lambda merchant, **_: dsr_summary(merchant))
 
     def current_cart_count() -> int:
         """The cart icon's number, counted once per request (header and tab bar share it)."""
@@ -69,6 +70,7 @@ def init_orders(app: Flask) -> None:
     app.jinja_env.globals["shop_dsr"] = dsr_summary
 
     user_logged_in.connect(routes.merge_guest_cart_at_sign_in, app, weak=False)
+    _register_audit_names()
 
     # The payment timeout and auto-confirm are already true at read time; these jobs give
     # the stock back and record the change (once per process: tests build several apps).
@@ -81,3 +83,26 @@ def init_orders(app: Flask) -> None:
     from app.merchants.stats import register_order_counter
 
     register_order_counter(orders.count_orders_for_merchant)
+
+
+def _register_audit_names() -> None:
+    """How the audit page names the orders domain's actions and subjects."""
+    from sqlalchemy import select
+
+    from app.accounts.services import register_audit_action, register_audit_subject
+    from app.i18n import N_
+    from app.orders.models import CommissionTier, Order
+
+    for action, label, sentence in (
+            ("order.cancel", N_("订单取消"), N_("%(actor)s 取消了订单 %(subject)s")),
+            ("order.refund", N_("订单退款"), N_("%(actor)s 为订单 %(subject)s 退了款")),
+            ("commission.rate", N_("修改佣金率"), N_("%(actor)s 修改了类目 %(subject)s 的佣金率")),
+            ("commission.tier", N_("设置佣金减免档位"),
+             N_("%(actor)s 设置了佣金减免档位 %(subject)s")),
+            ("commission.tier_delete", N_("删除佣金减免档位"),
+             N_("%(actor)s 删除了佣金减免档位 %(subject)s"))):
+        register_audit_action(action, label, sentence)
+    register_audit_subject("order", lambda ids: select(Order.id, Order.number)
+                           .where(Order.id.in_(ids)))
+    register_audit_subject("commission_tier", lambda ids: select(
+        CommissionTier.id, CommissionTier.name).where(CommissionTier.id.in_(ids)))

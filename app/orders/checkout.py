@@ -198,6 +198,10 @@ def place_checkout(actor: User | None, request: CheckoutRequest) -> tuple[Checko
     if existing is not None:
         return existing, False
     if request.ask_if_repeat:
+        # One buyer's checkouts take turns from here to their commit (the buyer's row is
+        # locked; SQLite's BEGIN IMMEDIATE already serializes), so two pages of the same
+        # goods submitted at once can't both miss each other's order.
+        repeats.lock_buyer(buyer.id)
         repeats.ask_before_repeating(buyer.id, [pid for pid, _qty in request.items], clock.now())
     provider = payments.provider(request.payment_method)
     if provider is None:

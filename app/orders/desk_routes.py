@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from app import clock
 from app.exceptions import DomainError
-from app.forms import attach_error
+from app.forms import attach_error, browser_navigation, retried, retry_at
 from app.orders import commission, orders, payments, reviews
 from app.orders import statement as statements
 from app.orders.forms import EmptyForm, ReasonForm, ShipForm, TierForm
@@ -42,7 +42,9 @@ def _desk_order_page(order, status: int = 200, ship_form=None, reason_form=None,
 @bp.get("/sell/orders/<id:order_id>")
 @login_required
 def desk_order(order_id: int):
-    return _desk_order_page(orders.get_shop_order(current_user, order_id))
+    return _desk_order_page(orders.get_shop_order(current_user, order_id),
+                            ship_form=retried(ShipForm, f"ship:{order_id}"),
+                            reason_form=retried(ReasonForm, f"reason:{order_id}"))
 
 
 @bp.post("/sell/orders/<id:order_id>/ship")
@@ -50,7 +52,10 @@ def desk_order(order_id: int):
 def desk_ship(order_id: int):
     order = orders.get_shop_order(current_user, order_id)
     form = ShipForm()
+    back = url_for("orders.desk_order", order_id=order.id)
     if not form.validate_on_submit():
+        if browser_navigation():
+            return retry_at(back, f"ship:{order.id}", form)
         return _desk_order_page(order, 400, ship_form=form)
     try:
         orders.ship_order(current_user, order.id, form.carrier.data or "",
@@ -58,8 +63,11 @@ def desk_ship(order_id: int):
     except DomainError as error:
         if error.status == 400:  # what was typed: beside the field; a state clash: on top
             attach_error(form, error)
+        clash = error.message if error.status != 400 else None
+        if browser_navigation():
+            return retry_at(back, f"ship:{order.id}", form, clash)
         return _desk_order_page(orders.get_shop_order(current_user, order_id), error.status,
-                                ship_form=form, error=error.message if error.status != 400 else None)
+                                ship_form=form, error=clash)
     flash(_("已发货，买家会收到通知。"), "success")
     return redirect(url_for("orders.desk_order", order_id=order.id), code=303)
 
@@ -67,15 +75,21 @@ def desk_ship(order_id: int):
 def _reason_action(order_id: int, action, done: str):
     order = orders.get_shop_order(current_user, order_id)
     form = ReasonForm()
+    back = url_for("orders.desk_order", order_id=order.id)
     if not form.validate_on_submit():
+        if browser_navigation():
+            return retry_at(back, f"reason:{order.id}", form)
         return _desk_order_page(order, 400, reason_form=form)
     try:
         action(current_user, order.id, form.reason.data or "")
     except DomainError as error:
         if error.status == 400:  # what was typed: beside the field; a state clash: on top
             attach_error(form, error)
+        clash = error.message if error.status != 400 else None
+        if browser_navigation():
+            return retry_at(back, f"reason:{order.id}", form, clash)
         return _desk_order_page(orders.get_shop_order(current_user, order_id), error.status,
-                                reason_form=form, error=error.message if error.status != 400 else None)
+                                reason_form=form, error=clash)
     flash(done, "success")
     return redirect(url_for("orders.desk_order", order_id=order.id), code=303)
 

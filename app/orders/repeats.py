@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.exceptions import Conflict
 from app.extensions import db
 from app.orders.models import Order, OrderLine, OrderStatus
@@ -58,6 +59,11 @@ def recent_orders_of(buyer_id: int, product_ids: Iterable[int],
         if wanted and wanted <= products[checkout_id]:
             return list(orders[checkout_id].values())
     return []
+
+
+def lock_buyer(buyer_id: int) -> None:
+    """Hold the buyer's row until the caller's transaction ends (PostgreSQL: FOR UPDATE)."""
+    db.session.execute(select(User.id).where(User.id == buyer_id).with_for_update())
 
 
 def ask_before_repeating(buyer_id: int, product_ids: Iterable[int], now: datetime) -> None:

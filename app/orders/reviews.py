@@ -90,16 +90,18 @@ def peer_dsr(merchant: Merchant, now: datetime | None = None) -> tuple[Dsr, str]
     return dsr, scope
 
 
-def _shop_key(merchant_id: int) -> str:
-    return f"dsr-shop:{merchant_id}"
+def _shop_key(merchant_id: int, now: datetime) -> str:
+    # The minute of clock.now() is in the key: reviews leaving the 180-day window are seen
+    # within a minute of clock time (also when the clock is moved).
+    return f"dsr-shop:{merchant_id}:{int(now.timestamp()) // SHOP_CACHE_SECONDS}"
 
 
 def _shown_shop_dsr(merchant_id: int, now: datetime) -> Dsr:
-    cached = cache.get(_shop_key(merchant_id))
+    cached = cache.get(_shop_key(merchant_id, now))
     if cached is not None:
         return Dsr(*cached)
     dsr = shop_dsr(merchant_id, now)
-    cache.set(_shop_key(merchant_id),
+    cache.set(_shop_key(merchant_id, now),
               (dsr.count, dsr.description_sum, dsr.service_sum, dsr.logistics_sum),
               timeout=SHOP_CACHE_SECONDS)
     return dsr
@@ -182,7 +184,7 @@ def submit_review(actor: User | None, order_id: int, description: int | None,
     notify(order.merchant.owner_id, N_("订单 %(number)s 收到了买家评价。"),
            link=f"/sell/orders/{order.id}", number=order.number)
     db.session.commit()
-    cache.delete(_shop_key(order.merchant_id))
+    cache.delete(_shop_key(order.merchant_id, clock.now()))
     return review
 
 

@@ -12,6 +12,7 @@ def init_sale(app: Flask) -> None:
     from app.campaigns.services import register_venue_data
     from app.catalog.reference import VENUE_GROUPS
     from app.i18n import N_
+    from app.pagedata import register_page_data
     from app.sale import leaderboards, results, vouchers
     from app.sale.routes import bp
     from app.slots import register_slot
@@ -38,10 +39,13 @@ def init_sale(app: Flask) -> None:
         return industry_name(industry) if industry is not None else slug
 
     app.jinja_env.globals.update(
-        voucher_offer=voucher_offer, industry_label=industry_label, shop_kings=leaderboards.titles_of_shop,
+        voucher_offer=voucher_offer, industry_label=industry_label, shop_kings=leaderboards.shown_titles,
         board_names=leaderboards.BOARD_NAMES,
         board_hint=leaderboards.hint_of, groups_of_venue=VENUE_GROUPS)
     register_venue_data("sale", results.venue_results)  # an ended venue's results and winners
-    for action, label in (("campaign.vouchers", N_("设置直播购物券")),
-                          ("campaign.finalize", N_("评选卖货王"))):
-        register_audit_action(action, label)
+    register_page_data(app, "shop", "kings", lambda merchant, **_: leaderboards.shown_titles(
+        merchant.id))
+    for action, label, sentence in (
+            ("campaign.vouchers", N_("设置直播购物券"), N_("%(actor)s 设置了 %(subject)s 的直播购物券")),
+            ("campaign.finalize", N_("评选卖货王"), N_("%(actor)s 评出了 %(subject)s 的卖货王"))):
+        register_audit_action(action, label, sentence)

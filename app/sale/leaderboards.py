@@ -328,7 +328,37 @@ def finalize_campaign(actor: User | None, campaign: Campaign) -> tuple[list[Sale
     for board in BOARDS:  # the boards now show the frozen result's moment; drop cached ones
         for category in [None, *VENUE_GROUPS]:
             cache.delete(f"leaderboard:{campaign.id}:{board}:{category or 'all'}")
+    for merchant_id in {king.merchant_id for king in winners}:
+        cache.delete(_titles_key(merchant_id))
     return winners, True
+
+
+@dataclass(frozen=True)
+class ShopTitle:
+    """A 卖货王 title as the shop page and live room show it (plain data, cacheable)."""
+
+    campaign_slug: str
+    campaign_name: str
+    board: str
+    category: str
+    scope: str
+
+
+TITLES_CACHE_SECONDS = 60
+
+
+def _titles_key(merchant_id: int) -> str:
+    return f"sale:titles:{merchant_id}"
+
+
+def shown_titles(merchant_id: int) -> list[ShopTitle]:
+    """titles_of_shop for the shop page and live room: kept a minute (finalizing drops it)."""
+    found = cache.get(_titles_key(merchant_id))
+    if found is None:
+        found = [ShopTitle(k.campaign.slug, k.campaign.name, k.board, k.category, k.scope)
+                 for k in titles_of_shop(merchant_id)]
+        cache.set(_titles_key(merchant_id), found, timeout=TITLES_CACHE_SECONDS)
+    return found
 
 
 def titles_of_shop(merchant_id: int) -> list[SalesKing]:

@@ -93,6 +93,10 @@ def test_with_javascript_off_a_reload_shows_the_true_state(page_nojs, live_serve
     expect(buy).to_be_visible()
     buy.click()
     page_nojs.wait_for_url("**/checkout/*/pay")
+    pay_url = page_nojs.url
     page_nojs.goto(f"{live_server}/flash/{story['sale_id']}")
     expect(page_nojs.locator(".flash-panel")).to_contain_text("已抢光")
     check_accessibility(page_nojs)
+    # the grabbed order is not paid yet: the sale's page leads back to paying it
+    page_nojs.get_by_role("link", name="去付款").click()
+    page_nojs.wait_for_url(pay_url)

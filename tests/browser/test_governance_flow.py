@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.orders import orders
 from tests import factories as make
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import ARTIFACTS, check_accessibility
 
 
 @pytest.fixture
@@ -130,10 +130,17 @@ def test_complaint_upheld_shop_suspended_and_gone(page, new_page, live_server, s
     admin.goto(live_server + "/admin/audit")
     check_accessibility(admin)
     log = admin.locator("main")
-    expect(log).to_contain_text("受理投诉")
-    expect(log).to_contain_text("投诉成立")
-    expect(log).to_contain_text("暂停店铺营业")
+    expect(log).to_contain_text("老铁买家 投诉了 镇平玉缘")  # a sentence, by names
+    expect(log).to_contain_text("镇平基地管理员 裁定对 镇平玉缘 的投诉成立")
+    expect(log).to_contain_text("镇平基地管理员 暂停了 镇平玉缘 的营业")
     expect(log).to_contain_text("售假投诉成立，停业整顿 7 天")
+    expect(log).not_to_contain_text("受理投诉")
+    ARTIFACTS.mkdir(exist_ok=True)
+    admin.screenshot(path=str(ARTIFACTS / "audit-390.png"), full_page=True)
+    # On a phone each cell carries its label.
+    expect(admin.locator(".audit-table td[data-label='原因']").first).to_be_visible()
+    admin.set_viewport_size({"width": 1280, "height": 900})
+    admin.screenshot(path=str(ARTIFACTS / "audit-1280.png"), full_page=True)
 
 
 def test_the_video_strip_degrades_to_poster_and_link_without_javascript(page_nojs, page, live_server,

@@ -56,3 +56,21 @@ def test_seed_demo_pages_render(app, client, ctx):
     product = shop.products.first()
     page = client.get(f"/products/{product.id}").get_data(as_text=True)
     assert "NGTC-ZP-" in page and "400-686-1106" in page
+
+
+def test_every_demo_product_that_promises_a_certificate_has_one(app, ctx):
+    """A title saying 附证书 is a promise to the buyer: the demo keeps it for every shop."""
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    promised = set(db.session.scalars(select(Product.id).where(Product.title.contains("附证书"))))
+    with_certificate = set(db.session.scalars(
+        select(Certificate.product_id).where(Certificate.revoked_at.is_(None))))
+    assert len(promised) > 20  # the demo does sell such goods, across several shops
+    assert len(set(db.session.scalars(select(Product.merchant_id)
+                                      .where(Product.id.in_(promised))))) > 5
+    assert promised - with_certificate == set()
+    for product_id in sorted(promised)[:3]:
+        certificate = db.session.scalar(select(Certificate)
+                                        .where(Certificate.product_id == product_id))
+        product = db.session.get(Product, product_id)
+        assert certificate.merchant_id == product.merchant_id

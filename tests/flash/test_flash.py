@@ -191,6 +191,25 @@ def test_a_buyer_grabs_one_at_the_flash_price_through_a_real_order(w, client):
     assert flash_buy.claimed(sale.id, w.buyer.id) == 1
     again = text(client.get(f"/flash/{sale.id}"))
     assert "已抢到 1 件" in again and "立即抢购" not in again
+    # back on the sale's page, the grabbed order is one tap from being paid
+    assert f'href="/checkout/{order.checkout_id}/pay">去付款</a>' in again
+
+
+def test_the_pay_link_goes_once_the_grabbed_order_is_paid_or_cancelled(w, client):
+    from app.orders import orders
+
+    sale = open_sale(w, limit=2)
+    make.sign_in(client, w.buyer)
+    client.post(f"/flash/{sale.id}/buy", data=buy_form(text(client.get(f"/flash/{sale.id}"))))
+    order = db.session.scalar(select(Order))
+    page = text(client.get(f"/flash/{sale.id}"))
+    assert "去付款" in page and "立即抢购" in page  # one more allowed, and one to pay
+    orders.cancel_by_buyer(fresh(type(w.buyer), w.buyer.id), order.id)
+    assert "去付款" not in text(client.get(f"/flash/{sale.id}"))
+    other = make.user("别的买家")
+    make.address(other)
+    make.sign_in(client, other)
+    assert "去付款" not in text(client.get(f"/flash/{sale.id}"))
 
 
 def test_pressing_the_button_twice_places_one_order(w, client):

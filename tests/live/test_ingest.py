@@ -179,6 +179,22 @@ def test_a_suspended_shop_cannot_go_live(ingest, anchor):
     assert broadcasts(anchor) == [] and room(anchor).status == "scheduled"
 
 
+def test_suspending_the_shop_mid_broadcast_cuts_the_stream_and_ends_the_room(ingest, anchor):
+    push = ingest.push(KEY)
+    try:
+        broadcast = on_air(anchor)
+        playlist_served(ingest, broadcast)
+        anchor.shop.suspended_until = clock.now() + timedelta(days=3)
+        db.session.commit()
+        # nginx asks every 2 s here (10 s by default): the refusal drops the publisher.
+        wait_until(lambda: room(anchor).status == "ended", timeout=20,
+                   message="the suspended shop's room stayed live")
+        assert push.wait(10) is not None  # ffmpeg lost its connection
+        assert broadcasts(anchor)[0].end_reason == "publisher_done"
+    finally:
+        stop_push(push)
+
+
 def test_a_second_publisher_on_a_live_room_is_refused(ingest, anchor):
     first = ingest.push(KEY)
     try:

@@ -360,3 +360,76 @@ def test_two_publishers_at_the_same_moment_make_one_broadcast(app, keyed, ingest
     assert sorted(answers) == [302] + [403] * 5, answers
     assert db.session.scalar(db.select(db.func.count()).select_from(LiveBroadcast)) == 1
     assert reload(LiveRoom, keyed.room.id).status == "live"
+
+
+# --- on_update: may the publisher go on? ---------------------------------------------------
+
+def update(client, **fields):
+    return nginx(client, "update", call="update_publish", **fields)
+
+
+def test_a_live_publisher_may_go_on(client, keyed):
+    nginx(client, "publish")
+    answer = update(client)
+    assert answer.status_code == 200 and "on air" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("how", ["suspended", "suspended_until"])
+def test_a_shop_suspended_mid_broadcast_has_its_publisher_dropped(client, keyed, how):
+    nginx(client, "publish")
+    if how == "suspended":
+        keyed.shop.status = "suspended"
+    else:
+        keyed.shop.suspended_until = clock.now() + timedelta(days=1)
+    db.session.commit()
+    before = state(keyed.room.id)
+    answer = update(client)
+    assert answer.status_code == 403 and "暂停营业" in answer.get_data(as_text=True)
+    assert state(keyed.room.id) == before  # the room ends with nginx's on_publish_done
+
+
+def test_a_key_rotated_mid_broadcast_has_its_publisher_dropped(client, keyed):
+    nginx(client, "publish")
+    ingest.set_stream_key(reload(LiveRoom, keyed.room.id), "yt_the_new_key_0000000000000002")
+    db.session.commit()
+    answer = update(client)
+    assert answer.status_code == 403 and "推流码已更换" in answer.get_data(as_text=True)
+
+
+def test_an_ended_broadcast_may_not_go_on(client, keyed):
+    nginx(client, "publish")
+    nginx(client, "publish_done")
+    assert update(client).status_code == 403
+
+
+@pytest.mark.parametrize("fields", [{"clientid": "99"}, {"name": "yt_unknown"},
+                                    {"clientid": None}, {"name": "x" * 301}])
+def test_an_update_for_an_unknown_publisher_is_a_4xx(client, keyed, fields):
+    nginx(client, "publish")
+    answer = update(client, **fields)
+    assert answer.status_code in (400, 404)
+
+
+def test_an_update_with_the_wrong_call_or_secret_is_refused(client, keyed):
+    nginx(client, "publish")
+    assert nginx(client, "update", call="publish_done").status_code == 400
+    assert update(client, secret="wrong").status_code == 404
+
+
+def test_a_fault_of_ours_does_not_cut_the_broadcast(client, keyed, monkeypatch):
+    nginx(client, "publish")
+
+    def broken(*_args):
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(ingest, "check_publisher", broken)
+    answer = update(client)
+    assert answer.status_code == 200 and answer.get_data(as_text=True) == "unchecked"
+
+
+def test_nginx_asking_about_its_own_relays_is_answered_yes(client, keyed):
+    """nginx's pushes to the internal hls and replay applications are asked about too; a
+    refusal would cut the video while the anchor goes on."""
+    nginx(client, "publish")
+    answer = nginx(client, "update", call="update_play", name=None, clientid="12")
+    assert answer.status_code == 200

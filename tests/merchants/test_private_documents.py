@@ -61,8 +61,10 @@ def test_only_the_served_widths_exist(cast, licence):
 
 def test_with_a_proxy_the_bytes_skip_python(cast, licence, app, monkeypatch):
     monkeypatch.setitem(app.config, "PRIVATE_MEDIA_ACCEL", "/_private/")
-    response = cast.clients["zhenping_admin"].get(f"/certification/documents/{licence.id}/480.webp")
+    response = cast.clients["zhenping_admin"].get(f"/certification/documents/{licence.id}/480.webp",
+                                                  headers={"Accept-Encoding": "gzip, br"})
     assert response.status_code == 200 and response.data == b""
+    assert "Content-Encoding" not in response.headers  # the proxy sends the file as it is
     key = licence.image_key
     assert response.headers["X-Accel-Redirect"] == f"/_private/img/{key[:2]}/{key}-480.webp"
     assert response.headers["Cache-Control"] == "private, no-store"

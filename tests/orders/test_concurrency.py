@@ -14,6 +14,7 @@ from app.exceptions import Conflict
 from app.extensions import db, limiter
 from app.orders import checkout, orders
 from app.orders.models import Address, Checkout, Order, OrderLine, OrderStatus
+from app.orders.repeats import RepeatOrder
 from tests import factories as make
 from tests.concurrency import race
 from tests.orders.helpers import checkout_form, count, refreshed
@@ -56,6 +57,31 @@ def test_fifty_buyers_race_for_the_last_ten_units(app, ctx, make_client):
     final = refreshed(Product, item.id)
     assert final.stock == 0 and final.sales_count == 10
     assert count(Order) == 10 and live_units(item.id) == 10
+
+
+def test_two_fresh_checkouts_of_the_same_goods_at_once_place_one_order(app, ctx):
+    """Two checkout pages of the same goods (two keys: two tabs, or Back and a new page)
+    submitted at the same moment: one order is placed and the other is asked "order again?",
+    never both placed without a word."""
+    shop = make.merchant("玉匠人")
+    item = make.product(shop, stock=20)
+    buyer = make.user()
+    address_id = make.address(buyer).id
+    buyer_id, product_id, total = buyer.id, item.id, item.price_fen
+    keys = [checkout.new_idempotency_key() for _ in range(6)]
+
+    def submit(i: int):
+        me = db.session.get(User, buyer_id)
+        placed, _created = checkout.place_checkout(me, checkout.CheckoutRequest(
+            items=[(product_id, 1)], address_id=address_id, payment_method="cod",
+            idempotency_key=keys[i], expected_total_fen=total, ask_if_repeat=True))
+        return placed.id
+
+    results = race(app, len(keys), submit)
+    placed = [r for r in results if isinstance(r, int)]
+    asked = [r for r in results if isinstance(r, RepeatOrder)]
+    assert len(placed) == 1 and len(asked) == len(keys) - 1, results
+    assert count(Order) == 1
 
 
 def test_a_double_click_places_one_order(app, ctx):
