@@ -22,6 +22,7 @@ from app.i18n import N_
 from app.inputs import clean_text
 from app.merchants.checks import plain_text, store_private_photo
 from app.merchants.models import Merchant
+from app.merchants.services import own_shop
 from app.orders.models import Order, OrderStatus
 
 MAX_PHOTOS = 5
@@ -193,10 +194,7 @@ def buyer_complaints(actor: User | None, limit: int = 50) -> list[Complaint]:
 
 def shop_complaints(actor: User | None, limit: int = 100) -> tuple[Merchant, list[Complaint]]:
     """The acting merchant's own shop's complaints (never another shop's)."""
-    actor = require_signed_in(actor)
-    shop = db.session.scalar(select(Merchant).where(Merchant.owner_id == actor.id))
-    if shop is None:
-        raise PermissionDenied(_("你还没有开店。"))
+    shop = own_shop(actor)
     rows = db.session.scalars(
         select(Complaint).options(selectinload(Complaint.order))
         .where(Complaint.merchant_id == shop.id)
