@@ -49,6 +49,8 @@ class Belt(db.Model):
     address: Mapped[str] = mapped_column(String(200), default="")
     hotline: Mapped[str] = mapped_column(String(30), default="")
     intro: Mapped[str] = mapped_column(Text, default="")
+    # The belt page's banner photo (app.media key), set by the base's admins.
+    banner_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # A belt is named with its industry in English ("Zhenping, Henan (jade)"): load them together.
@@ -82,6 +84,9 @@ class Product(db.Model):
               "sales_count"),
         Index("ix_products_status_created", "status", "created_at"),
         Index("ix_products_listing", "status", "merchant_certified", "sales_count"),
+        # A shop's goods in the same order (its page, a product page's 本店更多好货).
+        Index("ix_products_shop_listing", "merchant_id", "status", "merchant_certified",
+              "sales_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

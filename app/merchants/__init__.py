@@ -9,9 +9,12 @@ def init_merchants(app: Flask) -> None:
 
     from app import tick
     from app.accounts.services import register_audit_action, register_audit_subject
+    from app.i18n import N_
     from app.merchants import (  # noqa: F401 (importing registers the routes)
         admin_routes,
         bases_routes,
+        belt_page_routes,
+        belt_pages,
         certificates,
         certification,
         dashboard_routes,
@@ -44,12 +47,14 @@ def init_merchants(app: Flask) -> None:
                        lambda product, **_: services.shop_hotline(product.merchant))
     register_page_data(app, "shop", "hotline",
                        lambda merchant, **_: services.shop_hotline(merchant))
-    register_page_data(app, "belt", "shops",
-                       lambda belt, **_: services.ranked_shops(belt_id=belt.id))
+    # The belt's shops and the base's featured ones (belt_pages), from one query.
+    register_page_data(app, "belt", "shops", lambda belt, **_: services.belt_shops(belt.id))
     register_page_data(app, "portal", "shops", lambda industry, **_: services.ranked_shops(
         industry_id=industry.id, certified_only=True, limit=20))
     register_slot(app, "shop_header", "merchants/_shop_certification.html")
     register_slot(app, "belt_header", "merchants/_belt_admin_link.html")
+    # The shops a belt's base features on its page (belt_pages), above the belt's sections.
+    register_slot(app, "belt_sections", "merchants/_belt_featured.html")
     register_slot(app, "account_menu", "merchants/_account_menu.html")
 
     stats.init_view_counting(app)
@@ -62,4 +67,6 @@ def init_merchants(app: Flask) -> None:
     register_audit_subject("certificate", lambda ids: select(
         Certificate.id, Certificate.number, Certificate.number).where(Certificate.id.in_(ids)),
         url="/certificates/{}")
+    register_audit_action(belt_pages.EDIT, N_("编辑产业带页面"),
+                          N_("%(actor)s 编辑了 %(subject)s 的产业带页面"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     FileField,
     HiddenField,
     MultipleFileField,
@@ -67,6 +68,16 @@ class CertificateForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("原因"))
+
+
+class BeltPageForm(FlaskForm):
+    """A belt base's page. Featured shops are checkboxes named `featured` (in the template)."""
+
+    intro = TextAreaField(_l("基地介绍"), render_kw={"rows": 5, "maxlength": 500})
+    address = StringField(_l("基地地址"), render_kw={"maxlength": 200})
+    hotline = TelField(_l("基地热线"), render_kw={"maxlength": 30})
+    banner = FileField(_l("横幅图片"), render_kw={"accept": "image/*"})
+    remove_banner = BooleanField(_l("去掉现在的横幅"))
 
 
 class AssignBeltAdminForm(FlaskForm):

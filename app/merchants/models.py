@@ -160,3 +160,16 @@ class ProductViewCount(db.Model):
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     views: Mapped[int] = mapped_column(default=0)
+
+
+class BeltFeaturedShop(db.Model):
+    """A shop the belt base features on its belt page (chosen among the belt's certified
+    shops, in the base's order)."""
+
+    __tablename__ = "belt_featured_shops"
+
+    belt_id: Mapped[int] = mapped_column(ForeignKey("belts.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)

@@ -92,6 +92,37 @@ def ranked_shops(*, belt_id: int | None = None, industry_id: int | None = None,
     return list(db.session.scalars(query.options(joinedload(Merchant.belt))))
 
 
+@dataclass
+class BeltShops:
+    ranked: list[Merchant]    # certified first, then by sales
+    featured: list[Merchant]  # the base's picks (belt_pages), in its order
+
+
+def belt_shops(belt_id: int, limit: int = 12) -> BeltShops:
+    """The belt page's shops and the base's featured ones, in one query: the top `limit` open
+    shops united with the featured ones, sorted apart in Python."""
+    from sqlalchemy import and_, or_
+
+    from app.catalog.services import open_shops_clause
+    from app.merchants.models import BeltFeaturedShop
+
+    top = (select(Merchant.id).where(open_shops_clause(), Merchant.belt_id == belt_id)
+           .order_by(Merchant.certified.desc(), Merchant.sales_count.desc(), Merchant.id)
+           .limit(limit))
+    picked = select(BeltFeaturedShop.merchant_id).where(BeltFeaturedShop.belt_id == belt_id)
+    rows = db.session.execute(
+        select(Merchant, BeltFeaturedShop.position)
+        .outerjoin(BeltFeaturedShop, and_(BeltFeaturedShop.merchant_id == Merchant.id,
+                                          BeltFeaturedShop.belt_id == belt_id))
+        .where(or_(Merchant.id.in_(top), Merchant.id.in_(picked)), open_shops_clause())
+        .options(joinedload(Merchant.belt))).all()
+    ranked = sorted((m for m, _position in rows if m.belt_id == belt_id),
+                    key=lambda m: (not m.certified, -m.sales_count, m.id))[:limit]
+    featured = [m for m, position in sorted(
+        ((m, p) for m, p in rows if p is not None and m.certified), key=lambda row: row[1])]
+    return BeltShops(ranked, featured)
+
+
 def shop_hotline(merchant: Merchant) -> str:
     """The shop's own 400 line, else its belt base's hotline."""
     if merchant.hotline:

@@ -60,9 +60,11 @@ def test_a_lightning_listing_shows_up_pinned_in_an_open_live_room(new_page, live
     anchor.goto(f"{live_server}/sell/quick")
     expect(anchor.get_by_text("直播中：上架后自动加入小黄车。")).to_be_visible()
     check_accessibility(anchor)
+    assert anchor.locator("input[type=file]").bounding_box()["width"] <= 1
     anchor.locator("input[type=file]").set_input_files(files=[{
         "name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": make.jpeg_bytes(1600, 1200)}])
     expect(anchor.locator(".photo-preview")).to_be_visible()
+    expect(anchor.get_by_text("已选好照片")).to_be_hidden()  # the preview says it
     anchor.get_by_label("商品标题").fill("现雕独山玉平安扣")
     anchor.get_by_label("价格（元）").fill("168")
     anchor.get_by_label("库存（件）").fill("12")
@@ -97,7 +99,10 @@ def test_the_anchor_runs_the_console_with_htmx(page, live_server, studio):
     expect(page.locator(".console-item").nth(1).get_by_label("价格（元）")).to_have_value("12.345")
     assert page.url == f"{live_server}/live/console"
     check_accessibility(page)
-    page.get_by_role("button", name="下播").click()
+    page.locator(".end-confirm > summary").click()  # 下播 asks first
+    expect(page.get_by_text("确定下播吗？")).to_be_visible()
+    check_accessibility(page)
+    page.get_by_role("button", name="确认下播").click()
     expect(page.get_by_role("button", name="开播")).to_be_visible()
 
 
@@ -116,8 +121,15 @@ def test_console_and_lightning_work_without_javascript(page_nojs, new_page, live
 
     page.goto(f"{live_server}/sell/quick")
     check_accessibility(page)
-    page.locator("input[type=file]").set_input_files(files=[{
+    # the camera tile is the control: no native "Choose File" box shows under it
+    photo_input = page.locator("input[type=file]")
+    assert photo_input.bounding_box()["width"] <= 1 and photo_input.evaluate(
+        "i => getComputedStyle(i).opacity") == "0"
+    expect(page.get_by_label("拍一张商品照片")).to_have_count(1)  # still labelled, focusable
+    expect(page.get_by_text("已选好照片")).to_be_hidden()
+    photo_input.set_input_files(files=[{
         "name": "a.jpg", "mimeType": "image/jpeg", "buffer": make.jpeg_bytes(900, 900)}])
+    expect(page.get_by_text("已选好照片")).to_be_visible()  # without JavaScript: no preview
     page.get_by_label("商品标题").fill("手工碧玉貔貅把件")
     page.get_by_label("价格（元）").fill("abc")
     page.get_by_label("库存（件）").fill("2")
@@ -137,3 +149,22 @@ def test_console_and_lightning_work_without_javascript(page_nojs, new_page, live
     expect(buyer.locator(".pinned-card")).to_contain_text("手工碧玉貔貅把件")
     expect(buyer.get_by_role("link", name="刷新")).to_be_visible()
     check_accessibility(buyer)
+
+    # 下播 asks first, without JavaScript too: 继续直播 keeps the room live
+    page.goto(f"{live_server}/live/console")
+    summary = page.locator(".end-confirm > summary")
+    expect(summary).to_have_text("下播")
+    expect(page.get_by_role("button", name="确认下播")).to_be_hidden()
+    summary.click()
+    expect(page.get_by_text("确定下播吗？")).to_be_visible()
+    check_accessibility(page)
+    page.get_by_role("link", name="继续直播").click()
+    page.wait_for_url(f"{live_server}/live/console")
+    expect(page.get_by_role("button", name="确认下播")).to_be_hidden()
+    buyer.reload()
+    expect(buyer.locator(".pinned-card")).to_contain_text("手工碧玉貔貅把件")  # still live
+    summary.click()
+    page.get_by_role("button", name="确认下播").click()
+    page.wait_for_url(f"{live_server}/live/console")
+    expect(page.get_by_text("已下播。")).to_be_visible()
+    expect(page.get_by_role("button", name="开播")).to_be_visible()
