@@ -8,5 +8,6 @@ from app.governance import models as governance_models  # noqa: F401,E402
 from app.live import comment_models as live_comment_models  # noqa: F401
 from app.live import models as live_models  # noqa: F401
 from app.merchants import models as merchants_models  # noqa: F401
+from app.merchants import sync as merchants_sync  # noqa: F401  (the goods' copies of shop state)
 from app.orders import models as orders_models  # noqa: F401
 from app.sale import models as sale_models  # noqa: F401

@@ -5,13 +5,9 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import func, select
 
-from app.catalog.models import ProductPhoto
+from app.demo.showcase import public_pages
 from app.extensions import db
-from app.flash.models import FlashSale
-from app.live.models import LiveRoom
-from app.merchants.models import Merchant
 
 DEMO_PASSWORD = "yuantou-demo"  # noqa: S105 (the published demo accounts)
 
@@ -48,24 +44,6 @@ def skipped_levels(html: str) -> list[str]:
             problems.append(f"h{level} “{text[:30]}” after h{previous or '-'}")
         previous = level
     return problems
-
-
-def public_pages() -> dict[str, str]:
-    """The demo's public pages: one of each kind."""
-    shop = db.session.scalar(select(Merchant).where(Merchant.name == "玉匠人"))
-    product_id = db.session.scalar(
-        select(ProductPhoto.product_id).join(ProductPhoto.product)
-        .where(ProductPhoto.product.has(merchant_id=shop.id))
-        .group_by(ProductPhoto.product_id).having(func.count() > 1).limit(1))
-    room_id = db.session.scalar(select(LiveRoom.id).where(LiveRoom.merchant_id == shop.id))
-    sale_id = db.session.scalar(select(FlashSale.id).order_by(FlashSale.id))
-    return {
-        "home": "/", "portal": "/portals/jade", "belt": "/belts/zhenping-jade",
-        "product": f"/products/{product_id}", "shop": f"/shops/{shop.id}",
-        "search": "/search?q=手镯", "search, nothing found": "/search?q=zzzz",
-        "live room": f"/live/{room_id}", "campaign venue": "/campaigns/116-demo",
-        "ended campaign venue": "/campaigns/116-2025", "flash sale": f"/flash/{sale_id}",
-    }
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ from flask import Flask
 
 
 def init_catalog(app: Flask) -> None:
-    from app.catalog import routes
+    from app.catalog import admin, admin_routes, routes  # noqa: F401 (admin_routes: on the blueprint)
     from app.catalog.names import NAMES
     from app.catalog.reference import SOURCE_TYPE_NAMES
 
@@ -12,6 +12,13 @@ def init_catalog(app: Flask) -> None:
     # language (app.catalog.names).
     app.jinja_env.globals.update(NAMES)
     _register_audit_subjects()
+    from app.accounts.services import register_audit_action
+
+    for action, names in admin.AUDIT_LABELS.items():
+        register_audit_action(action, *names)
+    from app.slots import register_slot
+
+    register_slot(app, "account_menu", "catalog/_account_menu.html")
 
 
 def _register_audit_subjects() -> None:

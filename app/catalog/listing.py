@@ -3,18 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from flask_babel import gettext as _
 from sqlalchemy import Update, func, or_, select, update
 
 from app import clock
-from app.accounts.models import User
 from app.catalog.models import Category, Product, ProductPhoto, ProductStatus
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.inputs import clean_text
 from app.media import ImageRejected, StoredImage, store_image
-from app.merchants.models import Merchant
+
+
+class Actor(Protocol):
+    """Who acts (app.accounts' User): the catalog needs only these."""
+
+    id: int
+    is_authenticated: bool
+    is_operator: bool
+
+
+class Shop(Protocol):
+    """The shop goods are listed for (app.merchants' Merchant): the catalog needs only these."""
+
+    id: int
+    owner_id: int
+    industry_id: int
+    belt_id: int | None
+    source_type: str
+
+    def is_open(self, now: datetime) -> bool: ...
+
 
 MAX_TITLE = 60
 MAX_DESCRIPTION = 2000
@@ -40,7 +61,7 @@ def image_error_message(error: ImageRejected, max_mb: int = 15) -> str:
     }.get(error.reason, _("图片无法处理。"))
 
 
-def require_shop_owner(actor: User | None, merchant: Merchant) -> None:
+def require_shop_owner(actor: Actor | None, merchant: Shop) -> None:
     """A merchant acts only on its own shop (operators too may act, for support)."""
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
@@ -48,7 +69,7 @@ def require_shop_owner(actor: User | None, merchant: Merchant) -> None:
         raise PermissionDenied(_("这不是你的店铺。"))
 
 
-def check_draft(draft: ProductDraft, merchant: Merchant) -> ProductDraft:
+def check_draft(draft: ProductDraft, merchant: Shop) -> ProductDraft:
     """Clean and check the fields; raises InvalidInput naming the field."""
     title = clean_text(draft.title, max_len=MAX_TITLE)
     if not title:
@@ -83,7 +104,7 @@ def store_photos(files: list[bytes]) -> list[StoredImage]:
     return stored
 
 
-def create_product(actor: User | None, merchant: Merchant, draft: ProductDraft,
+def create_product(actor: Actor | None, merchant: Shop, draft: ProductDraft,
                    photos: list[bytes] | None = None, *, lightning: bool = False,
                    commit: bool = True) -> Product:
     """List goods for a shop. Source type, industry and belt come from the shop."""
@@ -108,7 +129,7 @@ def create_product(actor: User | None, merchant: Merchant, draft: ProductDraft,
     return product
 
 
-def get_owned_product(actor: User | None, product_id: int) -> Product:
+def get_owned_product(actor: Actor | None, product_id: int) -> Product:
     product = db.session.get(Product, product_id)
     if product is None:
         raise NotFound(_("商品不存在。"))
@@ -116,7 +137,7 @@ def get_owned_product(actor: User | None, product_id: int) -> Product:
     return product
 
 
-def update_product(actor: User | None, product_id: int, draft: ProductDraft,
+def update_product(actor: Actor | None, product_id: int, draft: ProductDraft,
                    new_photos: list[bytes] | None = None) -> Product:
     product = get_owned_product(actor, product_id)
     if product.status == ProductStatus.delisted:
@@ -136,7 +157,7 @@ def update_product(actor: User | None, product_id: int, draft: ProductDraft,
     return product
 
 
-def set_price(actor: User | None, product_id: int, price_fen: int) -> Product:
+def set_price(actor: Actor | None, product_id: int, price_fen: int) -> Product:
     product = get_owned_product(actor, product_id)
     if not isinstance(price_fen, int) or price_fen <= 0:
         raise InvalidInput(_("价格必须大于 0。"), field="price")
@@ -145,7 +166,7 @@ def set_price(actor: User | None, product_id: int, price_fen: int) -> Product:
     return product
 
 
-def set_stock(actor: User | None, product_id: int, stock: int) -> Product:
+def set_stock(actor: Actor | None, product_id: int, stock: int) -> Product:
     """The merchant counts what is on the shelf and types the number in."""
     product = get_owned_product(actor, product_id)
     if not isinstance(stock, int) or not 0 <= stock <= MAX_STOCK:
@@ -157,7 +178,7 @@ def set_stock(actor: User | None, product_id: int, stock: int) -> Product:
     return product
 
 
-def adjust_stock(actor: User | None, product_id: int, delta: int) -> Product:
+def adjust_stock(actor: Actor | None, product_id: int, delta: int) -> Product:
     """Add or remove units (+5 / -3) without losing concurrent sales: one conditional UPDATE,
     so the stock never goes below zero however many edits and orders race."""
     product = get_owned_product(actor, product_id)
@@ -177,7 +198,7 @@ def adjust_stock(actor: User | None, product_id: int, delta: int) -> Product:
     return product
 
 
-def set_on_shelf(actor: User | None, product_id: int, on_shelf: bool) -> Product:
+def set_on_shelf(actor: Actor | None, product_id: int, on_shelf: bool) -> Product:
     product = get_owned_product(actor, product_id)
     if product.status == ProductStatus.delisted:
         raise Conflict(_("商品已被平台下架，不能自行上架。"))

@@ -247,21 +247,6 @@ def filter_vocabulary() -> dict[str, set[str]]:
 
 # --- page data -----------------------------------------------------------------------
 
-def ranked_merchants(*, belt_id: int | None = None, industry_id: int | None = None,
-                     certified_only: bool = False, limit: int = 12) -> list[Merchant]:
-    """Shops of a belt or industry: certified first (traffic support), then by sales."""
-    query = select(Merchant).where(open_shops_clause())
-    if belt_id is not None:
-        query = query.where(Merchant.belt_id == belt_id)
-    if industry_id is not None:
-        query = query.where(Merchant.industry_id == industry_id)
-    if certified_only:
-        query = query.where(Merchant.certified.is_(True))
-    query = query.order_by(Merchant.certified.desc(), Merchant.sales_count.desc(),
-                           Merchant.id).limit(limit)
-    return list(db.session.scalars(query.options(selectinload(Merchant.belt))))
-
-
 @dataclass
 class IndustryCard:
     slug: str

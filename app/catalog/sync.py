@@ -1,30 +1,18 @@
-"""Keeping the product rows' copies of derived data in step, whatever code path saves them.
-
-- search_tokens is a pure function of title and description: set on every insert/update.
-- merchant_suspended_until copies the shop's suspension the same way (app.governance).
-- merchant_certified copies the shop's certification: set on insert, and rewritten for all of
-  a shop's goods when the shop's `certified` changes through the ORM (certification approval
-  or revocation). Bulk UPDATE statements on merchants bypass this: don't use them for that."""
+"""Keeping the product rows' search tokens in step, whatever code path saves them:
+search_tokens is a pure function of title and description, set on every insert/update.
+(The copies of the shop's state on its goods are the merchants domain's: app.merchants.sync.)"""
 from __future__ import annotations
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event
 from sqlalchemy.orm import attributes
 
 from app.catalog.models import Product
 from app.catalog.search import tokens_for
-from app.db import utcnow
-from app.merchants.models import Merchant
 
 
 @event.listens_for(Product, "before_insert")
 def _product_inserted(mapper, connection, target: Product) -> None:
     target.search_tokens = tokens_for(target.title, target.description)
-    if target.merchant_id is not None:
-        row = connection.execute(
-            select(Merchant.certified, Merchant.suspended_until)
-            .where(Merchant.id == target.merchant_id)).first()
-        target.merchant_certified = bool(row and row[0])
-        target.merchant_suspended_until = row[1] if row else None
 
 
 @event.listens_for(Product, "before_update")
@@ -32,18 +20,3 @@ def _product_updated(mapper, connection, target: Product) -> None:
     state = attributes.instance_state(target)
     if any(state.attrs[name].history.has_changes() for name in ("title", "description")):
         target.search_tokens = tokens_for(target.title, target.description)
-
-
-@event.listens_for(Merchant, "after_update")
-def _shop_certification_changed(mapper, connection, target: Merchant) -> None:
-    attrs = attributes.instance_state(target).attrs
-    values = {}
-    if attrs["certified"].history.has_changes():
-        values["merchant_certified"] = bool(target.certified)
-    if attrs["suspended_until"].history.has_changes():
-        values["merchant_suspended_until"] = target.suspended_until
-        values["updated_at"] = utcnow()  # live rooms' ETags and caches see the change
-    if values:
-        connection.execute(
-            update(Product.__table__).where(Product.__table__.c.merchant_id == target.id)
-            .values(**values))

@@ -12,6 +12,7 @@ def init_merchants(app: Flask) -> None:
     from app.i18n import N_
     from app.merchants import (  # noqa: F401 (importing registers the routes)
         admin_routes,
+        bases_routes,
         belt_page_routes,
         belt_pages,
         certificates,
@@ -46,14 +47,13 @@ def init_merchants(app: Flask) -> None:
                        lambda product, **_: services.shop_hotline(product.merchant))
     register_page_data(app, "shop", "hotline",
                        lambda merchant, **_: services.shop_hotline(merchant))
-    register_page_data(app, "belt", "shops",
-                       lambda belt, **_: services.ranked_shops(belt_id=belt.id))
+    # The belt's shops and the base's featured ones (belt_pages), from one query.
+    register_page_data(app, "belt", "shops", lambda belt, **_: services.belt_shops(belt.id))
     register_page_data(app, "portal", "shops", lambda industry, **_: services.ranked_shops(
         industry_id=industry.id, certified_only=True, limit=20))
     register_slot(app, "shop_header", "merchants/_shop_certification.html")
     register_slot(app, "belt_header", "merchants/_belt_admin_link.html")
     # The shops a belt's base features on its page (belt_pages), above the belt's sections.
-    register_page_data(app, "belt", "featured", belt_pages.featured_shops)
     register_slot(app, "belt_sections", "merchants/_belt_featured.html")
     register_slot(app, "account_menu", "merchants/_account_menu.html")
 

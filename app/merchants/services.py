@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
+from app.accounts.services import is_signed_in, require_signed_in
 from app.catalog.listing import require_shop_owner
 from app.catalog.models import Belt, Industry
 from app.catalog.reference import SOURCE_TYPES_NEEDING_BELT, SourceType
@@ -46,18 +47,24 @@ def shop_of(user_id: int) -> Merchant | None:
     return db.session.scalar(select(Merchant).where(Merchant.owner_id == user_id))
 
 
-def require_signed_in(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
-    return actor
+def is_shop_owner(user: User | None, merchant: Merchant) -> bool:
+    return is_signed_in(user) and merchant.owner_id == user.id
 
 
-def own_shop(actor: User | None) -> Merchant:
-    """The acting user's shop (403 when they have none)."""
-    require_signed_in(actor)
+def visible_to(viewer: User | None, merchant: Merchant, *, public: bool) -> bool:
+    """What buyers see only when `public` (an open shop's room, a listed product), the shop's
+    owner sees anyway: the one rule for "visible, or the owner may see it"."""
+    return public or is_shop_owner(viewer, merchant)
+
+
+def own_shop(actor: User | None, refusal: str | None = None) -> Merchant:
+    """The acting user's own shop: the one check behind everything a merchant does to their
+    shop. 403 when not signed in, or with `refusal` (what a shop is needed for; 你还没有开店。
+    by default) when they have none."""
+    actor = require_signed_in(actor)
     shop = shop_of(actor.id)
     if shop is None:
-        raise PermissionDenied(_("你还没有开店。"))
+        raise PermissionDenied(refusal or _("你还没有开店。"))
     return shop
 
 
@@ -83,6 +90,37 @@ def ranked_shops(*, belt_id: int | None = None, industry_id: int | None = None,
     query = query.order_by(Merchant.certified.desc(), Merchant.sales_count.desc(),
                            Merchant.id).limit(limit)
     return list(db.session.scalars(query.options(joinedload(Merchant.belt))))
+
+
+@dataclass
+class BeltShops:
+    ranked: list[Merchant]    # certified first, then by sales
+    featured: list[Merchant]  # the base's picks (belt_pages), in its order
+
+
+def belt_shops(belt_id: int, limit: int = 12) -> BeltShops:
+    """The belt page's shops and the base's featured ones, in one query: the top `limit` open
+    shops united with the featured ones, sorted apart in Python."""
+    from sqlalchemy import and_, or_
+
+    from app.catalog.services import open_shops_clause
+    from app.merchants.models import BeltFeaturedShop
+
+    top = (select(Merchant.id).where(open_shops_clause(), Merchant.belt_id == belt_id)
+           .order_by(Merchant.certified.desc(), Merchant.sales_count.desc(), Merchant.id)
+           .limit(limit))
+    picked = select(BeltFeaturedShop.merchant_id).where(BeltFeaturedShop.belt_id == belt_id)
+    rows = db.session.execute(
+        select(Merchant, BeltFeaturedShop.position)
+        .outerjoin(BeltFeaturedShop, and_(BeltFeaturedShop.merchant_id == Merchant.id,
+                                          BeltFeaturedShop.belt_id == belt_id))
+        .where(or_(Merchant.id.in_(top), Merchant.id.in_(picked)), open_shops_clause())
+        .options(joinedload(Merchant.belt))).all()
+    ranked = sorted((m for m, _position in rows if m.belt_id == belt_id),
+                    key=lambda m: (not m.certified, -m.sales_count, m.id))[:limit]
+    featured = [m for m, position in sorted(
+        ((m, p) for m, p in rows if p is not None and m.certified), key=lambda row: row[1])]
+    return BeltShops(ranked, featured)
 
 
 def shop_hotline(merchant: Merchant) -> str:
