@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import User
-from app.accounts.services import record_audit, require_signed_in
+from app.accounts.services import is_signed_in, record_audit, require_signed_in
 from app.catalog.models import Product
 from app.catalog.services import is_listable
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -31,6 +31,7 @@ from app.extensions import db
 from app.flash import gate as flash_gate
 from app.flash.models import FlashSale, FlashState, FlashStatus
 from app.live.models import LiveRoom
+from app.merchants.services import is_shop_owner
 
 FLASH_SOURCE = "flash_sale"
 MAX_QUANTITY = 100_000
@@ -68,8 +69,7 @@ def is_visible(sale: FlashSale) -> bool:
 
 def may_manage(actor: User | None, sale_or_product) -> bool:
     merchant = sale_or_product.merchant
-    return bool(actor is not None and actor.is_authenticated
-                and (actor.is_operator or merchant.owner_id == actor.id))
+    return is_signed_in(actor) and (actor.is_operator or is_shop_owner(actor, merchant))
 
 
 def require_manager(actor: User | None, sale_or_product) -> User:

@@ -147,7 +147,7 @@ def _load(complaint_id: int) -> Complaint | None:
 
 def can_decide(actor: User | None, complaint: Complaint) -> bool:
     """An admin of the complaint's belt (or an operator) who is neither side of it."""
-    return (actor is not None and actor.is_authenticated and actor.administers(complaint.belt_id)
+    return (is_signed_in(actor) and actor.administers(complaint.belt_id)
             and actor.id not in (complaint.merchant.owner_id, complaint.buyer_id))
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.accounts.models import User
-from app.accounts.services import record_audit, require_operator, require_signed_in
+from app.accounts.services import is_signed_in, record_audit, require_operator, require_signed_in
 from app.campaigns.campaigns import current_campaign, phase_of
 from app.campaigns.models import Campaign, Coupon, CouponClaim, Phase
 from app.campaigns.registration import is_approved
@@ -147,7 +147,7 @@ def room_offer(room: LiveRoom, viewer: User | None) -> VoucherOffer | None:
     if plan is None:
         return None
     offer = VoucherOffer(campaign, plan)
-    if viewer is not None and viewer.is_authenticated:
+    if is_signed_in(viewer):
         today = clock.local_today()
         rows = db.session.execute(select(VoucherClaim.live_room_id).where(
             VoucherClaim.campaign_id == campaign.id, VoucherClaim.user_id == viewer.id,
