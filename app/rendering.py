@@ -59,9 +59,15 @@ def polled(tag: str, render: Callable[[], Response]) -> Response:
 
     The ETag is weak: the same fragment goes out brotli-, gzip- or un-compressed, and a weak
     tag stays the same for all three (a strong one would get an encoding suffix)."""
-    if request.if_none_match.contains_weak(tag):
+    if client_has(tag):
         return not_modified(tag)
     return _revalidated(render(), tag)
+
+
+def client_has(tag: str) -> bool:
+    """The client already shows `tag` (its If-None-Match): for a view that can answer 304
+    before it knows how it would render (then `not_modified`, else `polled`)."""
+    return request.if_none_match.contains_weak(tag)
 
 
 def not_modified(tag: str) -> Response:

@@ -8,10 +8,16 @@
     (the package's __init__.py wires the domain into the app and has no role)
 
 Rules: models import no services, routes or forms; services import no routes or forms;
-no module imports another domain's routes. New modules are covered by their names, with
-no list to keep up to date. Registered in pyproject.toml ([tool.importlinter] contract_types).
+no module imports another domain's routes; services import none of the `route_only` modules
+(the page cache) and never touch `flask.session` (the request's cookie belongs to the routes;
+`session_modules` names the one service whose job the session is: the sign-in session).
+New modules are covered by their names, with no list to keep up to date.
+Registered in pyproject.toml ([tool.importlinter] contract_types).
 """
 from __future__ import annotations
+
+import ast
+import importlib.util
 
 from grimp import ImportGraph
 from importlinter import Contract, ContractCheck, fields, output
@@ -44,18 +50,34 @@ class RolesContract(Contract):
 
     domains = fields.ListField(subfield=fields.StringField())
     ignore_imports = fields.ListField(subfield=fields.StringField(), required=False)
+    route_only = fields.ListField(subfield=fields.StringField(), required=False)
+    session_modules = fields.ListField(subfield=fields.StringField(), required=False)
 
     def check(self, graph: ImportGraph, verbose: bool) -> ContractCheck:
         domains = set(self.domains)  # type: ignore[arg-type]
         ignored = {tuple(part.strip() for part in line.split("->"))
                    for line in (self.ignore_imports or [])}  # type: ignore[union-attr]
+        route_only = set(self.route_only or [])  # type: ignore[arg-type]
+        session_modules = set(self.session_modules or [])  # type: ignore[arg-type]
         broken = []
         for importer in sorted(graph.modules):
             if ".".join(importer.split(".")[:2]) not in domains:
                 continue
+            if role(importer) in ("services", "models") and importer not in session_modules:
+                lines = _session_uses(importer)
+                if lines:
+                    broken.append({"importer": importer, "imported": "flask.session",
+                                   "why": "the session belongs to the routes", "lines": lines})
             for imported in sorted(graph.find_modules_directly_imported_by(importer)):
                 domain = ".".join(imported.split(".")[:2])
-                if domain not in domains or (importer, imported) in ignored:
+                if (importer, imported) in ignored:
+                    continue
+                if imported in route_only and role(importer) in ("services", "models"):
+                    broken.append({"importer": importer, "imported": imported,
+                                   "why": f"only routes use {imported}",
+                                   "lines": _lines(graph, importer, imported)})
+                    continue
+                if domain not in domains:
                     continue
                 mine, theirs = role(importer), role(imported)
                 why = None
@@ -64,10 +86,12 @@ class RolesContract(Contract):
                 elif theirs == "routes" and domain != ".".join(importer.split(".")[:2]):
                     why = "a domain never imports another domain's routes"
                 if why:
-                    lines = [d["line_number"] for d in
-                             graph.get_import_details(importer=importer, imported=imported)]
                     broken.append({"importer": importer, "imported": imported, "why": why,
-                                   "lines": lines})
+                                   "lines": _lines(graph, importer, imported)})
+        for importer, imported in sorted(ignored):
+            if not graph.direct_import_exists(importer=importer, imported=imported):
+                broken.append({"importer": importer, "imported": imported, "lines": [],
+                               "why": "no such import any more: delete its ignore"})
         return ContractCheck(kept=not broken, metadata={"broken": broken})
 
     def render_broken_contract(self, check: ContractCheck) -> None:
@@ -75,3 +99,24 @@ class RolesContract(Contract):
             where = ", ".join(f"l.{n}" for n in item["lines"])
             output.print_error(f"{item['importer']} -> {item['imported']} ({where}): {item['why']}")
             output.new_line()
+
+
+def _lines(graph: ImportGraph, importer: str, imported: str) -> list[int]:
+    return [d["line_number"] for d in graph.get_import_details(importer=importer, imported=imported)]
+
+
+def _session_uses(module: str) -> list[int]:
+    """Lines of `module` that import flask's session or reach it as `flask.session`."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return []
+    with open(spec.origin, encoding="utf-8") as source:
+        tree = ast.parse(source.read())
+    return [node.lineno for node in ast.walk(tree) if _is_session(node)]
+
+
+def _is_session(node: ast.AST) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return node.module == "flask" and any(alias.name == "session" for alias in node.names)
+    return (isinstance(node, ast.Attribute) and node.attr == "session"
+            and isinstance(node.value, ast.Name) and node.value.id == "flask")

@@ -124,7 +124,7 @@ def test_a_belt_added_without_an_english_name_still_reads(client, ctx):
 def test_a_notification_is_read_in_the_readers_language(client, ctx):
     operator = make.user("运营", operator=True)
     admin = make.user("管理员")
-    from app.accounts.services import assign_belt_admin
+    from app.merchants.bases import assign_belt_admin
 
     assign_belt_admin(operator, admin.email, make.belt("zhenping-jade").id)
     make.sign_in(client, db.session.get(User, admin.id))

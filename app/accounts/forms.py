@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -33,12 +33,6 @@ class ChangePasswordForm(FlaskForm):
         Length(min=8, max=128, message=_l("密码需为 8–128 位。"))])
     confirm = PasswordField(_l("确认新密码"), validators=[
         DataRequired(_l("请再次输入新密码。")), EqualTo("password", _l("两次输入的密码不一致。"))])
-
-
-class AssignBeltAdminForm(FlaskForm):
-    account = StringField(_l("管理员账号（手机号或邮箱）"), validators=[
-        DataRequired(_l("请输入手机号或邮箱。")), Length(max=254)])
-    belt_id = SelectField(_l("产业带"), coerce=int, validate_choice=True)
 
 
 class EmptyForm(FlaskForm):

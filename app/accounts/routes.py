@@ -7,20 +7,17 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
 
 from app.accounts import services, sessions
 from app.accounts.forms import (
-    AssignBeltAdminForm,
     ChangePasswordForm,
     EmptyForm,
     SignInForm,
     SignUpForm,
 )
-from app.accounts.models import BeltAdmin
 from app.core import safe_next
 from app.exceptions import DomainError
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.forms import attach_error
 from app.rendering import render_page
 
@@ -193,41 +190,6 @@ def notifications():
 def notifications_read():
     services.mark_all_read(current_user.id)
     return redirect(url_for("accounts.notifications"), code=303)
-
-
-@bp.route("/admin/belt-admins", methods=["GET", "POST"])
-@login_required
-def belt_admins():
-    from app.catalog.services import all_belts
-
-    services.require_operator(current_user)
-    form = AssignBeltAdminForm()
-    form.belt_id.choices = [(b.id, b.name) for b in all_belts()]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.assign_belt_admin(current_user, form.account.data, form.belt_id.data)
-        except DomainError as error:
-            attach_error(form, error)
-            status = error.status
-        else:
-            flash(_("已任命基地管理员。"), "success")
-            return redirect(url_for("accounts.belt_admins"), code=303)
-    elif request.method == "POST":
-        status = 400
-    scopes = db.session.scalars(select(BeltAdmin).order_by(BeltAdmin.belt_id)).all()
-    return render_page("accounts/belt_admins.html", form=form, scopes=scopes,
-                       remove_form=EmptyForm(), status=status)
-
-
-@bp.post("/admin/belt-admins/<id:user_id>/<id:belt_id>/remove")
-@login_required
-def remove_belt_admin(user_id: int, belt_id: int):
-    if not EmptyForm().validate_on_submit():
-        return redirect(url_for("accounts.belt_admins"), code=303)
-    services.remove_belt_admin(current_user, user_id, belt_id)
-    flash(_("已撤销该基地管理员。"), "success")
-    return redirect(url_for("accounts.belt_admins"), code=303)
 
 
 AUDIT_PAGE = 200

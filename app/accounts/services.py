@@ -19,11 +19,9 @@ from app.accounts.audit import (  # noqa: F401 (the audit log, re-exported for o
     register_audit_action,
     register_audit_subject,
 )
-from app.accounts.models import BeltAdmin, Notification, User
-from app.catalog.names import belt_name, both_languages
-from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.accounts.models import Notification, User
+from app.exceptions import Conflict, InvalidInput, PermissionDenied
 from app.extensions import db
-from app.i18n import N_
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 MIN_PASSWORD = 8
@@ -132,48 +130,29 @@ def create_operator(account: str, password: str, display_name: str) -> User:
 
 # --- roles -------------------------------------------------------------------------------
 
+def is_signed_in(user: User | None) -> bool:
+    """A real account (not None, not Flask-Login's anonymous user)."""
+    return user is not None and bool(getattr(user, "is_authenticated", False))
+
+
+def require_signed_in(actor: User | None, message: str | None = None) -> User:
+    """The acting user, or PermissionDenied (403) with `message` (请先登录。 by default)."""
+    if not is_signed_in(actor):
+        raise PermissionDenied(message or _("请先登录。"))
+    return actor
+
+
 def require_operator(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated or not actor.is_operator:
+    if not is_signed_in(actor) or not actor.is_operator:
         raise PermissionDenied(_("只有平台运营可以这样做。"))
     return actor
 
 
 def require_belt_admin(actor: User | None, belt_id: int | None) -> User:
     """Operators act on every belt; a belt admin only on their own (403 otherwise)."""
-    if actor is None or not actor.is_authenticated or not actor.administers(belt_id):
+    if not is_signed_in(actor) or not actor.administers(belt_id):
         raise PermissionDenied(_("你不是这个产业带基地的管理员。"))
     return actor
-
-
-def assign_belt_admin(operator: User, account: str, belt_id: int) -> BeltAdmin:
-    from app.catalog.models import Belt
-
-    require_operator(operator)
-    belt = db.session.get(Belt, belt_id)
-    if belt is None:
-        raise NotFound(_("产业带不存在。"), field="belt")
-    user = find_by_account(account)
-    if user is None:
-        raise NotFound(_("没有这个账号，请对方先注册。"), field="account")
-    if db.session.get(BeltAdmin, (user.id, belt.id)) is not None:
-        raise Conflict(_("%(name)s 已经是该基地管理员。", name=user.display_name), field="account")
-    scope = BeltAdmin(user_id=user.id, belt_id=belt.id, assigned_by_id=operator.id)
-    db.session.add(scope)
-    record_audit(operator, "belt_admin.assign", "user", user.id, belt_id=belt.id)
-    notify(user.id, N_("你已被任命为 %(belt)s 基地管理员。"), link=f"/belts/{belt.slug}",
-           belt=both_languages(belt_name, belt))
-    db.session.commit()
-    return scope
-
-
-def remove_belt_admin(operator: User, user_id: int, belt_id: int) -> None:
-    require_operator(operator)
-    scope = db.session.get(BeltAdmin, (user_id, belt_id))
-    if scope is None:
-        raise NotFound(_("该管理员任命不存在。"))
-    db.session.delete(scope)
-    record_audit(operator, "belt_admin.remove", "user", user_id, belt_id=belt_id)
-    db.session.commit()
 
 
 # --- notifications ----------------------------------------------------------------------

@@ -35,11 +35,13 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import User
+from app.accounts.services import is_signed_in, require_signed_in
 from app.campaigns import gate
 from app.campaigns.models import ClaimStatus, Coupon, CouponClaim
-from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.inputs import clean_text
+from app.merchants.services import own_shop
 from app.orders.pricing import (
     PricedLine,
     PricedOrder,
@@ -144,12 +146,6 @@ class CouponDraft:
     title: str = ""
 
 
-def own_shop(actor: User | None):
-    from app.merchants.services import own_shop as merchants_own_shop
-
-    return merchants_own_shop(actor)
-
-
 def create_shop_coupon(actor: User | None, draft: CouponDraft) -> Coupon:
     """主播优惠券: the merchant's own shop funds it; it shows in the shop's live room."""
     shop = own_shop(actor)
@@ -223,7 +219,7 @@ def grabbable_in_room(room, now: datetime) -> list[Coupon]:
 
 
 def held_counts(user: User | None, coupon_ids: list[int]) -> dict[int, int]:
-    if user is None or not user.is_authenticated or not coupon_ids:
+    if not is_signed_in(user) or not coupon_ids:
         return {}
     return dict(db.session.execute(
         select(CouponClaim.coupon_id, func.count()).where(
@@ -281,8 +277,7 @@ def _refuse(message: str, coupon: Coupon, user: User, status: int = 409) -> Grab
 def grab_coupon(actor: User | None, coupon_id: int) -> CouponCard:
     """一键领券: one copy into the wallet, within the quantity and the per-user limit. Returns
     the coupon's card after the grab; refusals raise GrabRefused (with the card) or NotFound."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录再领券。"))
+    require_signed_in(actor, _("请先登录再领券。"))
     now = clock.now()
     admitted, lease = False, None
     for _attempt in range(GRAB_ATTEMPTS):
@@ -354,8 +349,7 @@ class WalletEntry:
 
 
 def wallet(actor: User | None) -> list[WalletEntry]:
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
+    require_signed_in(actor)
     now = clock.now()
     claims = db.session.scalars(
         select(CouponClaim).options(selectinload(CouponClaim.coupon).selectinload(Coupon.merchant))

@@ -12,29 +12,14 @@ from app.campaigns import coupons, services
 from app.campaigns.forms import GrabForm
 from app.core import safe_next
 from app.extensions import limiter
+from app.forms import form_posts_only
+from app.ratelimits import buyer_key, grab_limit
 from app.rendering import is_htmx, render_page
 
 bp = Blueprint("campaigns", __name__)
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+form_posts_only(bp)
 
 
-@bp.before_request
-def forms_only():
-    """Every POST here is a form; anything else is refused before any work."""
-    if request.method == "POST" and request.mimetype not in FORM_TYPES:
-        abort(415)
-
-
-def buyer_key() -> str:
-    if current_user.is_authenticated:
-        return f"buyer:{current_user.id}"
-    return f"ip:{request.remote_addr}"
-
-
-def grab_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["RATELIMIT_GRAB"]
 
 
 @bp.get("/campaigns/<slug:slug>")

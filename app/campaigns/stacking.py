@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
+from app.accounts.services import is_signed_in
 from app.campaigns.coupons import coupon_amount, eligible_lines, face_value, label_of
 from app.campaigns.models import ClaimStatus, Coupon, CouponClaim
 from app.extensions import db
@@ -58,7 +59,7 @@ def coupon_discounts(order: PricedOrder, buyer: User | None, choices: Mapping[st
                      now: datetime) -> list[Discount]:
     """The pricing hook: every copy of the buyer's wallet that takes something off this order
     (none when `choices` is WITHOUT_COUPONS: a flash press retried without coupons)."""
-    if buyer is None or not getattr(buyer, "is_authenticated", False):
+    if not is_signed_in(buyer):
         return []
     if choices.get("coupons") == WITHOUT_COUPONS["coupons"]:
         return []

@@ -12,11 +12,12 @@ from flask_login import current_user, login_required
 from app import clock
 from app.campaigns import campaigns, draws, services, tasks
 from app.campaigns.forms import EmptyForm, GiftForm, TopUpForm, VideoForm, as_int
-from app.campaigns.routes import bp, buyer_key, grab_limit
+from app.campaigns.routes import bp
 from app.core import safe_next
 from app.exceptions import DomainError
 from app.extensions import limiter
 from app.forms import attach_error, browser_navigation, retried, retry_at
+from app.ratelimits import buyer_key, grab_limit
 from app.rendering import is_htmx, render_page
 
 VERIFY_SCRIPT = Path(__file__).with_name("verify_raffle.py")

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.accounts.models import User
+from app.accounts.services import is_signed_in, require_signed_in
 from app.campaigns.campaigns import phase_of, require_campaign
 from app.campaigns.models import (
     Campaign,
@@ -65,11 +66,6 @@ GIFTS = (
 TOPUP_PACKS = {"60": (60, 600), "300": (300, 3000), "980": (980, 9800)}
 TASK_NAMES = {"video": N_("短视频"), "vote": N_("投票"), "gift": N_("送礼物")}
 
-
-def _signed_in(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
-    return actor
 
 
 def _warmup(slug: str, now: datetime) -> Campaign:
@@ -127,7 +123,7 @@ def check_video_url(raw: str | None) -> str:
 
 def submit_video(actor: User | None, slug: str, raw_url: str | None,
                  raw_caption: str | None) -> VideoTask:
-    user = _signed_in(actor)
+    user = require_signed_in(actor)
     now = clock.now()
     campaign = _warmup(slug, now)
     url = check_video_url(raw_url)
@@ -167,7 +163,7 @@ def _approved_room(campaign: Campaign, room_id: int | None):
 
 
 def vote(actor: User | None, slug: str, room_id: int | None) -> Vote:
-    user = _signed_in(actor)
+    user = require_signed_in(actor)
     now = clock.now()
     campaign = _warmup(slug, now)
     room = _approved_room(campaign, room_id)
@@ -195,7 +191,7 @@ def votes_for(campaign: Campaign, merchant_id: int) -> int:
 # --- coins and gifts ---------------------------------------------------------------------------
 
 def balance(user: User | None) -> int:
-    if user is None or not user.is_authenticated:
+    if not is_signed_in(user):
         return 0
     return db.session.scalar(select(CoinAccount.balance).where(
         CoinAccount.user_id == user.id)) or 0
@@ -235,7 +231,7 @@ def credit(user_id: int, coins: int, reason: str, reference: str) -> bool:
 def top_up(actor: User | None, pack: str | None, key: str | None) -> int:
     """充值 (sandbox): a pack of coins; the form's key makes a resubmission count once.
     Returns the balance."""
-    user = _signed_in(actor)
+    user = require_signed_in(actor)
     if not topups_enabled():
         raise PermissionDenied(_("充值暂未开放。"))
     if pack not in TOPUP_PACKS:
@@ -268,7 +264,7 @@ def _gift_row(code: str | None) -> tuple[Gift, int]:
 
 def send_gift(actor: User | None, slug: str, room_id: int | None, gift_code: str | None,
               quantity: int | None) -> GiftSend:
-    user = _signed_in(actor)
+    user = require_signed_in(actor)
     now = clock.now()
     campaign = _warmup(slug, now)
     room = _approved_room(campaign, room_id)
@@ -327,7 +323,7 @@ class TaskBoard:
 
 def task_board(actor: User | None, slug: str) -> TaskBoard:
     """我的任务: today's tasks, my videos, my raffle entries (and wins), coins."""
-    user = _signed_in(actor)
+    user = require_signed_in(actor)
     campaign = require_campaign(slug)
     now = clock.now()
     today = clock.local_today()
@@ -363,7 +359,7 @@ def task_board(actor: User | None, slug: str) -> TaskBoard:
 
 
 def voted_today(user: User | None, campaign: Campaign, merchant_id: int) -> bool:
-    if user is None or not user.is_authenticated:
+    if not is_signed_in(user):
         return False
     return db.session.scalar(select(Vote.id).where(
         Vote.campaign_id == campaign.id, Vote.user_id == user.id,

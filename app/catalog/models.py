@@ -84,6 +84,9 @@ class Product(db.Model):
               "sales_count"),
         Index("ix_products_status_created", "status", "created_at"),
         Index("ix_products_listing", "status", "merchant_certified", "sales_count"),
+        # A shop's goods in the same order (its page, a product page's 本店更多好货).
+        Index("ix_products_shop_listing", "merchant_id", "status", "merchant_certified",
+              "sales_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
 from app.accounts.models import User
+from app.accounts.services import is_signed_in
 from app.catalog.models import Product, ProductStatus
 from app.exceptions import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
@@ -293,7 +294,7 @@ def flash_unit_price(product: Product, quantity: int, buyer: User | None,
                      now: datetime) -> UnitPrice | None:
     """The pricing rule: the flash price while a sale is open, has the units and the buyer
     is within the limit; `reserve` then makes all three true inside the placement."""
-    if buyer is None or not getattr(buyer, "is_authenticated", False):
+    if not is_signed_in(buyer):
         return None
     sale = open_sale_for(product.id, now)
     if sale is None or sale.sold + quantity > sale.quantity:
@@ -335,7 +336,7 @@ def buy_flash(actor: User | None, sale_id: int, request: FlashBuy,
               admission: Admission | None = None):
     """立即抢购: one order at the flash price, through checkout. Returns (checkout, created)
     like `place_checkout` (a resubmitted key returns the first checkout)."""
-    if actor is None or not actor.is_authenticated:
+    if not is_signed_in(actor):
         if admission is not None:
             admission.release()
         raise PermissionDenied(_("请先登录。"))

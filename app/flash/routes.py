@@ -26,19 +26,13 @@ from app.flash import buy as flash_buy
 from app.flash import services as flash_sales
 from app.flash.forms import FlashSaleForm
 from app.flash.views import view_of
-from app.forms import attach_error
+from app.forms import attach_error, form_posts_only
 from app.i18n import html_lang, locale_code
 from app.inputs import parse_int
 from app.rendering import is_htmx, polled, render_page
 
 bp = Blueprint("flash", __name__)
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-@bp.before_request
-def forms_only():
-    if request.method == "POST" and request.mimetype not in FORM_TYPES:
-        abort(415)
+form_posts_only(bp)
 
 
 def session_buyer_id() -> int | None:

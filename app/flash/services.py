@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import User
-from app.accounts.services import record_audit
+from app.accounts.services import is_signed_in, record_audit, require_signed_in
 from app.catalog.models import Product
 from app.catalog.services import is_listable
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -31,6 +31,7 @@ from app.extensions import db
 from app.flash import gate as flash_gate
 from app.flash.models import FlashSale, FlashState, FlashStatus
 from app.live.models import LiveRoom
+from app.merchants.services import is_shop_owner
 
 FLASH_SOURCE = "flash_sale"
 MAX_QUANTITY = 100_000
@@ -65,21 +66,15 @@ def is_visible(sale: FlashSale) -> bool:
     return is_listable(sale.product)
 
 
-def _signed_in(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
-    return actor
-
 
 def may_manage(actor: User | None, sale_or_product) -> bool:
     merchant = sale_or_product.merchant
-    return bool(actor is not None and actor.is_authenticated
-                and (actor.is_operator or merchant.owner_id == actor.id))
+    return is_signed_in(actor) and (actor.is_operator or is_shop_owner(actor, merchant))
 
 
 def require_manager(actor: User | None, sale_or_product) -> User:
     """Operators manage every flash sale; a merchant only those on its own shop's goods."""
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     if not may_manage(actor, sale_or_product):
         raise PermissionDenied(_("只能为自己店铺的商品设置秒杀。"))
     return actor
@@ -174,7 +169,7 @@ def _room_for(product: Product, wanted: bool) -> int | None:
 
 def schedule_flash_sale(actor: User | None, draft: FlashDraft) -> FlashSale:
     """设置秒杀: a special price for `quantity` units, opening at `starts_at`."""
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     product = db.session.get(Product, draft.product_id) if isinstance(draft.product_id, int) \
         else None
     if product is None:
@@ -265,7 +260,7 @@ def managed_sales(actor: User | None, limit: int = 100) -> list[FlashSale]:
     """The 秒杀 a person manages: every sale for operators, the own shop's for a merchant."""
     from app.merchants.services import shop_of
 
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     query = select(FlashSale).order_by(FlashSale.starts_at.desc(), FlashSale.id.desc())
     if not actor.is_operator:
         shop = shop_of(actor.id)

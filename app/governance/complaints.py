@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import BeltAdmin, User
-from app.accounts.services import notify, record_audit, require_belt_admin
+from app.accounts.services import is_signed_in, notify, record_audit, require_belt_admin, require_signed_in
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import cache, db
 from app.governance.models import Complaint, ComplaintKind, ComplaintPhoto, ComplaintStatus
@@ -22,6 +22,7 @@ from app.i18n import N_
 from app.inputs import clean_text
 from app.merchants.checks import plain_text, store_private_photo
 from app.merchants.models import Merchant
+from app.merchants.services import own_shop
 from app.orders.models import Order, OrderStatus
 
 MAX_PHOTOS = 5
@@ -65,11 +66,6 @@ class ComplaintDraft:
     photos: list[bytes] = field(default_factory=list)
 
 
-def _signed_in(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
-    return actor
-
 
 def _body(raw: str | None, *, field_name: str, label: str) -> str:
     """Free text shown escaped (markup is kept as text, never run)."""
@@ -87,7 +83,7 @@ def _body(raw: str | None, *, field_name: str, label: str) -> str:
 
 def complainable_order(actor: User | None, order_id: int) -> Order:
     """The actor's own order, when it can be complained about (someone else's: 404)."""
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     order = db.session.get(Order, order_id)
     if order is None or order.buyer_id != actor.id:
         raise NotFound(_("订单不存在。"))
@@ -151,7 +147,7 @@ def _load(complaint_id: int) -> Complaint | None:
 
 def can_decide(actor: User | None, complaint: Complaint) -> bool:
     """An admin of the complaint's belt (or an operator) who is neither side of it."""
-    return (actor is not None and actor.is_authenticated and actor.administers(complaint.belt_id)
+    return (is_signed_in(actor) and actor.administers(complaint.belt_id)
             and actor.id not in (complaint.merchant.owner_id, complaint.buyer_id))
 
 
@@ -164,7 +160,7 @@ def _may_read(actor: User, *, buyer_id: int, owner_id: int, belt_id: int | None)
 def get_complaint(actor: User | None, complaint_id: int) -> Complaint:
     """The thread, for those `_may_read` it. Anyone else gets 404: other shops' complaints
     are not even known to exist."""
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     complaint = _load(complaint_id)
     if complaint is None or not _may_read(actor, buyer_id=complaint.buyer_id,
                                           owner_id=complaint.merchant.owner_id,
@@ -180,7 +176,7 @@ def photo_for(actor: User | None, photo_id: int) -> ComplaintPhoto:
         .join(Complaint, Complaint.id == ComplaintPhoto.complaint_id)
         .join(Merchant, Merchant.id == Complaint.merchant_id)
         .where(ComplaintPhoto.id == photo_id)).first()
-    if row is None or actor is None or not actor.is_authenticated:
+    if row is None or not is_signed_in(actor):
         raise NotFound(_("照片不存在。"))
     photo, buyer_id, belt_id, owner_id = row
     if not _may_read(actor, buyer_id=buyer_id, owner_id=owner_id, belt_id=belt_id):
@@ -189,7 +185,7 @@ def photo_for(actor: User | None, photo_id: int) -> ComplaintPhoto:
 
 
 def buyer_complaints(actor: User | None, limit: int = 50) -> list[Complaint]:
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     return list(db.session.scalars(
         select(Complaint).options(selectinload(Complaint.merchant), selectinload(Complaint.order))
         .where(Complaint.buyer_id == actor.id)
@@ -198,10 +194,7 @@ def buyer_complaints(actor: User | None, limit: int = 50) -> list[Complaint]:
 
 def shop_complaints(actor: User | None, limit: int = 100) -> tuple[Merchant, list[Complaint]]:
     """The acting merchant's own shop's complaints (never another shop's)."""
-    actor = _signed_in(actor)
-    shop = db.session.scalar(select(Merchant).where(Merchant.owner_id == actor.id))
-    if shop is None:
-        raise PermissionDenied(_("你还没有开店。"))
+    shop = own_shop(actor)
     rows = db.session.scalars(
         select(Complaint).options(selectinload(Complaint.order))
         .where(Complaint.merchant_id == shop.id)

@@ -12,7 +12,7 @@ from app.catalog import services as catalog
 from app.catalog.models import Belt, Product, ProductStatus
 from app.exceptions import DomainError, PermissionDenied
 from app.extensions import db
-from app.forms import attach_error
+from app.forms import attach_error, form_posts_only
 from app.governance import complaints, dashboard, enforcement, videos
 from app.governance.forms import (
     ActionForm,
@@ -33,7 +33,6 @@ from app.rendering import render_page
 
 bp = Blueprint("governance", __name__)
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 UPLOAD_ENDPOINTS = {"governance.file_complaint": "GOVERNANCE_COMPLAINT_MAX_BODY",
                     "governance.my_videos": "GOVERNANCE_VIDEO_MAX_BODY"}
 
@@ -46,10 +45,7 @@ def _raise_upload_limit(endpoint: str | None, values: dict | None) -> None:
         request.max_content_length = current_app.config[UPLOAD_ENDPOINTS[endpoint]]
 
 
-@bp.before_request
-def only_form_bodies():
-    if request.method == "POST" and request.mimetype not in FORM_TYPES:
-        abort(415)
+form_posts_only(bp)
 
 
 def _kind_choices() -> list[tuple[str, str]]:

@@ -26,12 +26,13 @@ from app import clock
 from app.accounts.models import User
 from app.catalog.models import Product, ProductStatus
 from app.catalog.services import listable_products, open_shops_clause
-from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.governance.models import SourceVideo, SourceVideoProduct, VideoKind
 from app.inputs import clean_text, has_controls
 from app.media import ImageRejected, media_root, store_image
 from app.merchants.models import Merchant
+from app.merchants.services import own_shop
 
 MAX_CAPTION = 200
 MAX_PRODUCTS = 6
@@ -196,14 +197,6 @@ def check_caption(raw: str | None) -> str:
     return text
 
 
-def own_shop(actor: User | None) -> Merchant:
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
-    shop = db.session.scalar(select(Merchant).where(Merchant.owner_id == actor.id))
-    if shop is None:
-        raise PermissionDenied(_("开店后才能发布源头视频。"))
-    return shop
-
 
 def _own_products(shop: Merchant, product_ids: list[int]) -> list[Product]:
     ids = list(dict.fromkeys(product_ids))
@@ -224,7 +217,7 @@ def _own_products(shop: Merchant, product_ids: list[int]) -> list[Product]:
 
 def post_video(actor: User | None, draft: VideoDraft, data: bytes | None = None) -> SourceVideo:
     """发布源头视频: a file (checked by content, stored with a poster frame) or a link."""
-    shop = own_shop(actor)
+    shop = own_shop(actor, _("开店后才能发布源头视频。"))
     if not shop.is_open(clock.now()):
         raise Conflict(_("店铺暂停营业期间不能发布视频。"))
     caption = check_caption(draft.caption)
@@ -251,7 +244,7 @@ def post_video(actor: User | None, draft: VideoDraft, data: bytes | None = None)
 
 
 def remove_video(actor: User | None, video_id: int) -> SourceVideo:
-    shop = own_shop(actor)
+    shop = own_shop(actor, _("开店后才能发布源头视频。"))
     video = db.session.get(SourceVideo, video_id)
     if video is None or video.merchant_id != shop.id or video.status != "active":
         raise NotFound(_("视频不存在。"))
@@ -261,7 +254,7 @@ def remove_video(actor: User | None, video_id: int) -> SourceVideo:
 
 
 def shop_videos(actor: User | None) -> tuple[Merchant, list[SourceVideo]]:
-    shop = own_shop(actor)
+    shop = own_shop(actor, _("开店后才能发布源头视频。"))
     videos = db.session.scalars(
         select(SourceVideo).options(selectinload(SourceVideo.links).selectinload(SourceVideoProduct.product))
         .where(SourceVideo.merchant_id == shop.id, SourceVideo.status == "active")

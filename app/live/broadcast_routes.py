@@ -112,8 +112,8 @@ def rotate_key(room_id: int):
 # --- replays ------------------------------------------------------------------------------
 
 def _visible_room(room_id: int):
-    room = services.get_room(room_id)
-    if room is None or not (services.is_visible(room) or _is_owner(room)):
+    room = services.viewable_room(current_user, room_id)
+    if room is None:
         abort(404)
     return room
 

@@ -33,6 +33,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.accounts.models import BeltAdmin, User
+from app.accounts.services import is_signed_in
 from app.catalog.services import open_shops_clause
 from app.extensions import cache, db
 from app.live.comment_models import LiveChatState, LiveComment, LiveMute
@@ -278,7 +279,7 @@ def chat_view(room: LiveRoom, *, tag: str | None = None, viewer: User | None = N
     from app.live import likes
 
     viewer = viewer if viewer is not None else current_user
-    signed_in = bool(viewer is not None and viewer.is_authenticated)
+    signed_in = is_signed_in(viewer)
     variant = variant_for(room, viewer)
     locale = locale_code()
     if tag is None:

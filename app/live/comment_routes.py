@@ -13,14 +13,14 @@ from jinja2_fragments.flask import render_block
 
 from app.exceptions import DomainError, NotFound
 from app.extensions import db, limiter
+from app.forms import is_form_body
 from app.i18n import locale_code
 from app.inputs import strip_controls
 from app.live import chat_feed, comments, likes, presence, services
 from app.live.models import LiveRoom
-from app.live.routes import bp, render_room
-from app.rendering import is_htmx, not_modified, polled, render_page
+from app.live.routes import bp, render_room, viewer_key
+from app.rendering import client_has, is_htmx, not_modified, polled, render_page
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 ROOM_TEMPLATE = "live/room.html"
 # A refused comment is given back to its writer, but never more than this much of it.
 DRAFT_KEPT_CHARS = 240
@@ -34,7 +34,7 @@ class TooFast(DomainError):
 
 def _forms_only() -> None:
     """These endpoints take what a form sends; a JSON body (or anything else) is a 415."""
-    if request.mimetype not in FORM_TYPES:
+    if not is_form_body():
         abort(415)
 
 
@@ -55,9 +55,8 @@ def _like_limit() -> str:
 
 def _viewable(room_id: int) -> LiveRoom:
     """The room if this visitor may see it (buyers: an open shop's; its anchor: always)."""
-    room = services.get_room(room_id)
-    if room is None or not (services.is_visible(room) or (
-            current_user.is_authenticated and room.merchant.owner_id == current_user.id)):
+    room = services.viewable_room(current_user, room_id)
+    if room is None:
         raise NotFound(_("直播间不存在。"))
     return room
 
@@ -82,15 +81,15 @@ def comment_feed(room_id: int):
     if cached is not None:
         tag, live = cached
         if live:
-            presence.touch(room_id)  # polling the comments counts as watching
-        if request.if_none_match.contains_weak(tag):
+            presence.touch(room_id, viewer_key())  # polling the comments counts as watching
+        if client_has(tag):
             return not_modified(tag)
         html = chat_feed.shared_fragment(tag) if not variant else None
         if html is not None:
             return polled(tag, lambda: _fragment(html))
     room = _viewable(room_id)
     if room.is_live:
-        presence.touch(room.id)
+        presence.touch(room.id, viewer_key())
     variant = chat_feed.variant_for(room)
     tag = chat_feed.feed_tag(room, locale, variant)
     if not variant:
@@ -242,7 +241,7 @@ def like_count(room_id: int):
     status = chat_feed.cached_room_status(room_id)
     if status is not None:
         tag = likes.likes_tag(likes.total(room_id), status, signed_in, locale)
-        if request.if_none_match.contains_weak(tag):
+        if client_has(tag):
             return likes.flush_if_due(not_modified(tag))
     room = _viewable(room_id)
     tag = likes.likes_tag(likes.total(room.id), room.status, signed_in, locale)

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import clock
 from app.accounts.models import User
-from app.accounts.services import record_audit
+from app.accounts.services import is_signed_in, record_audit, require_signed_in
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.live import chat_feed, services
@@ -95,21 +95,16 @@ def clean_comment(raw: str | None) -> str:
 
 # --- who may act --------------------------------------------------------------------------
 
-def _signed_in(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
-    return actor
-
 
 def may_moderate(user: User | None, room: LiveRoom) -> bool:
     """The room's anchor, an admin of the shop's own belt, or a platform operator."""
-    if user is None or not user.is_authenticated:
+    if not is_signed_in(user):
         return False
     return room.merchant.owner_id == user.id or user.administers(room.merchant.belt_id)
 
 
 def require_moderator(actor: User | None, room: LiveRoom) -> User:
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     if not may_moderate(actor, room):
         raise PermissionDenied(_("只有主播、本产业带的基地管理员和平台运营可以管理弹幕。"))
     return actor
@@ -130,7 +125,7 @@ def is_muted(room_id: int, user_id: int) -> bool:
 
 def post_comment(actor: User | None, room_id: int, raw: str | None) -> LiveComment:
     """发弹幕: a signed-in, unmuted user's clean comment in a live room."""
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     room = _room(room_id, for_buyer=True)
     if room.status == RoomStatus.scheduled:
         raise Conflict(_("直播还没开始，开播后才能发弹幕。"), field="body")

@@ -27,7 +27,8 @@ from sqlalchemy import case, select
 
 from app import clock
 from app.accounts.models import User
-from app.exceptions import Conflict, NotFound, PermissionDenied
+from app.accounts.services import require_signed_in
+from app.exceptions import Conflict, NotFound
 from app.extensions import db
 from app.live import services
 from app.live.chat_feed import redis_client, redis_key
@@ -116,8 +117,7 @@ def total(room_id: int) -> int:
 
 def like(actor: User | None, room_id: int, taps: int = 1) -> int:
     """点赞 in a live room; returns the room's new total."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("登录后才能点赞。"))
+    require_signed_in(actor, _("登录后才能点赞。"))
     room = services.get_room(room_id)
     if room is None or not services.is_visible(room):
         raise NotFound(_("直播间不存在。"))

@@ -15,11 +15,9 @@ Without Redis, every gunicorn worker keeps its own memory of recent writes, so a
 written once a minute per worker — still bounded, and the count stays exact."""
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
-from flask import current_app, session
-from flask_login import current_user
+from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -32,30 +30,13 @@ from app.live.models import LiveViewer
 WINDOW = timedelta(minutes=2)  # > REFRESH_SECONDS: a viewer still polling is always in it
 REFRESH_SECONDS = 60
 COUNT_TTL = 5
-SESSION_KEY = "live_viewer"
 
 
-def viewer_key() -> str | None:
-    """'u42' for a signed-in user (from the signed session, without loading the account);
-    'b<random>' for a browser that came back with the id it was given; None for a first
-    request (it gets an id, but a client that drops cookies would be a new viewer each time)."""
-    user_id = str(session.get("_user_id") or "").partition(":")[0]
-    if user_id.isdigit():
-        return f"u{user_id}"
-    if current_user.is_authenticated:  # signed in by a remember-me cookie
-        return f"u{current_user.id}"
-    token = session.get(SESSION_KEY)
-    if isinstance(token, str) and 0 < len(token) <= 30:
-        return f"b{token}"
-    session[SESSION_KEY] = secrets.token_urlsafe(12)
-    return None
-
-
-def touch(room_id: int) -> bool:
-    """Note that the current viewer is watching; writes at most once per REFRESH_SECONDS.
+def touch(room_id: int, key: str | None) -> bool:
+    """Note that the viewer `key` (from the route's `viewer_key()`: 'u42' or 'b<id>'; None for
+    a browser seen for the first time) is watching; writes at most once per REFRESH_SECONDS.
     True when it wrote (a caller's open read transaction will not see the row: on SQLite its
     snapshot is older, so end it before counting)."""
-    key = viewer_key()
     if key is None:
         return False
     memo = f"live:seen:{room_id}:{key}"

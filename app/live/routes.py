@@ -2,7 +2,9 @@
 闪电购. Routes parse and render; app.live.services / console / lightning hold the rules."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from limits import parse_many
@@ -35,18 +37,38 @@ def directory():
                        all_cards=services.room_cards(include_ended=True, limit=60))
 
 
+VIEWER_SESSION_KEY = "live_viewer"
+
+
+def viewer_key() -> str | None:
+    """Who is watching, for live.presence: 'u42' for a signed-in user (from the signed
+    session, without loading the account); 'b<random>' for a browser that came back with the
+    id it was given; None for a first request (it gets an id, but a client that drops cookies
+    would be a new viewer each time)."""
+    user_id = str(session.get("_user_id") or "").partition(":")[0]
+    if user_id.isdigit():
+        return f"u{user_id}"
+    if current_user.is_authenticated:  # signed in by a remember-me cookie
+        return f"u{current_user.id}"
+    token = session.get(VIEWER_SESSION_KEY)
+    if isinstance(token, str) and 0 < len(token) <= 30:
+        return f"b{token}"
+    session[VIEWER_SESSION_KEY] = secrets.token_urlsafe(12)
+    return None
+
+
 def _is_owner(room: LiveRoom) -> bool:
-    return current_user.is_authenticated and room.merchant.owner_id == current_user.id
+    return services.is_room_owner(current_user, room)
 
 
 @bp.get("/live/<id:room_id>")
 def room(room_id: int):
     """The live room. Its live part (status, 讲解中, 小黄车) is polled by htmx: the ETag comes
     from the room's state, so an unchanged room answers 304 without rendering anything."""
-    room = services.get_room(room_id)
-    if room is None or not (services.is_visible(room) or _is_owner(room)):
+    room = services.viewable_room(current_user, room_id)
+    if room is None:
         abort(404)
-    if room.is_live and presence.touch(room.id):
+    if room.is_live and presence.touch(room.id, viewer_key()):
         db.session.commit()  # end the read snapshot so the count includes this viewer
     tag = services.state_tag(room, locale_code())
     if requested_fragment(LIVE_FRAGMENTS) == "live_state":

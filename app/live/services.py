@@ -16,6 +16,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.accounts.models import User
+from app.accounts.services import is_signed_in, require_signed_in
 from app.catalog.models import Product, ProductPhoto
 from app.catalog.services import listable_products, open_shops_clause, shop_is_open
 from app.exceptions import PermissionDenied
@@ -23,6 +24,8 @@ from app.extensions import db
 from app.live import presence
 from app.live.models import LiveBroadcast, LiveRoom, LiveRoomItem, RoomStatus
 from app.merchants.models import Merchant
+from app.merchants.services import is_shop_owner, shop_of, visible_to
+from app.merchants.services import own_shop as merchants_own_shop
 
 VIDEO_SUFFIXES = (".m3u8", ".mp4", ".webm")
 
@@ -31,20 +34,14 @@ VIDEO_SUFFIXES = (".m3u8", ".mp4", ".webm")
 
 def require_room_owner(actor: User | None, room: LiveRoom) -> None:
     """Only the anchor whose shop owns the room acts on it (operators and admins neither)."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
+    require_signed_in(actor)
     if room.merchant.owner_id != actor.id:
         raise PermissionDenied(_("只有直播间的主播本人可以操作这个直播间。"))
 
 
 def own_shop(actor: User | None) -> Merchant:
     """The actor's own shop, or PermissionDenied: live rooms and 闪电购 are for merchants."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
-    shop = db.session.scalar(select(Merchant).where(Merchant.owner_id == actor.id))
-    if shop is None:
-        raise PermissionDenied(_("开店后才能直播和使用闪电购。"))
-    return shop
+    return merchants_own_shop(actor, _("开店后才能直播和使用闪电购。"))
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -62,6 +59,18 @@ def room_of_shop(merchant_id: int) -> LiveRoom | None:
 def is_visible(room: LiveRoom) -> bool:
     """Buyers see rooms of open shops only (a suspended shop's room is gone with it)."""
     return shop_is_open(room.merchant)
+
+
+def is_room_owner(user: User | None, room: LiveRoom) -> bool:
+    return is_shop_owner(user, room.merchant)
+
+
+def viewable_room(viewer: User | None, room_id: int) -> LiveRoom | None:
+    """The room if `viewer` may see it (buyers: an open shop's; its anchor: always)."""
+    room = get_room(room_id)
+    if room is None or not visible_to(viewer, room.merchant, public=is_visible(room)):
+        return None
+    return room
 
 
 def stream_kind(url: str) -> str | None:
@@ -254,6 +263,4 @@ def live_room_presenting(product_id: int) -> tuple[LiveRoom, bool] | None:
 
 
 def shop_of_user(user: User | None) -> Merchant | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return db.session.scalar(select(Merchant).where(Merchant.owner_id == user.id))
+    return shop_of(user.id) if is_signed_in(user) else None

@@ -12,6 +12,7 @@ def init_merchants(app: Flask) -> None:
     from app.i18n import N_
     from app.merchants import (  # noqa: F401 (importing registers the routes)
         admin_routes,
+        bases_routes,
         belt_page_routes,
         belt_pages,
         certificates,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import User
-from app.accounts.services import notify, record_audit
+from app.accounts.services import is_signed_in, notify, record_audit, require_signed_in
 from app.catalog.listing import get_owned_product
 from app.catalog.models import Product
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -145,7 +145,7 @@ def _refuse_existing(actor: User, product: Product, existing: Certificate):
 
 def can_revoke(actor: User | None, certificate: Certificate) -> bool:
     """The shop's owner, an admin of the shop's belt, or an operator."""
-    if actor is None or not actor.is_authenticated:
+    if not is_signed_in(actor):
         return False
     merchant = certificate.merchant
     return (merchant.owner_id == actor.id or actor.is_operator
@@ -154,8 +154,7 @@ def can_revoke(actor: User | None, certificate: Certificate) -> bool:
 
 def revoke(actor: User | None, number: str, reason: str) -> Certificate:
     """撤销证书: the public page then says plainly that it is revoked, and why."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
+    require_signed_in(actor)
     certificate = find(normalise_number(number)) if is_number(number) else None
     if certificate is None:
         raise NotFound(_("没有这个证书编号。"))

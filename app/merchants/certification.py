@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import BeltAdmin, User
-from app.accounts.services import notify, record_audit, require_belt_admin
+from app.accounts.services import is_signed_in, notify, record_audit, require_belt_admin
 from app.catalog.models import Belt
 from app.catalog.names import belt_name, both_languages
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -128,7 +128,7 @@ def document_for(actor: User | None, document_id: int) -> CertificationDocument:
               CertificationApplication.id == CertificationDocument.application_id)
         .join(Merchant, Merchant.id == CertificationApplication.merchant_id)
         .where(CertificationDocument.id == document_id)).first()
-    if row is None or actor is None or not actor.is_authenticated:
+    if row is None or not is_signed_in(actor):
         raise NotFound(_("材料不存在。"))
     document, belt_id, owner_id = row
     if actor.id != owner_id and not actor.administers(belt_id):

@@ -13,7 +13,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length
 
 from app.inputs import parse_int
 
@@ -78,3 +78,9 @@ class BeltPageForm(FlaskForm):
     hotline = TelField(_l("基地热线"), render_kw={"maxlength": 30})
     banner = FileField(_l("横幅图片"), render_kw={"accept": "image/*"})
     remove_banner = BooleanField(_l("去掉现在的横幅"))
+
+
+class AssignBeltAdminForm(FlaskForm):
+    account = StringField(_l("管理员账号（手机号或邮箱）"), validators=[
+        DataRequired(_l("请输入手机号或邮箱。")), Length(max=254)])
+    belt_id = SelectField(_l("产业带"), coerce=int, validate_choice=True)

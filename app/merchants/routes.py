@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from app.catalog import services as catalog
 from app.catalog.filters import parse_filter
 from app.exceptions import DomainError
-from app.forms import attach_error
+from app.forms import attach_error, form_posts_only
 from app.merchants import certificates, views
 from app.merchants.forms import ReasonForm
 from app.pagecache import public_page
@@ -25,15 +25,9 @@ from app.rendering import render_page
 bp = Blueprint("merchants", __name__)
 
 MAX_NUMBER_IN_URL = 60
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-@bp.before_request
-def only_form_bodies():
-    """Every action here is a form post (htmx sends forms too): JSON or other bodies get a
-    415 before any form is built from them."""
-    if request.method == "POST" and request.mimetype not in FORM_TYPES:
-        abort(415)
+form_posts_only(bp)
 
 
 @bp.get("/shops/<id:merchant_id>")

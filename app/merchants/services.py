@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
+from app.accounts.services import is_signed_in, require_signed_in
 from app.catalog.listing import require_shop_owner
 from app.catalog.models import Belt, Industry
 from app.catalog.reference import SOURCE_TYPES_NEEDING_BELT, SourceType
@@ -46,18 +47,24 @@ def shop_of(user_id: int) -> Merchant | None:
     return db.session.scalar(select(Merchant).where(Merchant.owner_id == user_id))
 
 
-def require_signed_in(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
-    return actor
+def is_shop_owner(user: User | None, merchant: Merchant) -> bool:
+    return is_signed_in(user) and merchant.owner_id == user.id
 
 
-def own_shop(actor: User | None) -> Merchant:
-    """The acting user's shop (403 when they have none)."""
-    require_signed_in(actor)
+def visible_to(viewer: User | None, merchant: Merchant, *, public: bool) -> bool:
+    """What buyers see only when `public` (an open shop's room, a listed product), the shop's
+    owner sees anyway: the one rule for "visible, or the owner may see it"."""
+    return public or is_shop_owner(viewer, merchant)
+
+
+def own_shop(actor: User | None, refusal: str | None = None) -> Merchant:
+    """The acting user's own shop: the one check behind everything a merchant does to their
+    shop. 403 when not signed in, or with `refusal` (what a shop is needed for; 你还没有开店。
+    by default) when they have none."""
+    actor = require_signed_in(actor)
     shop = shop_of(actor.id)
     if shop is None:
-        raise PermissionDenied(_("你还没有开店。"))
+        raise PermissionDenied(refusal or _("你还没有开店。"))
     return shop
 
 

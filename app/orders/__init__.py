@@ -50,7 +50,7 @@ def init_orders(app: Flask) -> None:
         from flask_login import current_user
 
         if "orders_cart_count" not in g:
-            g.orders_cart_count = cart.cart_count(current_user)
+            g.orders_cart_count = cart.cart_count(current_user, routes.guest_cart())
         return g.orders_cart_count
 
     def current_shop_id() -> int | None:
@@ -69,10 +69,7 @@ def init_orders(app: Flask) -> None:
     app.jinja_env.globals["order_text"] = orders.stored_text
     app.jinja_env.globals["shop_dsr"] = dsr_summary
 
-    def merge_cart(sender, user, **extra) -> None:
-        cart.merge_session_cart(user)
-
-    user_logged_in.connect(merge_cart, app, weak=False)
+    user_logged_in.connect(routes.merge_guest_cart_at_sign_in, app, weak=False)
     _register_audit_names()
 
     # The payment timeout and auto-confirm are already true at read time; these jobs give

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from app.accounts.models import User
-from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.accounts.services import require_signed_in
+from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.inputs import clean_text
 from app.orders.models import Address
@@ -26,11 +27,6 @@ class AddressDraft:
     detail: str
     is_default: bool = False
 
-
-def _signed_in(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
-    return actor
 
 
 def check_draft(draft: AddressDraft) -> AddressDraft:
@@ -52,7 +48,7 @@ def check_draft(draft: AddressDraft) -> AddressDraft:
 
 
 def addresses_of(actor: User | None) -> list[Address]:
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     return list(db.session.scalars(
         select(Address).where(Address.user_id == actor.id)
         .order_by(Address.is_default.desc(), Address.id.desc())))
@@ -60,7 +56,7 @@ def addresses_of(actor: User | None) -> list[Address]:
 
 def get_address(actor: User | None, address_id: int | None) -> Address:
     """The actor's own address; another user's is simply not found."""
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     address = db.session.get(Address, address_id) if isinstance(address_id, int) else None
     if address is None or address.user_id != actor.id:
         raise NotFound(_("收货地址不存在，请重新选择。"), field="address_id")
@@ -74,7 +70,7 @@ def _make_default(actor: User, address: Address) -> None:
 
 
 def add_address(actor: User | None, draft: AddressDraft) -> Address:
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     draft = check_draft(draft)
     count = db.session.scalar(select(func.count()).select_from(Address)
                               .where(Address.user_id == actor.id)) or 0

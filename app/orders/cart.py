@@ -1,6 +1,7 @@
-"""The cart (购物车): in the signed cookie session for anonymous visitors, in the database once
-signed in, merged at sign-in. Grouped per shop; every render shows the live stock and price,
-and quantities are checked against stock and the per-line limit.
+"""The cart (购物车): a GuestCart for anonymous visitors (the routes keep it in the signed
+cookie session), in the database once signed in, merged at sign-in. Grouped per shop; every
+render shows the live stock and price, and quantities are checked against stock and the
+per-line limit.
 
 Prices come from the same path as checkout (app.orders.pricing.price_checkout): a flash price,
 the coupons checkout would choose and the total are what checkout will charge for the lines
@@ -11,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, session
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
+from app.accounts.services import is_signed_in
 from app.catalog.models import Product
 from app.catalog.services import is_listable
 from app.exceptions import Conflict, InvalidInput, NotFound
@@ -91,10 +93,6 @@ class CartView:
         return sum(1 for g in self.groups for line in g.lines if line.in_checkout)
 
 
-def _signed_in(user: User | None) -> bool:
-    return user is not None and user.is_authenticated
-
-
 def max_quantity() -> int:
     return current_app.config["ORDER_MAX_QUANTITY"]
 
@@ -115,7 +113,7 @@ def buyable_product(user: User | None, product_id: int) -> Product:
         raise NotFound(_("商品不存在。"), field="product")
     if not is_listable(product):
         raise Conflict(_("商品已下架，不能购买。"), field="product")
-    if _signed_in(user) and product.merchant.owner_id == user.id:
+    if is_signed_in(user) and product.merchant.owner_id == user.id:
         raise Conflict(_("不能购买自己店铺的商品。"), field="product")
     return product
 
@@ -128,37 +126,35 @@ def check_stock(product: Product, quantity: int) -> None:
                        field="quantity")
 
 
-# --- storage: session or database --------------------------------------------------------
+# --- storage: the guest cart or the database ----------------------------------------------
 
-def _session_cart() -> dict[str, int]:
-    raw = session.get(SESSION_KEY)
-    if not isinstance(raw, dict):
-        return {}
-    clean = {}
-    for key, value in raw.items():
-        if isinstance(key, str) and key.isdigit() and isinstance(value, int) and value > 0:
-            clean[key] = value
-    return clean
+class GuestCart(dict[str, int]):
+    """An anonymous visitor's cart: product id (as text) → quantity. The routes keep it in the
+    signed session cookie under SESSION_KEY and save it after a change; the services here
+    only read and change it. Anything malformed in the cookie is dropped."""
+
+    @classmethod
+    def load(cls, raw: object) -> GuestCart:
+        guest = cls()
+        if isinstance(raw, dict):
+            for key, value in raw.items():
+                if isinstance(key, str) and key.isdigit() and isinstance(value, int) and value > 0:
+                    guest[key] = value
+        return guest
 
 
-def _save_session_cart(cart: dict[str, int]) -> None:
-    session[SESSION_KEY] = cart
-    session.modified = True
-
-
-def _quantities(user: User | None) -> dict[int, int]:
-    if _signed_in(user):
+def _quantities(user: User | None, guest: GuestCart | None) -> dict[int, int]:
+    if is_signed_in(user):
         return dict(db.session.execute(
             select(CartItem.product_id, CartItem.quantity).where(CartItem.user_id == user.id)
         ).all())
-    return {int(k): v for k, v in _session_cart().items()}
+    return {int(k): v for k, v in (guest or {}).items()}
 
 
-def _store(user: User | None, product_id: int, quantity: int) -> None:
-    if not _signed_in(user):
-        cart = _session_cart()
-        cart[str(product_id)] = quantity
-        _save_session_cart(cart)
+def _store(user: User | None, guest: GuestCart | None, product_id: int, quantity: int) -> None:
+    if not is_signed_in(user):
+        if guest is not None:
+            guest[str(product_id)] = quantity
         return
     item = db.session.scalar(select(CartItem).where(CartItem.user_id == user.id,
                                                     CartItem.product_id == product_id))
@@ -178,11 +174,12 @@ def _store(user: User | None, product_id: int, quantity: int) -> None:
 
 # --- what buyers do -------------------------------------------------------------------------
 
-def add_to_cart(user: User | None, product_id: int, quantity: int = 1) -> int:
+def add_to_cart(user: User | None, product_id: int, quantity: int = 1,
+                guest: GuestCart | None = None) -> int:
     """加入购物车: adds to what is already there; returns the line's new quantity."""
     check_quantity(quantity)
     product = buyable_product(user, product_id)
-    current = _quantities(user)
+    current = _quantities(user, guest)
     if product.id not in current and len(current) >= current_app.config["CART_MAX_LINES"]:
         raise Conflict(_("购物车最多放 %(n)d 种商品，先结算或删掉一些吧。",
                          n=current_app.config["CART_MAX_LINES"]), field="product")
@@ -190,47 +187,47 @@ def add_to_cart(user: User | None, product_id: int, quantity: int = 1) -> int:
     if total > max_quantity():
         raise Conflict(_("每件商品一次最多买 %(max)d 件。", max=max_quantity()), field="quantity")
     check_stock(product, total)
-    _store(user, product.id, total)
+    _store(user, guest, product.id, total)
     db.session.commit()
     return total
 
 
-def set_quantity(user: User | None, product_id: int, quantity: int) -> int:
+def set_quantity(user: User | None, product_id: int, quantity: int,
+                 guest: GuestCart | None = None) -> int:
     """Change a line's quantity (the − / + buttons or the number typed)."""
     check_quantity(quantity)
-    if product_id not in _quantities(user):
+    if product_id not in _quantities(user, guest):
         raise NotFound(_("购物车里没有这件商品。"), field="product")
     product = buyable_product(user, product_id)
     check_stock(product, quantity)
-    _store(user, product.id, quantity)
+    _store(user, guest, product.id, quantity)
     db.session.commit()
     return quantity
 
 
-def remove_from_cart(user: User | None, product_ids: list[int]) -> int:
+def remove_from_cart(user: User | None, product_ids: list[int],
+                     guest: GuestCart | None = None) -> int:
     ids = [pid for pid in product_ids if isinstance(pid, int)]
-    if not _signed_in(user):
-        cart = _session_cart()
-        removed = sum(1 for pid in ids if cart.pop(str(pid), None) is not None)
-        _save_session_cart(cart)
-        return removed
+    if not is_signed_in(user):
+        guest = guest if guest is not None else GuestCart()
+        return sum(1 for pid in ids if guest.pop(str(pid), None) is not None)
     result = db.session.execute(delete(CartItem).where(CartItem.user_id == user.id,
                                                        CartItem.product_id.in_(ids)))
     db.session.commit()
     return result.rowcount
 
 
-def cart_count(user: User | None) -> int:
+def cart_count(user: User | None, guest: GuestCart | None = None) -> int:
     """The number on the cart icon: distinct goods in the cart."""
-    if _signed_in(user):
+    if is_signed_in(user):
         return db.session.scalar(select(func.count()).select_from(CartItem)
                                  .where(CartItem.user_id == user.id)) or 0
-    return len(_session_cart())
+    return len(guest or {})
 
 
-def cart_groups(user: User | None) -> list[CartGroup]:
+def cart_groups(user: User | None, guest: GuestCart | None = None) -> list[CartGroup]:
     """The cart as the page shows it: per shop, with live stock and prices."""
-    quantities = _quantities(user)
+    quantities = _quantities(user, guest)
     if not quantities:
         return []
     products = db.session.scalars(
@@ -244,13 +241,13 @@ def cart_groups(user: User | None) -> list[CartGroup]:
     return list(groups.values())
 
 
-def priced_cart(user: User | None, now: datetime) -> CartView:
+def priced_cart(user: User | None, now: datetime, guest: GuestCart | None = None) -> CartView:
     """The cart priced as checkout will price the ticked lines: unit prices (flash prices),
     the coupons chosen across the shops, each shop's amount and the total."""
-    groups = cart_groups(user)
+    groups = cart_groups(user, guest)
     wanted = [(g, [ln for ln in g.lines if ln.in_checkout]) for g in groups]
     wanted = [(g, lines) for g, lines in wanted if lines]
-    buyer = user if _signed_in(user) else None
+    buyer = user if is_signed_in(user) else None
     orders = price_checkout([(g.merchant, [(ln.product, ln.quantity) for ln in lines])
                              for g, lines in wanted], buyer, now)
     for (group, lines), order in zip(wanted, orders, strict=True):
@@ -260,14 +257,12 @@ def priced_cart(user: User | None, now: datetime) -> CartView:
     return CartView(groups)
 
 
-def merge_session_cart(user: User) -> int:
+def merge_guest_cart(user: User, anonymous: GuestCart) -> int:
     """At sign-in: the anonymous cart joins the account's cart (quantities add up, capped by
     the per-line limit; own-shop and unlisted goods are dropped). Returns lines merged."""
-    anonymous = _session_cart()
     if not anonymous:
         return 0
-    session.pop(SESSION_KEY, None)
-    existing = _quantities(user)
+    existing = _quantities(user, None)
     merged = 0
     for key, quantity in anonymous.items():
         product = db.session.get(Product, int(key))
@@ -276,7 +271,7 @@ def merge_session_cart(user: User) -> int:
         if product.id not in existing and len(existing) >= current_app.config["CART_MAX_LINES"]:
             break
         total = min(existing.get(product.id, 0) + quantity, max_quantity())
-        _store(user, product.id, total)
+        _store(user, None, product.id, total)
         existing[product.id] = total
         merged += 1
     db.session.commit()

@@ -19,12 +19,12 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import User
-from app.accounts.services import notify
+from app.accounts.services import notify, require_signed_in
 from app.catalog.listing import give_back_stock_update, take_stock_update
 from app.catalog.models import Product
 from app.catalog.services import is_listable
 from app.db import HotStep, commit_hot
-from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.i18n import N_
 from app.inputs import clean_text
@@ -106,11 +106,6 @@ class CouponTaken(Conflict):
     tab or press): nothing was placed. Callers may price again without it."""
 
 
-def _signed_in(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
-    return actor
-
 
 def expired_holds(product_ids: list[int], now: datetime) -> dict[int, int]:
     """Units held by unpaid orders past their deadline: free to sell again, even before the
@@ -161,7 +156,7 @@ def plan_checkout(buyer: User, items: list[tuple[int, int]], now: datetime,
 
 def preview_checkout(actor: User | None, items: list[tuple[int, int]],
                      choices: Mapping[str, str] | None = None) -> CheckoutPlan:
-    return plan_checkout(_signed_in(actor), items, clock.now(), choices)
+    return plan_checkout(require_signed_in(actor), items, clock.now(), choices)
 
 
 @dataclass
@@ -195,7 +190,7 @@ def _order_number(now: datetime) -> str:
 def place_checkout(actor: User | None, request: CheckoutRequest) -> tuple[Checkout, bool]:
     """提交订单. Returns (checkout, created): created is False when the key was seen before
     (the same checkout comes back, nothing new is written)."""
-    buyer = _signed_in(actor)
+    buyer = require_signed_in(actor)
     key = request.idempotency_key or ""
     if not KEY_RE.match(key):
         raise InvalidInput(_("页面已过期，请刷新后重新提交。"), field="key")

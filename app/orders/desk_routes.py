@@ -20,7 +20,7 @@ from app.rendering import render_page
 @bp.get("/sell/orders")
 @login_required
 def desk():
-    shop = orders.own_shop(current_user)
+    shop = orders.shop_orders_owner(current_user)
     tab = _tab()
     page = as_int(request.args.get("page")) or 1
     listing = orders.shop_orders(current_user, tab, max(1, min(page, 500)))

@@ -20,14 +20,15 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import User
-from app.accounts.services import notify, record_audit
+from app.accounts.services import notify, record_audit, require_signed_in
 from app.catalog.listing import give_back_stock
 from app.db import is_postgres
-from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.i18n import N_
 from app.inputs import clean_text
 from app.merchants.models import Merchant
+from app.merchants.services import own_shop
 from app.money import format_fen
 from app.orders import payments
 from app.orders.models import (
@@ -66,11 +67,6 @@ MAX_REASON = 100
 def _now(now: datetime | None) -> datetime:
     return now if now is not None else clock.now()
 
-
-def _signed_in(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
-    return actor
 
 
 def _set_status(order_id: int, allowed: tuple[str, ...], *conditions, **values) -> bool:
@@ -119,24 +115,22 @@ def get_order(order_id: int) -> Order | None:
 
 def get_buyer_order(actor: User | None, order_id: int) -> Order:
     """The buyer's own order; anyone else's is simply not found (its existence is private)."""
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     order = get_order(order_id)
     if order is None or order.buyer_id != actor.id:
         raise NotFound(_("订单不存在。"))
     return order
 
 
-def own_shop(actor: User | None) -> Merchant:
-    actor = _signed_in(actor)
-    shop = db.session.scalar(select(Merchant).where(Merchant.owner_id == actor.id))
-    if shop is None:
-        raise PermissionDenied(_("你还没有开店，没有店铺订单。"))
-    return shop
+
+def shop_orders_owner(actor: User | None) -> Merchant:
+    """The actor's own shop, for the shop's orders desk and statement."""
+    return own_shop(actor, _("你还没有开店，没有店铺订单。"))
 
 
 def get_shop_order(actor: User | None, order_id: int) -> Order:
     """An order of the actor's own shop; other shops' orders are not found."""
-    shop = own_shop(actor)
+    shop = shop_orders_owner(actor)
     order = get_order(order_id)
     if order is None or order.merchant_id != shop.id:
         raise NotFound(_("订单不存在。"))
@@ -169,13 +163,13 @@ def _page(query, page: int, size: int = 20) -> OrderPage:
 
 
 def buyer_orders(actor: User | None, tab: str = "all", page: int = 1) -> OrderPage:
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     query = _tab_filter(select(Order).where(Order.buyer_id == actor.id), tab, clock.now())
     return _page(query, page)
 
 
 def shop_orders(actor: User | None, tab: str = "all", page: int = 1) -> OrderPage:
-    shop = own_shop(actor)
+    shop = shop_orders_owner(actor)
     query = _tab_filter(select(Order).where(Order.merchant_id == shop.id), tab, clock.now())
     return _page(query, page)
 
@@ -373,7 +367,7 @@ def confirm_payment(order: Order, provider_code: str, reference: str, amount_fen
 
 
 def get_payable_checkout(actor: User | None, checkout_id: int) -> Checkout:
-    actor = _signed_in(actor)
+    actor = require_signed_in(actor)
     checkout = db.session.get(Checkout, checkout_id)
     if checkout is None or checkout.buyer_id != actor.id:
         raise NotFound(_("订单不存在。"))

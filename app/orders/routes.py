@@ -5,7 +5,18 @@ from __future__ import annotations
 import hashlib
 import re
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask import g as request_globals
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -15,15 +26,15 @@ from app import clock
 from app.core import safe_next
 from app.exceptions import DomainError
 from app.extensions import limiter
-from app.forms import attach_error
+from app.forms import attach_error, form_posts_only
 from app.orders import addresses, cart, checkout, orders, payments, reviews
 from app.orders.forms import AddressForm, CartForm, CheckoutForm, EmptyForm, ReasonForm, ReviewForm
 from app.orders.repeats import RepeatOrder
+from app.ratelimits import buyer_key, grab_limit
 from app.rendering import is_htmx, polled, render_page
 
 bp = Blueprint("orders", __name__)
 INT_RE = re.compile(r"^\s*-?\d{1,12}\s*$")
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def as_int(raw: str | None) -> int | None:
@@ -34,28 +45,39 @@ def as_int(raw: str | None) -> int | None:
     return int(raw)
 
 
-def buyer_key() -> str:
-    """Rate limits per signed-in buyer (many buyers share a mobile carrier's IP)."""
-    if current_user.is_authenticated:
-        return f"buyer:{current_user.id}"
-    return f"ip:{request.remote_addr}"
 
 
-def grab_limit() -> str:
-    return current_app.config["RATELIMIT_GRAB"]
-
-
-@bp.before_request
-def forms_only():
-    """Every POST here is a form; JSON or anything else is refused before any work."""
-    if request.method == "POST" and request.mimetype not in FORM_TYPES:
-        abort(415)
+form_posts_only(bp)
 
 
 # --- cart ---------------------------------------------------------------------------------
 
+def guest_cart() -> cart.GuestCart:
+    """The anonymous visitor's cart, from the signed session (read once per request; a
+    signed-in buyer's cart is in the database)."""
+    if "orders_guest_cart" not in request_globals:
+        request_globals.orders_guest_cart = cart.GuestCart.load(session.get(cart.SESSION_KEY))
+    return request_globals.orders_guest_cart
+
+
+def keep_guest_cart() -> None:
+    """After a change: the anonymous visitor's cart back into the session."""
+    if not current_user.is_authenticated:
+        session[cart.SESSION_KEY] = dict(guest_cart())
+        session.modified = True
+
+
+def merge_guest_cart_at_sign_in(sender, user, **extra) -> None:
+    """Flask-Login's user_logged_in: the visitor's cart joins the account's."""
+    guest = cart.GuestCart.load(session.get(cart.SESSION_KEY))
+    if guest:
+        session.pop(cart.SESSION_KEY, None)
+        request_globals.pop("orders_guest_cart", None)
+        cart.merge_guest_cart(user, guest)
+
+
 def _cart_page(status: int = 200, error: str | None = None, fragment=None):
-    view = cart.priced_cart(current_user, clock.now())
+    view = cart.priced_cart(current_user, clock.now(), guest_cart())
     return render_page("orders/cart.html", fragment, status=status, groups=view.groups,
                        view=view, error=error, form=EmptyForm())
 
@@ -68,7 +90,7 @@ def cart_page():
 @bp.get("/cart/stock")
 def cart_stock():
     """The cart's live stock notes (htmx polls them); 304 while nothing changed."""
-    groups = cart.cart_groups(current_user)
+    groups = cart.cart_groups(current_user, guest_cart())
     state = [(ln.product.id, ln.product.stock, ln.product.status, ln.product.merchant.status,
               ln.quantity) for g in groups for ln in g.lines]
     tag = hashlib.sha256(repr(state).encode()).hexdigest()[:20]
@@ -84,15 +106,17 @@ def cart_add():
         abort(400)
     quantity = as_int(form.quantity.data) if form.quantity.data else 1
     try:
-        total = cart.add_to_cart(current_user, as_int(form.product_id.data), quantity)
+        total = cart.add_to_cart(current_user, as_int(form.product_id.data), quantity,
+                                 guest_cart())
     except DomainError as error:
         if is_htmx():
             raise
         return _cart_page(error.status, error.message)
+    keep_guest_cart()
     message = ngettext("已加入购物车（共 %(num)d 件）", "已加入购物车（共 %(num)d 件）", total)
     if is_htmx():
         return render_page("orders/cart.html", "added", message=message,
-                           count=cart.cart_count(current_user))
+                           count=cart.cart_count(current_user, guest_cart()))
     flash(message, "success")
     return redirect(safe_next(form.next.data, url_for("orders.cart_page")), code=303)
 
@@ -106,15 +130,17 @@ def cart_update():
     try:
         if form.delta.data:
             delta = as_int(form.delta.data)
-            current = next((ln.quantity for g in cart.cart_groups(current_user) for ln in g.lines
+            current = next((ln.quantity for g in cart.cart_groups(current_user, guest_cart())
+                            for ln in g.lines
                             if ln.product.id == product_id), None)
             if delta not in (-1, 1) or current is None:
                 abort(400)
-            cart.set_quantity(current_user, product_id, current + delta)
+            cart.set_quantity(current_user, product_id, current + delta, guest_cart())
         else:
-            cart.set_quantity(current_user, product_id, as_int(form.quantity.data))
+            cart.set_quantity(current_user, product_id, as_int(form.quantity.data), guest_cart())
     except DomainError as error:
         return _cart_page(error.status, error.message, fragment="cart_body")
+    keep_guest_cart()
     if is_htmx():
         return _cart_page(fragment="cart_body")
     return redirect(url_for("orders.cart_page"), code=303)
@@ -125,7 +151,8 @@ def cart_remove():
     form = CartForm()
     if not form.validate_on_submit():
         abort(400)
-    cart.remove_from_cart(current_user, [as_int(form.product_id.data)])
+    cart.remove_from_cart(current_user, [as_int(form.product_id.data)], guest_cart())
+    keep_guest_cart()
     if is_htmx():
         return _cart_page(fragment="cart_body")
     return redirect(url_for("orders.cart_page"), code=303)
@@ -141,7 +168,7 @@ def _requested_items() -> tuple[list[tuple[int, int]], bool]:
     picked = {as_int(p) for p in request.args.getlist("pick")}
     if request.args.get("from") == "cart" and not picked:
         return [], True  # every line unticked: nothing to check out
-    items = [(ln.product.id, ln.quantity) for g in cart.cart_groups(current_user)
+    items = [(ln.product.id, ln.quantity) for g in cart.cart_groups(current_user, guest_cart())
              for ln in g.lines if ln.available and (not picked or ln.product.id in picked)]
     return items, True
 

@@ -23,7 +23,7 @@ from app.merchants.models import Merchant
 from app.money import fen_to_decimal
 from app.orders.commission import bp_percent, category_names, explain, tiers
 from app.orders.models import CommissionTier, Order, OrderStatus
-from app.orders.orders import own_shop
+from app.orders.orders import shop_orders_owner
 from app.orders.reviews import DIMENSIONS, Dsr, shop_dsr
 
 
@@ -155,7 +155,7 @@ def monthly_statement(actor: User | None, month: str | None = None) -> Statement
     """The statement page's data: the month's completed orders with their rates and reasons
     (one query for the orders and their lines, one for category names), the totals and the
     tier ladder."""
-    shop = own_shop(actor)
+    shop = shop_orders_owner(actor)
     first = parse_month(month)
     after = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
     start, end = clock.shanghai_midnight(first), clock.shanghai_midnight(after)

@@ -12,20 +12,15 @@ from app.campaigns.campaigns import get_campaign, phase_of
 from app.catalog.reference import VENUE_GROUPS
 from app.exceptions import DomainError, InvalidInput
 from app.extensions import db, limiter
-from app.forms import attach_error
+from app.forms import attach_error, form_posts_only
 from app.i18n import locale_code
+from app.ratelimits import buyer_key, grab_limit
 from app.rendering import is_htmx, polled, render_page
 from app.sale import leaderboards, vouchers
 from app.sale.forms import VoucherPlanForm
 
 bp = Blueprint("sale", __name__)
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-@bp.before_request
-def forms_only():
-    if request.method == "POST" and request.mimetype not in FORM_TYPES:
-        abort(415)
+form_posts_only(bp)
 
 
 def _campaign(slug: str):
@@ -74,16 +69,6 @@ def leaderboard(slug: str, board: str):
 
 # --- live vouchers --------------------------------------------------------------------------
 
-def grab_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["RATELIMIT_GRAB"]
-
-
-def buyer_key() -> str:
-    if current_user.is_authenticated:
-        return f"voucher:{current_user.id}"
-    return f"ip:{request.remote_addr}"
 
 
 @bp.post("/live/<id:room_id>/voucher")

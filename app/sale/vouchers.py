@@ -25,11 +25,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.accounts.models import User
-from app.accounts.services import record_audit, require_operator
+from app.accounts.services import is_signed_in, record_audit, require_operator, require_signed_in
 from app.campaigns.campaigns import current_campaign, phase_of
 from app.campaigns.models import Campaign, Coupon, CouponClaim, Phase
 from app.campaigns.registration import is_approved
-from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.i18n import N_
 from app.inputs import PG_INT_MAX
@@ -147,7 +147,7 @@ def room_offer(room: LiveRoom, viewer: User | None) -> VoucherOffer | None:
     if plan is None:
         return None
     offer = VoucherOffer(campaign, plan)
-    if viewer is not None and viewer.is_authenticated:
+    if is_signed_in(viewer):
         today = clock.local_today()
         rows = db.session.execute(select(VoucherClaim.live_room_id).where(
             VoucherClaim.campaign_id == campaign.id, VoucherClaim.user_id == viewer.id,
@@ -183,8 +183,7 @@ def _room_coupon(campaign: Campaign, room: LiveRoom, plan: VoucherPlan) -> Coupo
 
 def claim_live_voucher(actor: User | None, room_id: int) -> CouponClaim:
     """领取直播购物券 in a live room."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
+    require_signed_in(actor)
     from app.live.services import get_room, is_visible
 
     room = get_room(room_id) if isinstance(room_id, int) else None
