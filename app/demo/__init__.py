@@ -32,6 +32,7 @@ def _steps() -> dict[str, Callable[[int], list[str]]]:
     return {
         "catalog": seed_catalog,
         "certification": merchants.seed_certification,
+        "belt_pages": merchants.seed_belt_pages,
         "live": live.seed_live,
         "live_comments": live_comments.seed_comments,
         "orders": orders.seed_orders,

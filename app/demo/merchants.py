@@ -239,3 +239,26 @@ def seed_certification(scale: int = 0) -> list[str]:
     return [f"certification: {len(done)} new stories ({', '.join(done) or 'already there'}), "
             f"{history} approved histories, {views} demo product views for 玉匠人; review as "
             "admin-zhenping-jade@demo.yuantou.cn at /admin/belts/zhenping-jade/certifications"]
+
+
+def seed_belt_pages(scale: int = 0) -> list[str]:
+    """Each belt's base features up to three of its certified shops (its best sellers), as a
+    base admin would at /admin/belts/<slug>/page. Idempotent: a belt that features shops
+    already is left as it is."""
+    from app.catalog.models import Belt
+    from app.merchants.models import BeltFeaturedShop
+
+    featured_belts = set(db.session.scalars(select(BeltFeaturedShop.belt_id).distinct()))
+    done = 0
+    for belt in db.session.scalars(select(Belt).order_by(Belt.id)):
+        if belt.id in featured_belts:
+            continue
+        shops = db.session.scalars(
+            select(Merchant.id).where(Merchant.belt_id == belt.id, Merchant.certified.is_(True))
+            .order_by(Merchant.sales_count.desc(), Merchant.id).limit(3)).all()
+        db.session.add_all(BeltFeaturedShop(belt_id=belt.id, merchant_id=shop_id, position=i)
+                           for i, shop_id in enumerate(shops))
+        done += bool(shops)
+    db.session.commit()
+    return [f"belt pages: {done} belts feature their certified shops "
+            "(edit as a base admin at /admin/belts/<slug>/page)"]
