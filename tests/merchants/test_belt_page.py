@@ -153,3 +153,16 @@ def test_the_banner_can_be_removed(cast):
     assert belt().banner_key
     assert admin.post(URL, data={**form(), "remove_banner": "y"}).status_code == 303
     assert belt().banner_key is None
+
+
+def test_an_oversized_banner_is_refused_beside_its_field_keeping_what_was_typed(cast, app,
+                                                                               monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_IMAGE_BYTES", 50_000)
+    big = make.jpeg_bytes(1600, 600) + b"\x00" * 60_000
+    response = cast.clients["zhenping_admin"].post(
+        URL, data={**form(intro="带大图的介绍"), "banner": (io.BytesIO(big), "big.jpg")},
+        content_type="multipart/form-data")
+    assert response.status_code == 413
+    html = page(response)
+    assert "图片超过" in html and "带大图的介绍" in html
+    assert belt().banner_key is None and belt().intro != "带大图的介绍"
