@@ -57,9 +57,7 @@ def init_governance(app: Flask) -> None:
     register_page_data(app, "portal", "videos",
                        lambda industry, **_: videos.strip(industry_id=industry.id))
     app.jinja_env.globals.update(
-        source_videos=videos.strip,
         video_playable=videos.playable_url,
-        upheld_complaints=complaints.upheld_count,
         order_complaint=complaints.complaint_of_order,
         COMPLAINABLE_STATUSES=complaints.COMPLAINABLE,
         shop_suspended=lambda merchant: merchant.is_suspended(clock.now()),

@@ -81,8 +81,6 @@ def init_live(app: Flask) -> None:
     register_page_data(app, "shop", "live", lambda merchant, **_: _shop_live(merchant.id))
     app.jinja_env.filters["clocktime"] = clock_time
     app.jinja_env.globals.update(
-        live_replays=replays.replays_of_shop,
-        live_room_cards=services.room_cards,
         live_shop_of=services.shop_of_user,
         live_stream_kind=services.stream_kind,
         yuan_input=money.input_value,

@@ -67,7 +67,6 @@ def init_orders(app: Flask) -> None:
     app.jinja_env.globals["current_shop_id"] = current_shop_id
     app.jinja_env.globals["ORDER_STATUS_NAMES"] = orders.STATUS_NAMES
     app.jinja_env.globals["order_text"] = orders.stored_text
-    app.jinja_env.globals["shop_dsr"] = dsr_summary
 
     user_logged_in.connect(routes.merge_guest_cart_at_sign_in, app, weak=False)
     _register_audit_names()
