@@ -443,6 +443,7 @@ def comment_latency(bench: Bench) -> dict | None:
         return None
     spec = importlib.util.spec_from_file_location("live_comments", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while defined
     spec.loader.exec_module(module)
     return module.measure({"base_url": bench.layout.http_url, "web_port": bench.web_port,
                            "room_id": bench.room_id, "database_url": bench.env["DATABASE_URL"],
