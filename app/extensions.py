@@ -7,9 +7,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from app.csrf_mask import MaskedCSRFProtect
 
 # Stable constraint names so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -28,7 +29,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = MaskedCSRFProtect()  # tokens masked per response (BREACH)
 babel = Babel()
 cache = Cache()
 compress = Compress()

@@ -1,10 +1,12 @@
 """Form helpers shared by every domain."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, flash, redirect, request, session
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 
 from app.exceptions import DomainError
+from app.rendering import is_htmx
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -42,18 +44,12 @@ def browser_navigation() -> bool:
     """The post is a person's browser submitting a form as a page load (not htmx, not a script):
     then a failure redirects to the form's page rather than leaving the browser on the POST
     URL (where a reload re-posts and the address is not a page). Other clients get the 4xx."""
-    from flask import request
-
-    from app.rendering import is_htmx
-
     return request.headers.get("Sec-Fetch-Mode") == "navigate" and not is_htmx()
 
 
 def retry_at(url: str, key: str, form: FlaskForm | None = None, message: str | None = None):
     """303 to `url`; `message` is flashed as an error and `form`'s typed values and errors are
     kept in the session for the next `retried(FormClass, key)` (one use)."""
-    from flask import flash, redirect, request, session
-
     if message:
         flash(message, "error")
     if form is not None:
@@ -69,9 +65,6 @@ def retry_at(url: str, key: str, form: FlaskForm | None = None, message: str | N
 
 def retried(form_class: type[FlaskForm], key: str) -> FlaskForm | None:
     """The form kept by `retry_at` under `key`, filled with what was typed and its errors."""
-    from flask import session
-    from werkzeug.datastructures import MultiDict
-
     kept = session.get(RETRY_KEY)
     if not kept or kept.get("key") != key:
         return None
