@@ -3,6 +3,9 @@ text in a compressed page leaks through the responses' sizes), and every masked 
 session's token is accepted."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from app.csrf_mask import PREFIX, unmask
 from tests.conftest import CSRF_RE
 
@@ -55,3 +58,10 @@ def test_unmask_leaves_what_it_cannot_read_as_it_came():
     assert unmask(None) is None and unmask("") == ""
     assert unmask("plain.signed.token") == "plain.signed.token"
     assert unmask(PREFIX + "!!!") == PREFIX + "!!!"
+
+
+def test_no_template_renders_an_unmasked_form_token():
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    unmasked = [str(path) for path in templates.rglob("*.html")
+                if re.search(r"\{\{\s*\w+\.csrf_token\s*\}\}|hidden_tag\(", path.read_text())]
+    assert unmasked == []
