@@ -106,9 +106,10 @@ def _forget_cached_reference() -> None:
     cache.delete_many(*keys)
 
 
-def _commit_unique(field: str, message: str) -> None:
+def _unique(step, field: str, message: str) -> None:
+    """Flush or commit; a unique constraint refusing it is a 409 on `field`."""
     try:
-        db.session.commit()
+        step()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(message, field=field) from None
@@ -134,13 +135,10 @@ def create_industry(actor: User | None, draft: IndustryDraft) -> Industry:
     slug = _slug(draft.slug, 40)
     industry = Industry(slug=slug, **_industry_fields(draft))
     db.session.add(industry)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("网址名“%(slug)s”已被使用，请换一个。", slug=slug), field="slug") from None
+    taken = _("网址名“%(slug)s”已被使用，请换一个。", slug=slug)
+    _unique(db.session.flush, "slug", taken)
     record_audit(actor, INDUSTRY_CREATE, "industry", industry.id, slug=slug, name=industry.name)
-    _commit_unique("slug", _("网址名“%(slug)s”已被使用，请换一个。", slug=slug))
+    _unique(db.session.commit, "slug", taken)
     _forget_cached_reference()
     return industry
 
@@ -192,6 +190,17 @@ def _admin_to_appoint(account: str) -> User | None:
     return user
 
 
+def add_belt_admin(operator: User, user: User, belt: Belt) -> BeltAdmin:
+    """The appointment itself, audited and told to the new admin (the caller checks and
+    commits): the one copy, for a new belt here and for merchants.bases.assign_belt_admin."""
+    scope = BeltAdmin(user_id=user.id, belt_id=belt.id, assigned_by_id=operator.id)
+    db.session.add(scope)
+    record_audit(operator, "belt_admin.assign", "user", user.id, belt_id=belt.id)
+    notify(user.id, N_("你已被任命为 %(belt)s 基地管理员。"), link=f"/belts/{belt.slug}",
+           belt=both_languages(belt_name, belt))
+    return scope
+
+
 def create_belt(actor: User | None, draft: BeltDraft) -> Belt:
     """A new belt (and, when an account is given, its first base admin), in one transaction."""
     require_operator(actor)
@@ -200,18 +209,12 @@ def create_belt(actor: User | None, draft: BeltDraft) -> Belt:
     admin = _admin_to_appoint(draft.admin_account)
     belt = Belt(slug=slug, **fields)
     db.session.add(belt)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("网址名“%(slug)s”已被使用，请换一个。", slug=slug), field="slug") from None
+    taken = _("网址名“%(slug)s”已被使用，请换一个。", slug=slug)
+    _unique(db.session.flush, "slug", taken)
     record_audit(actor, BELT_CREATE, "belt", belt.id, belt_id=belt.id, slug=slug, name=belt.name)
     if admin is not None:
-        db.session.add(BeltAdmin(user_id=admin.id, belt_id=belt.id, assigned_by_id=actor.id))
-        record_audit(actor, "belt_admin.assign", "user", admin.id, belt_id=belt.id)
-        notify(admin.id, N_("你已被任命为 %(belt)s 基地管理员。"), link=f"/belts/{slug}",
-               belt=both_languages(belt_name, belt))
-    _commit_unique("slug", _("网址名“%(slug)s”已被使用，请换一个。", slug=slug))
+        add_belt_admin(actor, admin, belt)
+    _unique(db.session.commit, "slug", taken)
     _forget_cached_reference()
     return belt
 
@@ -239,11 +242,8 @@ def update_belt(actor: User | None, slug: str, draft: BeltDraft) -> Belt:
     db.session.refresh(belt, ["industry"])
     record_audit(actor, BELT_UPDATE, "belt", belt.id, belt_id=belt.id, slug=slug, name=belt.name)
     if admin is not None:
-        db.session.add(BeltAdmin(user_id=admin.id, belt_id=belt.id, assigned_by_id=actor.id))
-        record_audit(actor, "belt_admin.assign", "user", admin.id, belt_id=belt.id)
-        notify(admin.id, N_("你已被任命为 %(belt)s 基地管理员。"), link=f"/belts/{slug}",
-               belt=both_languages(belt_name, belt))
-    _commit_unique("admin_account", _("这个账号已经是该基地管理员。"))
+        add_belt_admin(actor, admin, belt)
+    _unique(db.session.commit, "admin_account", _("这个账号已经是该基地管理员。"))
     _forget_cached_reference()
     return belt
 

@@ -8,12 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import BeltAdmin, User
-from app.accounts.services import find_by_account, notify, record_audit, require_operator
+from app.accounts.services import find_by_account, record_audit, require_operator
+from app.catalog.admin import add_belt_admin
 from app.catalog.models import Belt
-from app.catalog.names import belt_name, both_languages
 from app.exceptions import Conflict, NotFound
 from app.extensions import db
-from app.i18n import N_
 
 
 def belt_admin_scopes() -> list[BeltAdmin]:
@@ -33,11 +32,7 @@ def assign_belt_admin(operator: User, account: str, belt_id: int) -> BeltAdmin:
         raise NotFound(_("没有这个账号，请对方先注册。"), field="account")
     if db.session.get(BeltAdmin, (user.id, belt.id)) is not None:
         raise Conflict(_("%(name)s 已经是该基地管理员。", name=user.display_name), field="account")
-    scope = BeltAdmin(user_id=user.id, belt_id=belt.id, assigned_by_id=operator.id)
-    db.session.add(scope)
-    record_audit(operator, "belt_admin.assign", "user", user.id, belt_id=belt.id)
-    notify(user.id, N_("你已被任命为 %(belt)s 基地管理员。"), link=f"/belts/{belt.slug}",
-           belt=both_languages(belt_name, belt))
+    scope = add_belt_admin(operator, user, belt)
     db.session.commit()
     return scope
 
