@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Update, event
+from sqlalchemy import DateTime, Insert, Update, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -85,11 +85,11 @@ def is_postgres() -> bool:
 
 @dataclass
 class HotStep:
-    """One statement on a contended row (a flash sale's units, a product's stock). With a
-    `refusal`, it is a conditional UPDATE that must change exactly one row, else the whole
-    transaction is refused with that error."""
+    """One statement on a contended row (a flash sale's units, a product's stock) or the
+    buyer's own conditional row (an allowance's upsert, with RETURNING). With a `refusal`, it
+    must change exactly one row, else the whole transaction is refused with that error."""
 
-    statement: Update
+    statement: Update | Insert
     refusal: Exception | None = None
 
 
@@ -113,7 +113,9 @@ def commit_hot(steps: list[HotStep]) -> None:
     if not is_postgres():
         for step in steps:
             result = db.session.execute(step.statement)
-            if step.refusal is not None and result.rowcount != 1:
+            # an upsert's row count is not reliable across drivers: its RETURNING rows are
+            changed = len(result.all()) if result.returns_rows else result.rowcount
+            if step.refusal is not None and changed != 1:
                 db.session.rollback()
                 raise step.refusal
         db.session.commit()

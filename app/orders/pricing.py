@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Update
+from sqlalchemy import Executable, Update
 
 from app.accounts.models import User
 from app.catalog.models import Product
@@ -46,8 +46,11 @@ class UnitPrice:
     unit_price_fen: int
     source: str                                   # 'flash_sale', …
     reserve: Callable[[int], bool] | None = None  # reserve(quantity) in the placement txn
-    # take(quantity): the conditional UPDATE of a contended row (the sale's units) that must
-    # change one row; checkout sends it with the commit (app.db.commit_hot)
+    # claim(quantity): a conditional statement on the buyer's own row (the flash allowance)
+    # that must change one row (an upsert: RETURNING one row); take(quantity): the
+    # conditional UPDATE of a contended row (the sale's units) that must change one row.
+    # Checkout sends both with the commit (app.db.commit_hot), claims first.
+    claim: Callable[[int], Executable] | None = None
     take: Callable[[int], Update] | None = None
 
 
@@ -59,6 +62,7 @@ class PricedLine:
     unit_price_fen: int
     price_source: str = "list"
     reserve: Callable[[int], bool] | None = None
+    claim: Callable[[int], Executable] | None = None
     take: Callable[[int], Update] | None = None
 
     @property
@@ -135,7 +139,7 @@ def price_line(product: Product, quantity: int, buyer: User | None, now: datetim
         offer = rule(product, quantity, buyer, now)
         if offer is not None and 0 <= offer.unit_price_fen < line.unit_price_fen:
             line.unit_price_fen, line.price_source = offer.unit_price_fen, offer.source
-            line.reserve, line.take = offer.reserve, offer.take
+            line.reserve, line.claim, line.take = offer.reserve, offer.claim, offer.take
     return line
 
 
