@@ -114,7 +114,8 @@ def commit_hot(steps: list[HotStep]) -> None:
         for step in steps:
             result = db.session.execute(step.statement)
             # an upsert's row count is not reliable across drivers: its RETURNING rows are
-            changed = len(result.all()) if result.returns_rows else result.rowcount
+            changed = (len(result.all()) if step.statement.returning_column_descriptions
+                       else result.rowcount)
             if step.refusal is not None and changed != 1:
                 db.session.rollback()
                 raise step.refusal

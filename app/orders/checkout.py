@@ -360,7 +360,8 @@ def _loaded(checkout: Checkout, orders: list[Order]) -> list[tuple[object, dict]
         owned = {name: list(inspect(order).dict.get(name, ())) for name in ("lines", "discounts")}
         kept.append((order, {**owned, "checkout": checkout}))
         for child in (*owned["lines"], *owned["discounts"]):
-            kept.append((child, {"order": order}))
+            back = {"order": order} if "order" in inspect(child).mapper.relationships else {}
+            kept.append((child, back))
     for obj, _values in list(kept):
         state = inspect(obj)
         kept.append((obj, {prop.key: state.dict[prop.key] for prop in state.mapper.column_attrs
