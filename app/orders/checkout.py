@@ -288,13 +288,12 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
     checkout = Checkout(buyer_id=buyer.id, idempotency_key=key,
                         payment_method=provider.code, created_at=now)
     db.session.add(checkout)
-    db.session.flush()  # a concurrent twin with the same key stops here (unique constraint)
     deadline = now + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"])
     placed: list[tuple[Order, PricedOrder]] = []
     for priced in plan.orders:
         fee = commission.quote(priced, now)
         order = Order(
-            number=_order_number(now), checkout_id=checkout.id, buyer_id=buyer.id,
+            number=_order_number(now), checkout=checkout, buyer_id=buyer.id,
             merchant_id=priced.merchant.id, payment_method=provider.code,
             status=OrderStatus.awaiting_shipment if provider.pays_on_delivery
             else OrderStatus.pending_payment,
@@ -321,20 +320,21 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
             order.discounts.append(OrderDiscount(
                 kind=discount.kind, funded_by=discount.funded_by, label=discount.label[:60],
                 amount_fen=discount.amount_fen, reference_id=discount.reference_id))
+        order.events.append(OrderEvent(
+            status=order.status, actor_id=buyer.id, created_at=now,
+            note=N_("货到付款，等待商家发货") if provider.pays_on_delivery
+            else N_("订单已提交，等待付款")))
         db.session.add(order)
-        db.session.flush()
         placed.append((order, priced))
-        if provider.pays_on_delivery:
-            db.session.add(OrderEvent(order_id=order.id, status=order.status, actor_id=buyer.id,
-                                      note=N_("货到付款，等待商家发货"), created_at=now))
-            notify(priced.merchant.owner_id, N_("新订单 %(number)s（货到付款），请尽快发货。"),
-                   link=f"/sell/orders/{order.id}", number=order.number)
-        else:
-            db.session.add(OrderEvent(order_id=order.id, status=order.status, actor_id=buyer.id,
-                                      note=N_("订单已提交，等待付款"), created_at=now))
     if request.from_cart:
         cart.remove_bought(buyer, [pid for pid, _qty in request.items])
+    # One flush writes the checkout, its orders, lines, discounts and events; a concurrent
+    # twin with the same key stops here (unique constraint).
     db.session.flush()
+    for order, priced in placed:
+        if provider.pays_on_delivery:
+            notify(priced.merchant.owner_id, N_("新订单 %(number)s（货到付款），请尽快发货。"),
+                   link=f"/sell/orders/{order.id}", number=order.number)
     kept = _loaded(checkout, [order for order, _priced in placed])
     # The buyer's own rows (coupon copies), then the contended ones (flash-sale units,
     # stock), then the commit: a hot row stays locked for a statement or two, not the whole
