@@ -24,7 +24,7 @@ from app.accounts.services import notify, require_signed_in
 from app.catalog.listing import give_back_stock_update, take_stock_update
 from app.catalog.models import Product
 from app.catalog.services import is_listable
-from app.db import HotStep, commit_hot
+from app.db import HotStep, commit_hot, is_postgres, prefetch_ids
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.i18n import N_
@@ -285,13 +285,13 @@ def _take_all_stock_and_commit(plan: CheckoutPlan, now: datetime) -> None:
 def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
            provider: payments.PaymentProvider, address, note: str, key: str,
            now: datetime) -> Checkout:
+    fees = [commission.quote(priced, now) for priced in plan.orders]  # reads first
     checkout = Checkout(buyer_id=buyer.id, idempotency_key=key,
                         payment_method=provider.code, created_at=now)
     db.session.add(checkout)
     deadline = now + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"])
     placed: list[tuple[Order, PricedOrder]] = []
-    for priced in plan.orders:
-        fee = commission.quote(priced, now)
+    for priced, fee in zip(plan.orders, fees, strict=True):
         order = Order(
             number=_order_number(now), checkout=checkout, buyer_id=buyer.id,
             merchant_id=priced.merchant.id, payment_method=provider.code,
@@ -326,11 +326,16 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
             else N_("订单已提交，等待付款")))
         db.session.add(order)
         placed.append((order, priced))
+    if is_postgres() and not any(d.spend is not None for _o, p in placed for d in p.discounts):
+        # The rows get their ids now and are written with the commit, in its round trip
+        # (app.db.commit_hot); a concurrent twin with the same key stops there.
+        _give_ids(checkout, [order for order, _priced in placed])
+    else:
+        # One flush writes the checkout, its orders, lines, discounts and events; a
+        # concurrent twin with the same key stops here (unique constraint).
+        db.session.flush()
     if request.from_cart:
         cart.remove_bought(buyer, [pid for pid, _qty in request.items])
-    # One flush writes the checkout, its orders, lines, discounts and events; a concurrent
-    # twin with the same key stops here (unique constraint).
-    db.session.flush()
     for order, priced in placed:
         if provider.pays_on_delivery:
             notify(priced.merchant.owner_id, N_("新订单 %(number)s（货到付款），请尽快发货。"),
@@ -346,6 +351,23 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
     _take_all_stock_and_commit(plan, now)
     _keep(kept)
     return checkout
+
+
+def _give_ids(checkout: Checkout, orders: list[Order]) -> None:
+    """PostgreSQL: ids for the new rows from their sequences, in one round trip."""
+    lines = [line for order in orders for line in order.lines]
+    discounts = [d for order in orders for d in order.discounts]
+    events = [e for order in orders for e in order.events]
+    counts = [("checkouts", 1), ("orders", len(orders)), ("order_lines", len(lines)),
+              ("order_discounts", len(discounts)), ("order_events", len(events))]
+    wanted = [(table, n) for table, n in counts if n]
+    with db.session.no_autoflush:  # the rows are written with the commit, not before
+        fetched = prefetch_ids(wanted)
+    given = dict(zip([table for table, _n in wanted], fetched, strict=True))
+    for table, rows in (("checkouts", [checkout]), ("orders", orders), ("order_lines", lines),
+                        ("order_discounts", discounts), ("order_events", events)):
+        for row, row_id in zip(rows, given.get(table, []), strict=True):
+            row.id = row_id
 
 
 def _loaded(checkout: Checkout, orders: list[Order]) -> list[tuple[object, dict]]:
