@@ -32,10 +32,6 @@ def init_flash(app: Flask) -> None:
     # How long a process answers 立即抢购 refusals from its copy of the sale (seconds).
     app.config.setdefault("FLASH_TICKET_SECONDS", 0.0 if app.testing else float(
         os.environ.get("FLASH_TICKET_SECONDS", "1")))
-    # While this process places admitted buyers' orders, a refusal waits this long (seconds)
-    # before it is answered, so the placements get the interpreter (app.flash.buy).
-    app.config.setdefault("FLASH_REFUSAL_YIELD_SECONDS", 0.0 if app.testing else float(
-        os.environ.get("FLASH_REFUSAL_YIELD_SECONDS", "0.02")))
     app.register_blueprint(bp)
     register_unit_price_rule(flash_buy.flash_unit_price)
     for slot, template in (("head", "flash/_slot_head.html"),

@@ -21,7 +21,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -184,34 +183,6 @@ class Admission:
         if self.lease is not None and not self.done:
             self.done = True
             flash_gate.release(self.ticket, self.lease)
-
-
-_PLACING = [0]  # admitted presses of this process placing their order now
-_PLACING_LOCK = threading.Lock()
-
-
-@contextmanager
-def placing():
-    """Around an admitted press's placement: counted, for `yield_to_placements`."""
-    with _PLACING_LOCK:
-        _PLACING[0] += 1
-    try:
-        yield
-    finally:
-        with _PLACING_LOCK:
-            _PLACING[0] -= 1
-
-
-def yield_to_placements() -> None:
-    """Admitted buyers first. While admitted presses of this process are placing their
-    orders, a refusal waits FLASH_REFUSAL_YIELD_SECONDS (20 ms) before it is answered. CPython
-    runs one thread of a process at a time: after each database round trip a placement waits
-    for the interpreter again, behind every thread answering a refusal, and in a rush there
-    are thousands of refusals. Asleep, a refusal's thread is out of that queue. It costs a
-    refused press a few milliseconds, only during the seconds orders are being placed."""
-    pause = current_app.config.get("FLASH_REFUSAL_YIELD_SECONDS", 0.0)
-    if _PLACING[0] > 0 and pause > 0:
-        time.sleep(pause)
 
 
 def refuse_closed(sale_id: int) -> SaleTicket:

@@ -135,11 +135,10 @@ def _buy(sale_id: int, buyer_id: int):
     except DomainError as error:
         return _refused(sale_id, error)
     try:
-        with flash_buy.placing():
-            placed, _created = flash_buy.buy_flash(current_user, sale_id, flash_buy.FlashBuy(
-                quantity=quantity, price_fen=price_fen, idempotency_key=form.get("key", ""),
-                address_id=parse_int(form.get("address_id"), minimum=1),
-                payment_method=form.get("payment_method") or None), admission)
+        placed, _created = flash_buy.buy_flash(current_user, sale_id, flash_buy.FlashBuy(
+            quantity=quantity, price_fen=price_fen, idempotency_key=form.get("key", ""),
+            address_id=parse_int(form.get("address_id"), minimum=1),
+            payment_method=form.get("payment_method") or None), admission)
     except DomainError as error:
         db.session.rollback()
         if not current_user.is_authenticated:
@@ -167,7 +166,6 @@ def _refused(sale_id: int, error: DomainError):
     the way back to the sale's page, which shows the true state."""
     if error.status == 404:
         abort(404)
-    flash_buy.yield_to_placements()
     response = make_response(_refusal_page(sale_id, str(error.message), html_lang()),
                              error.status)
     response.headers["Cache-Control"] = "no-store"
