@@ -165,15 +165,21 @@ def commit_hot(steps: list[HotStep]) -> None:
 def prefetch_ids(counts: list[tuple[str, int]]) -> list[list[int]]:
     """PostgreSQL: `n` new ids from each table's id sequence, in one round trip (rows given
     their ids are inserted without waiting for RETURNING: see `commit_hot`)."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from app.extensions import db
 
-    columns = [select(func.array_agg(func.nextval(func.pg_get_serial_sequence(table, "id"))))
-               .select_from(func.generate_series(1, n)).scalar_subquery()
-               for table, n in counts]
-    row = db.session.execute(select(*columns)).one()
+    row = db.session.execute(select(*id_columns(counts))).one()
     return [list(ids or ()) for ids in row]
+
+
+def id_columns(counts: list[tuple[str, int]]) -> list:
+    """`prefetch_ids` as columns, to ride along with another query."""
+    from sqlalchemy import func, select
+
+    return [select(func.array_agg(func.nextval(func.pg_get_serial_sequence(table, "id"))))
+            .select_from(func.generate_series(1, n)).scalar_subquery()
+            for table, n in counts]
 
 
 _COMPILED: dict = {}  # statement shape → its compiled form (compiling costs ~4 ms a time)

@@ -27,7 +27,7 @@ from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Update, and_, select, update
+from sqlalchemy import Update, and_, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
@@ -389,25 +389,47 @@ def _buy(buyer: User, ticket: SaleTicket, request: FlashBuy):
     key = request.idempotency_key or ""
     if not checkout.KEY_RE.match(key):
         raise InvalidInput(_("页面已过期，请刷新后重新提交。"), field="key")
-    existing = checkout.find_checkout(buyer.id, key)
-    if existing is not None:
-        return existing, False  # the same button pressed twice: the first order
-    if request.address_id is not None:
-        address = get_address(buyer, request.address_id)
-    else:
-        address = default_address(buyer)
-        if address is None:
-            raise InvalidInput(_("请先添加收货地址，再来抢购。"), field="address_id")
+    existing_id, address, ids = _key_and_address(buyer, key, request.address_id)
+    if existing_id is not None:  # the same button pressed twice: the first order
+        return db.session.get(checkout.Checkout, existing_id), False
+    if address is None:
+        if request.address_id is not None:
+            get_address(buyer, request.address_id)  # raises the address's own refusal
+        raise InvalidInput(_("请先添加收货地址，再来抢购。"), field="address_id")
     try:
-        return _place(buyer, ticket, request, address, request.choices, key_checked=True)
+        return _place(buyer, ticket, request, address, request.choices, key_checked=True,
+                      ids=ids)
     except checkout.CouponTaken:
         db.session.rollback()
         return _place(buyer, ticket, request, address,
                       {**request.choices, **WITHOUT_COUPONS}, key_checked=False)
 
 
+def _key_and_address(buyer: User, key: str, address_id: int | None):
+    """One round trip: the checkout this key already placed (its id, if any), the address
+    the order ships to (the one asked for, else the default; None when there is none) and,
+    on PostgreSQL, ids for the order's new rows (a flash order without coupons: one of each;
+    app.orders.checkout writes them with the commit)."""
+    from app.db import id_columns, is_postgres
+    from app.orders import checkout
+    from app.orders.models import Address, Checkout
+
+    placed = (select(Checkout.id).where(Checkout.buyer_id == buyer.id,
+                                        Checkout.idempotency_key == key).scalar_subquery())
+    tables = [t for t in checkout.NEW_ROW_TABLES if t != "order_discounts"] \
+        if is_postgres() else []
+    query = select(placed, Address, *id_columns([(t, 1) for t in tables])).select_from(
+        select(literal(1)).subquery()).outerjoin(
+        Address, and_(Address.user_id == buyer.id,
+                      Address.id == address_id if address_id is not None else true()))
+    if address_id is None:
+        query = query.order_by(Address.is_default.desc(), Address.id.desc())
+    row = db.session.execute(query.limit(1)).one()
+    return row[0], row[1], {t: list(ids or ()) for t, ids in zip(tables, row[2:], strict=True)}
+
+
 def _place(buyer: User, ticket: SaleTicket, request: FlashBuy, address,
-           choices: Mapping[str, str], key_checked: bool):
+           choices: Mapping[str, str], key_checked: bool, ids=None):
     from app.orders import checkout
 
     items = [(ticket.product_id, request.quantity)]
@@ -419,7 +441,8 @@ def _place(buyer: User, ticket: SaleTicket, request: FlashBuy, address,
             items=items, address_id=address.id,
             payment_method=request.payment_method or default_payment_method(),
             idempotency_key=request.idempotency_key, expected_total_fen=plan.total_fen,
-            choices=choices, plan=plan, key_checked=key_checked, address=address))
+            choices=choices, plan=plan, key_checked=key_checked, address=address,
+            ids=ids))
     except checkout.CouponTaken:
         raise
     except Conflict as error:

@@ -185,6 +185,9 @@ class CheckoutRequest:
     key_checked: bool = False
     # The buyer's address the caller already loaded (`address_id`'s row), not read again.
     address: Address | None = None
+    # PostgreSQL: ids the caller took from the tables' sequences (`NEW_ROW_TABLES`, e.g.
+    # with its own query, app.db.id_columns); used when there are enough.
+    ids: dict[str, list[int]] | None = None
 
 
 def find_checkout(buyer_id: int, key: str) -> Checkout | None:
@@ -329,7 +332,7 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
     if is_postgres() and not any(d.spend is not None for _o, p in placed for d in p.discounts):
         # The rows get their ids now and are written with the commit, in its round trip
         # (app.db.commit_hot); a concurrent twin with the same key stops there.
-        _give_ids(checkout, [order for order, _priced in placed])
+        _give_ids(checkout, [order for order, _priced in placed], request.ids or {})
     else:
         # One flush writes the checkout, its orders, lines, discounts and events; a
         # concurrent twin with the same key stops here (unique constraint).
@@ -353,20 +356,24 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
     return checkout
 
 
-def _give_ids(checkout: Checkout, orders: list[Order]) -> None:
-    """PostgreSQL: ids for the new rows from their sequences, in one round trip."""
-    lines = [line for order in orders for line in order.lines]
-    discounts = [d for order in orders for d in order.discounts]
-    events = [e for order in orders for e in order.events]
-    counts = [("checkouts", 1), ("orders", len(orders)), ("order_lines", len(lines)),
-              ("order_discounts", len(discounts)), ("order_events", len(events))]
-    wanted = [(table, n) for table, n in counts if n]
-    with db.session.no_autoflush:  # the rows are written with the commit, not before
-        fetched = prefetch_ids(wanted)
-    given = dict(zip([table for table, _n in wanted], fetched, strict=True))
-    for table, rows in (("checkouts", [checkout]), ("orders", orders), ("order_lines", lines),
-                        ("order_discounts", discounts), ("order_events", events)):
-        for row, row_id in zip(rows, given.get(table, []), strict=True):
+NEW_ROW_TABLES = ("checkouts", "orders", "order_lines", "order_discounts", "order_events")
+
+
+def _give_ids(checkout: Checkout, orders: list[Order], taken: dict[str, list[int]]) -> None:
+    """PostgreSQL: ids for the new rows, from those the caller `taken` from the sequences
+    when there are enough, else from the sequences now (one round trip)."""
+    rows = dict(zip(NEW_ROW_TABLES, (
+        [checkout], orders, [line for order in orders for line in order.lines],
+        [d for order in orders for d in order.discounts],
+        [e for order in orders for e in order.events]), strict=True))
+    wanted = [(table, len(rows[table])) for table in NEW_ROW_TABLES
+              if rows[table] and len(taken.get(table, ())) < len(rows[table])]
+    given = dict(taken)
+    if wanted:
+        with db.session.no_autoflush:  # the rows are written with the commit, not before
+            given.update(zip([table for table, _n in wanted], prefetch_ids(wanted), strict=True))
+    for table, new in rows.items():
+        for row, row_id in zip(new, given.get(table, ()), strict=False):
             row.id = row_id
 
 
