@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -351,9 +351,12 @@ def get_address(buyer: User, address_id: int):
 
 
 def buy_flash(actor: User | None, sale_id: int, request: FlashBuy,
-              admission: Admission | None = None):
+              admission: Admission | None = None,
+              later: Callable[[Callable[[], None]], None] | None = None):
     """立即抢购: one order at the flash price, through checkout. Returns (checkout, created)
-    like `place_checkout` (a resubmitted key returns the first checkout)."""
+    like `place_checkout` (a resubmitted key returns the first checkout). `later`, when
+    given, runs the gate's bookkeeping of a placed order (its lease's commit) once the buyer
+    has the answer; the lease lasts GATE_LEASE_SECONDS either way."""
     if not is_signed_in(actor):
         if admission is not None:
             admission.release()
@@ -369,10 +372,14 @@ def buy_flash(actor: User | None, sale_id: int, request: FlashBuy,
         admission.release()  # refused or failed: the gate's tokens go back
         raise
     if created:
-        admission.commit()
+        (later or _now)(admission.commit)
     else:
         admission.release()
     return placed, created
+
+
+def _now(step: Callable[[], None]) -> None:
+    step()
 
 
 def _buy(buyer: User, ticket: SaleTicket, request: FlashBuy):

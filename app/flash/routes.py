@@ -8,6 +8,7 @@ from functools import lru_cache
 from flask import (
     Blueprint,
     abort,
+    after_this_request,
     current_app,
     flash,
     g,
@@ -140,7 +141,8 @@ def _buy(sale_id: int, buyer_id: int):
         placed, _created = flash_buy.buy_flash(current_user, sale_id, flash_buy.FlashBuy(
             quantity=quantity, price_fen=price_fen, idempotency_key=form.get("key", ""),
             address_id=parse_int(form.get("address_id"), minimum=1),
-            payment_method=form.get("payment_method") or None), admission)
+            payment_method=form.get("payment_method") or None), admission,
+            later=_after_the_answer)
     except DomainError as error:
         db.session.rollback()
         if not current_user.is_authenticated:
@@ -152,6 +154,21 @@ def _buy(sale_id: int, buyer_id: int):
         return redirect(url_for("orders.pay", checkout_id=placed.id), code=303)
     flash(_("抢到了！商家会尽快发货。"), "success")
     return redirect(url_for("orders.order_detail", order_id=order.id), code=303)
+
+
+def _after_the_answer(step) -> None:
+    """Run `step` once the response has been sent (the buyer's latency does not wait for
+    it), in an application context of its own."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            step()
+
+    @after_this_request
+    def schedule(response):
+        response.call_on_close(run)
+        return response
 
 
 @lru_cache(maxsize=512)
