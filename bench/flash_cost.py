@@ -138,6 +138,7 @@ def main() -> None:
                     "price_fen": str(price_fen), "quantity": "1"}
             response = client.post(f"/flash/{sale_id}/buy", data=body,
                                    headers={"User-Agent": flash_sale.USER_AGENT})
+            response.close()  # as a server does once it has sent the answer
             return response.status_code
         return run
 
