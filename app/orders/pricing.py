@@ -4,9 +4,9 @@ both call `price_order`), in integer fen, from the database's prices — never t
 Later issues plug in here rather than touching checkout:
 - flash sales (直播秒杀): `register_unit_price_rule(rule)`; a rule returns a `UnitPrice` for a
   product (the lowest offered wins) and may carry `reserve`, a callable run inside the
-  placement transaction (e.g. the buyer's allowance) that returns False to refuse, and
-  `take`, the conditional UPDATE of a contended row (the flash sale's units) that checkout
-  sends with the commit;
+  placement transaction that returns False to refuse, `claim`, a conditional statement on
+  the buyer's own row (the flash allowance), and `take`, the conditional UPDATE of a
+  contended row (the flash sale's units); checkout sends `claim` and `take` with the commit;
 - coupons: `register_discount_rule(rule)`; a rule returns every `Discount` it could give a
   shop's order (each wallet copy it may use, with its `reference_id`). `price_checkout` then
   chooses, across all the checkout's orders at once, which copies go where
