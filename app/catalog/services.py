@@ -142,6 +142,64 @@ def _ordering(f: ProductFilter, terms: list[matching.Term]):
     return order
 
 
+# The first goods in the listing order (certified shops first, best sellers) that a broad
+# query's ranking looks at before the rest: see _ranked_rows.
+LISTING_PREFIX = 2000
+
+
+def _listing_prefix():
+    """(certified, sales) of the LISTING_PREFIX-th active goods in the listing order, or
+    False with fewer goods (cached: any such boundary is right, a stale one too)."""
+    def compute():
+        row = db.session.execute(
+            select(Product.merchant_certified, Product.sales_count)
+            .where(Product.status == ProductStatus.active)
+            .order_by(Product.merchant_certified.desc(), Product.sales_count.desc())
+            .offset(LISTING_PREFIX - 1).limit(1)).first()
+        return tuple(row) if row else False
+    return _cached("catalog:listing-prefix", compute)
+
+
+def _listing_key(product: Product) -> tuple:
+    return (not product.merchant_certified, -product.sales_count, -product.id)
+
+
+def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term], page_size: int):
+    """The page's rows (and one more) by relevance, then the listing order.
+
+    On PostgreSQL a broad query matches tens of thousands of goods; ranking them all for one
+    page is most of a search's time. So it ranks, first, only the matching goods among the
+    first LISTING_PREFIX of the listing order (one range of an index). Any other goods rank
+    below those of the same score (they come later in the listing order), so only goods
+    scoring more than the last of the page can still come before: the second query fetches
+    those, and usually there are none (the page is already of the best score) or few (an
+    index finds them: matching.relevance_at_least). When the prefix holds too few matches,
+    the matches are few: they are all ranked, as on SQLite."""
+    offset, wanted = (f.page - 1) * page_size, f.page * page_size + 1
+    order = _ordering(f, terms)
+    prefix = _listing_prefix() if db.engine.dialect.name == "postgresql" else False
+    if not prefix:
+        return list(db.session.scalars(query.order_by(*order).offset(offset).limit(wanted - offset))
+                    .unique())
+    relevance = matching.relevance(terms, f.q)
+    certified, sales = prefix
+    first = (and_(Product.merchant_certified == True, Product.sales_count >= sales)  # noqa: E712
+             if certified else or_(Product.merchant_certified == True,  # noqa: E712
+                                   Product.sales_count >= sales))
+    ranked = query.add_columns(relevance).order_by(*order).limit(wanted)
+    rows = [tuple(row) for row in db.session.execute(ranked.where(first)).unique()]
+    if len(rows) < wanted:
+        return list(db.session.scalars(query.order_by(*order).offset(offset).limit(wanted - offset))
+                    .unique())
+    least = rows[-1][1] + 1
+    if least <= matching.max_relevance(terms):
+        rows += [tuple(row) for row in db.session.execute(ranked.where(
+            ~first, relevance >= least,
+            matching.relevance_at_least(terms, f.q, least))).unique()]
+        rows.sort(key=lambda row: (-row[1], _listing_key(row[0])))
+    return [product for product, _ in rows[offset:wanted]]
+
+
 def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
     """One page of listable goods matching the filter; page_size+1 rows tell if more exist."""
     exact = query_terms(f.q)
@@ -149,14 +207,14 @@ def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
         terms = query_terms(f.q, relaxed=True) if relaxed else exact
         if relaxed and (not f.q or [t.text for t in terms] == [t.text for t in exact]):
             break
-        query = _apply_filter(listable_products(), f, terms)
-        query = (
-            query.options(contains_eager(Product.merchant), joinedload(Product.photos))
-            .order_by(*_ordering(f, terms))
-            .offset((f.page - 1) * page_size)
-            .limit(page_size + 1)
-        )
-        rows = list(db.session.scalars(query).unique())
+        query = _apply_filter(listable_products(), f, terms).options(
+            contains_eager(Product.merchant), joinedload(Product.photos))
+        if f.sort == "relevance" and terms:
+            rows = _ranked_rows(query, f, terms, page_size)
+        else:
+            rows = list(db.session.scalars(
+                query.order_by(*_ordering(f, terms)).offset((f.page - 1) * page_size)
+                .limit(page_size + 1)).unique())
         if rows or f.page > 1 or not f.q:
             return ProductPage(rows[:page_size], f.page, len(rows) > page_size, relaxed)
     return ProductPage([], f.page, False, False)
