@@ -134,18 +134,26 @@ def _single_token(alt: str, term: Term) -> bool:
     return len(term.alternatives) > 1 and bool(ASCII_WORD.match(alt))
 
 
+# Words of products.search_words besides the search tokens: the goods' category and industry.
+CATEGORY, INDUSTRY = "c:", "i:"
+
+
 def _tokens():
-    # The stored generated column string_to_array(search_tokens, ' ') (PostgreSQL only: not
-    # mapped on Product), with its GIN index.
+    # products.search_words, PostgreSQL only and not mapped on Product: a stored generated
+    # column, string_to_array(search_tokens, ' ') with CATEGORY and INDUSTRY words (migration
+    # 0018), with its GIN index.
     return literal_column("products.search_words", ARRAY(Text))
 
 
 def _term_condition_postgres(term: Term):
-    """Single-token alternatives are one GIN lookup (array overlap) and need no recheck; a
-    longer Chinese word needs all its bigrams, then LIKE keeps the substring meaning. A
-    fragment of an English word can't be looked up by token: LIKE alone (a scan)."""
+    """Single-token alternatives, and the categories and industries the term names, are one
+    GIN lookup (array overlap) and need no recheck; a longer Chinese word needs all its
+    bigrams, then LIKE keeps the substring meaning. A fragment of an English word can't be
+    looked up by token: LIKE alone (a scan)."""
     single = [alt for alt in term.alternatives if _single_token(alt, term)]
-    options = [_tokens().overlap(literal(single, ARRAY(Text)))] if single else []
+    words = (single + [f"{CATEGORY}{i}" for i in sorted(term.categories)]
+             + [f"{INDUSTRY}{i}" for i in sorted(term.industries)])
+    options = [_tokens().overlap(literal(words, ARRAY(Text)))] if words else []
     for alt in term.alternatives:
         if alt in single:
             continue
@@ -156,8 +164,6 @@ def _term_condition_postgres(term: Term):
         text = or_(_contains(Product.title, alt), _contains(Product.description, alt))
         options.append(_tokens().contains(literal(needed, ARRAY(Text))) & text
                        if needed else text)
-    options += [_in_ids(Product.category_id, term.categories),
-                _in_ids(Product.industry_id, term.industries)]
     return or_(*options)
 
 

@@ -142,22 +142,31 @@ def _ordering(f: ProductFilter, terms: list[matching.Term]):
     return order
 
 
-# The first goods in the listing order (certified shops first, best sellers) that a broad
-# query's ranking looks at before the rest: see _ranked_rows.
-LISTING_PREFIX = 2000
+# How many of the first goods in the listing order (certified shops first, best sellers) a
+# broad query's ranking looks at before the rest, in turn: see _ranked_rows.
+LISTING_PREFIXES = (200, 1000, 5000)
 
 
-def _listing_prefix():
-    """(certified, sales) of the LISTING_PREFIX-th active goods in the listing order, or
-    False with fewer goods (cached: any such boundary is right, a stale one too)."""
+def _listing_prefix(size: int):
+    """(certified, sales) of the size-th active goods in the listing order, or False with
+    fewer goods (cached: any such boundary is right, a stale one too)."""
     def compute():
         row = db.session.execute(
             select(Product.merchant_certified, Product.sales_count)
             .where(Product.status == ProductStatus.active)
             .order_by(Product.merchant_certified.desc(), Product.sales_count.desc())
-            .offset(LISTING_PREFIX - 1).limit(1)).first()
+            .offset(size - 1).limit(1)).first()
         return tuple(row) if row else False
-    return _cached("catalog:listing-prefix", compute)
+    return _cached(f"catalog:listing-prefix:{size}", compute)
+
+
+def _in_prefix(prefix: tuple):
+    """The goods up to `prefix` in the listing order (all its ties too): one index range."""
+    certified, sales = prefix
+    if certified:
+        return and_(Product.merchant_certified == True,  # noqa: E712 (an index condition)
+                    Product.sales_count >= sales)
+    return or_(Product.merchant_certified == True, Product.sales_count >= sales)  # noqa: E712
 
 
 def _listing_key(product: Product) -> tuple:
@@ -167,37 +176,36 @@ def _listing_key(product: Product) -> tuple:
 def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term], page_size: int):
     """The page's rows (and one more) by relevance, then the listing order.
 
-    On PostgreSQL a broad query matches tens of thousands of goods; ranking them all for one
-    page is most of a search's time. So it ranks, first, only the matching goods among the
-    first LISTING_PREFIX of the listing order (one range of an index). Any other goods rank
-    below those of the same score (they come later in the listing order), so only goods
-    scoring more than the last of the page can still come before: the second query fetches
-    those, and usually there are none (the page is already of the best score) or few (an
-    index finds them: matching.relevance_at_least). When the prefix holds too few matches,
-    the matches are few: they are all ranked, as on SQLite."""
+    On PostgreSQL a broad query matches tens of thousands of goods, and ranking them all for
+    one page was most of a search's time. So it ranks, first, only the matching goods among
+    the first 200 of the listing order (one range of an index), then the first 1,000, 5,000,
+    until they fill the page. Other goods rank below those of the same score (they come later
+    in the listing order), so only goods scoring more than the page's last can still come
+    before it: a second query fetches those, and there are usually none (the page already has
+    the best score) or few (an index finds them: matching.relevance_at_least). When even the
+    largest prefix holds too few matches, the matches are few: all are ranked, as on SQLite."""
     offset, wanted = (f.page - 1) * page_size, f.page * page_size + 1
     order = _ordering(f, terms)
-    prefix = _listing_prefix() if db.engine.dialect.name == "postgresql" else False
-    if not prefix:
-        return list(db.session.scalars(query.order_by(*order).offset(offset).limit(wanted - offset))
-                    .unique())
-    relevance = matching.relevance(terms, f.q)
-    certified, sales = prefix
-    first = (and_(Product.merchant_certified == True, Product.sales_count >= sales)  # noqa: E712
-             if certified else or_(Product.merchant_certified == True,  # noqa: E712
-                                   Product.sales_count >= sales))
-    ranked = query.add_columns(relevance).order_by(*order).limit(wanted)
-    rows = [tuple(row) for row in db.session.execute(ranked.where(first)).unique()]
-    if len(rows) < wanted:
-        return list(db.session.scalars(query.order_by(*order).offset(offset).limit(wanted - offset))
-                    .unique())
-    least = rows[-1][1] + 1
-    if least <= matching.max_relevance(terms):
-        rows += [tuple(row) for row in db.session.execute(ranked.where(
-            ~first, relevance >= least,
-            matching.relevance_at_least(terms, f.q, least))).unique()]
-        rows.sort(key=lambda row: (-row[1], _listing_key(row[0])))
-    return [product for product, _ in rows[offset:wanted]]
+    if db.engine.dialect.name == "postgresql":
+        relevance = matching.relevance(terms, f.q)
+        ranked = query.add_columns(relevance).order_by(*order).limit(wanted)
+        for size in LISTING_PREFIXES:
+            prefix = _listing_prefix(size)
+            if not prefix:
+                break
+            first = _in_prefix(prefix)
+            rows = [tuple(row) for row in db.session.execute(ranked.where(first)).unique()]
+            if len(rows) < wanted:
+                continue
+            least = rows[-1][1] + 1
+            if least <= matching.max_relevance(terms):
+                rows += [tuple(row) for row in db.session.execute(ranked.where(
+                    ~first, relevance >= least,
+                    matching.relevance_at_least(terms, f.q, least))).unique()]
+                rows.sort(key=lambda row: (-row[1], _listing_key(row[0])))
+            return [product for product, _ in rows[offset:wanted]]
+    return list(db.session.scalars(query.order_by(*order).offset(offset).limit(wanted - offset))
+                .unique())
 
 
 def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:

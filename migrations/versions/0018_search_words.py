@@ -2,11 +2,14 @@
 
 - search_tokens gains the title's tokens a second time, marked "t:" ("t:手镯": the title
   says 手镯), so PostgreSQL finds title matches through the index (app.catalog.search).
-- On PostgreSQL, `search_words` is string_to_array(search_tokens, ' ') as a stored generated
-  column with its own GIN index. PostgreSQL keeps it in step with search_tokens on every
-  write, whatever code path writes it; `&&` / `@>` on it use the index without splitting the
-  text of every row (the old index was on the expression, which a condition ORed with others
-  made PostgreSQL evaluate row by row). SQLite keeps its LIKE path: no column there.
+- On PostgreSQL, `search_words` is string_to_array(search_tokens, ' ') and the goods'
+  category and industry as words ("c:3", "i:1"), a stored generated column with its own GIN
+  index. PostgreSQL keeps it in step with search_tokens, category_id and industry_id on every
+  write, whatever code path writes them. A query word is then one `&&` on it (its Chinese
+  words, or the category or industry it names), answered by the index, and the words of a
+  query are ANDed inside that one index (the old index was on an expression that a condition
+  ORed with category and industry made PostgreSQL evaluate row by row), with the planner's
+  statistics on each word. SQLite keeps its LIKE path: no column there.
 
 Revision ID: 0018_search_words
 Revises: 0017_shop_listing_index
@@ -69,7 +72,8 @@ def upgrade():
     _retokenize(bind, tokens_for)
     if postgres:
         op.execute("ALTER TABLE products ADD COLUMN search_words text[] "
-                   "GENERATED ALWAYS AS (string_to_array(search_tokens, ' ')) STORED")
+                   "GENERATED ALWAYS AS (string_to_array(search_tokens, ' ') || ARRAY["
+                   "'c:' || coalesce(category_id::text, ''), 'i:' || industry_id::text]) STORED")
         op.execute("CREATE INDEX ix_products_search_words ON products USING gin (search_words)")
         op.execute("ANALYZE products")  # the planner's estimates for the words and titles
 
