@@ -33,13 +33,13 @@ def main() -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL database")
 
-    from bench.cold_render import SEARCH_TERMS
     from sqlalchemy import event
 
     from app import create_app
     from app.catalog import facets, services
     from app.catalog.filters import ProductFilter
     from app.extensions import db
+    from bench.cold_render import SEARCH_TERMS
 
     terms = args.terms or list(dict.fromkeys(SEARCH_TERMS + EXTRA_TERMS))
     app = create_app({"REFERENCE_CACHE_TTL": 0})
@@ -78,7 +78,7 @@ def main() -> None:
         for term in terms:
             f = ProductFilter(q=term)
             found = []
-            goods = statements(lambda f=f: found.append(services.find_products(f)))
+            goods = statements(lambda f=f, found=found: found.append(services.find_products(f)))
             goods_ms = 0.0
             for statement, parameters in goods:
                 ms, plan = explain(statement, parameters)
