@@ -50,8 +50,10 @@ def main() -> None:
             seen = []
 
             def note(conn, cursor, statement, parameters, context, executemany):
-                if statement.lstrip().upper().startswith("SELECT") and "products" in statement:
-                    seen.append((statement, parameters))
+                head = statement.lstrip().upper()
+                if head.startswith("SET") or (head.startswith("SELECT")
+                                              and "products" in statement):
+                    seen.append((statement, parameters))  # settings replayed in order
 
             event.listen(db.engine, "before_cursor_execute", note)
             try:
@@ -64,6 +66,9 @@ def main() -> None:
         def explain(statement: str, parameters) -> tuple[float, str]:
             best, plan = None, ""
             raw = db.session.connection().connection.driver_connection
+            if statement.lstrip().upper().startswith("SET"):
+                raw.execute(statement)
+                return 0.0, ""
             for _ in range(args.runs):
                 rows = raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement,
                                    parameters).fetchall()
@@ -83,7 +88,7 @@ def main() -> None:
             for statement, parameters in goods:
                 ms, plan = explain(statement, parameters)
                 goods_ms += ms
-                if args.plan:
+                if args.plan and plan:
                     print(plan)
             facet_ms = 0.0
             if not args.no_facets:
@@ -91,7 +96,7 @@ def main() -> None:
                         lambda f=f: facets._listing_facets(f, ())):
                     ms, plan = explain(statement, parameters)
                     facet_ms += ms
-                    if args.plan:
+                    if args.plan and plan:
                         print(plan)
             worst = max(worst, goods_ms)
             print(f"{term:<14}{goods_ms:>10.2f}{facet_ms:>11.2f}{len(found[0].items):>6}"

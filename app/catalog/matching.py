@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Text, and_, case, false, literal, literal_column, or_, select, true
+from sqlalchemy import Text, and_, case, false, literal, literal_column, or_, select, text, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.catalog.models import Category, Industry, Product
@@ -273,3 +273,19 @@ def relevance_at_least(terms: list[Term], q: str, least: int):
     most = [sum(_possible(term).values()) for term in terms]
     return and_(*(_scores_at_least(term, least - (sum(most) - most[n]) - _bonus(terms))
                   for n, term in enumerate(terms)), *bonus)
+
+
+def through_word_index(terms: list[Term], run):
+    """`run()` (a query over every match: counts, facets) with PostgreSQL reading the matches
+    from the words' GIN index, never by testing each row. The planner prices `&&` on a row's
+    hundred-odd words like any cheap operator, so for a word matching a third of the goods it
+    picks a sequential scan that tests all 100,000 rows at ~20 µs each (2 s); the index
+    answers without testing a row (its bitmap is exact). Only for this statement: the
+    setting is put back at once (and SET LOCAL ends with the transaction anyway)."""
+    if not terms or not _postgres():
+        return run()
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    try:
+        return run()
+    finally:
+        db.session.execute(text("SET LOCAL enable_seqscan = on"))
