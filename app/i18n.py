@@ -95,10 +95,11 @@ def local_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
 def _request_translations():
     """Flask-Babel looks the catalogue up on every gettext call (a page makes ~150): keep the
     request's catalogue on `g` instead."""
-    translations = g.get("yt_translations")
-    if translations is None:
-        translations = g.yt_translations = get_translations()
-    return translations
+    locale = get_locale()
+    cached = g.get("yt_translations")
+    if cached is None or cached[0] is not locale:  # a new request, or inside force_locale
+        cached = g.yt_translations = (locale, get_translations())
+    return cached[1]
 
 
 def init_i18n(app: Flask) -> None:

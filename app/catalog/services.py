@@ -1,39 +1,110 @@
 """Catalog rules: what is listed, in which order, and how search finds it."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.catalog import matching
 from app.catalog.filters import ProductFilter
-from app.catalog.models import Belt, Category, Industry, Product, ProductStatus
+from app.catalog.models import Belt, Category, Industry, Product, ProductPhoto, ProductStatus
 from app.extensions import cache, db
 from app.merchants.models import Merchant
 from app.pagecache import Revalidation
 
 
+@dataclass(frozen=True, slots=True)
+class CardShop:
+    id: int
+    name: str
+    certified: bool
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardPhoto:
+    image_key: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductCard:
+    """What a product card shows, read as plain columns (no ORM entities: a listing builds 20
+    of these per page). The attribute names are the Product's, so the card macro and the page
+    cache's revalidation (`shown_goods`) read either."""
+
+    id: int
+    title: str
+    price_fen: int
+    stock: int
+    sales_count: int
+    status: str
+    merchant_suspended_until: datetime | None
+    source_type: str
+    is_lightning: bool
+    merchant_id: int
+    merchant: CardShop
+    cover: CardPhoto | None
+
+
+_CARD_COLUMNS = (Product.id, Product.title, Product.price_fen, Product.stock, Product.sales_count,
+                 Product.status, Product.merchant_suspended_until, Product.source_type,
+                 Product.is_lightning, Product.merchant_id, Merchant.name, Merchant.certified,
+                 Merchant.status, ProductPhoto.image_key, ProductPhoto.width, ProductPhoto.height)
+
+
+def card_select(query):
+    """`query` (built on `listable_products()`) reading what cards show: its goods' columns,
+    their shop's and their cover photo's (position 0: photos are always numbered from 0)."""
+    return (query.with_only_columns(*_CARD_COLUMNS)
+            .outerjoin(ProductPhoto, (ProductPhoto.product_id == Product.id)
+                       & (ProductPhoto.position == 0)))
+
+
+def _card(row) -> ProductCard:
+    return ProductCard(*row[:10], CardShop(row[9], row[10], row[11], row[12]),
+                       CardPhoto(row[13], row[14], row[15]) if row[13] is not None else None)
+
+
+def cards_of(statement, params: dict | None = None) -> list[ProductCard]:
+    """Run a `card_select` statement: one query, plain rows."""
+    return [_card(row) for row in db.session.execute(statement, params)]
+
+
+def card_rows(query) -> list[ProductCard]:
+    return cards_of(card_select(query))
+
+
 @dataclass
 class ProductPage:
-    items: list[Product]
+    items: list[ProductCard]
     page: int
     has_more: bool
     relaxed: bool = False  # no exact match: results for the query split into shorter words
 
 
-def listable_products(now: datetime | None = None):
+def now_param():
+    """`now` as a bound parameter, for statements built once (`functools.cache`) and run with
+    `{"now": clock.now()}`: building a select and its cache key costs more Python than running
+    it, and a page runs several."""
+    return bindparam("now", type_=Product.merchant_suspended_until.type)
+
+
+def listable_products(now=None):
     """The single rule for what buyers can see and buy: active goods (not taken off the shelf
     nor delisted by a base) of active shops that are not under a suspension in force.
 
     Every listing (home, portals, belts, shops, search, live rooms) starts from this. The
     suspension is read from the product row's copy (`merchant_suspended_until`, kept by
     catalog.sync), compared with clock.now(): a suspension ends by itself, without a timer."""
-    now = now or clock.now()
+    now = clock.now() if now is None else now
     return (
         select(Product)
         .join(Product.merchant)
@@ -82,9 +153,9 @@ def shop_is_open(merchant: Merchant, now: datetime | None = None) -> bool:
     return merchant.is_open(now or clock.now())
 
 
-def open_shops_clause(now: datetime | None = None):
+def open_shops_clause(now=None):
     """`shop_is_open` as a SQL condition on Merchant, for queries of shops and live rooms."""
-    now = now or clock.now()
+    now = clock.now() if now is None else now
     return and_(Merchant.status == "active",
                 or_(Merchant.suspended_until.is_(None), Merchant.suspended_until <= now))
 
@@ -175,12 +246,9 @@ def _ranks_by_prefix() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def _listing_key(product: Product) -> tuple:
-    return (not product.merchant_certified, -product.sales_count, -product.id)
-
-
-def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term], page_size: int):
-    """The page's rows (and one more) by relevance, then the listing order.
+def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term],
+                 page_size: int) -> list[ProductCard]:
+    """The page's cards (and one more) by relevance, then the listing order.
 
     On PostgreSQL a broad query matches tens of thousands of goods, and ranking them all for
     one page was most of a search's time. So it ranks, first, only the matching goods among
@@ -194,24 +262,30 @@ def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term], page_size:
     order = _ordering(f, terms)
     if _ranks_by_prefix():
         relevance = matching.relevance(terms, f.q)
-        ranked = query.add_columns(relevance).order_by(*order).limit(wanted)
+        # The card's columns, then what the page is sorted by (relevance, listing order).
+        ranked = (card_select(query).add_columns(relevance, Product.merchant_certified)
+                  .order_by(*order).limit(wanted))
+        n = len(_CARD_COLUMNS)
+
+        def key(row) -> tuple:
+            return (-row[n], not row[n + 1], -row[4], -row[0])  # relevance, certified, sales, id
+
         for size in LISTING_PREFIXES:
             prefix = _listing_prefix(size)
             if not prefix:
                 break
             first = _in_prefix(prefix)
-            rows = [tuple(row) for row in db.session.execute(ranked.where(first)).unique()]
+            rows = db.session.execute(ranked.where(first)).all()
             if len(rows) < wanted:
                 continue
-            least = rows[-1][1] + 1
+            least = rows[-1][n] + 1
             if least <= matching.max_relevance(terms):
-                rows += [tuple(row) for row in db.session.execute(ranked.where(
+                rows += db.session.execute(ranked.where(
                     ~first, relevance >= least,
-                    matching.relevance_at_least(terms, f.q, least))).unique()]
-                rows.sort(key=lambda row: (-row[1], _listing_key(row[0])))
-            return [product for product, _ in rows[offset:wanted]]
-    return list(db.session.scalars(query.order_by(*order).offset(offset).limit(wanted - offset))
-                .unique())
+                    matching.relevance_at_least(terms, f.q, least))).all()
+                rows.sort(key=key)
+            return [_card(row) for row in rows[offset:wanted]]
+    return card_rows(query.order_by(*order).offset(offset).limit(wanted - offset))
 
 
 def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
@@ -221,14 +295,12 @@ def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
         terms = query_terms(f.q, relaxed=True) if relaxed else exact
         if relaxed and (not f.q or [t.text for t in terms] == [t.text for t in exact]):
             break
-        query = _apply_filter(listable_products(), f, terms).options(
-            contains_eager(Product.merchant), joinedload(Product.photos))
+        query = _apply_filter(listable_products(), f, terms)
         if f.sort == "relevance" and terms:
             rows = _ranked_rows(query, f, terms, page_size)
         else:
-            rows = list(db.session.scalars(
-                query.order_by(*_ordering(f, terms)).offset((f.page - 1) * page_size)
-                .limit(page_size + 1)).unique())
+            rows = card_rows(query.order_by(*_ordering(f, terms))
+                             .offset((f.page - 1) * page_size).limit(page_size + 1))
         if rows or f.page > 1 or not f.q:
             return ProductPage(rows[:page_size], f.page, len(rows) > page_size, relaxed)
     return ProductPage([], f.page, False, False)
@@ -275,8 +347,13 @@ def industries_by_slug() -> dict[str, Industry]:
     return found
 
 
+@functools.cache
+def _by_slug_statement(model):
+    return select(model).where(model.slug == bindparam("slug"))  # built once (see now_param)
+
+
 def industry_by_slug(slug: str) -> Industry | None:
-    return db.session.scalar(select(Industry).where(Industry.slug == slug))
+    return db.session.scalar(_by_slug_statement(Industry), {"slug": slug})
 
 
 def all_belts() -> list[Belt]:
@@ -284,8 +361,7 @@ def all_belts() -> list[Belt]:
 
 
 def belt_by_slug(slug: str) -> Belt | None:
-    return db.session.scalar(
-        select(Belt).where(Belt.slug == slug))
+    return db.session.scalar(_by_slug_statement(Belt), {"slug": slug})
 
 
 def all_categories() -> list[Category]:
@@ -379,23 +455,3 @@ def _belt_summaries(industry_id: int | None) -> list[BeltSummary]:
         card = BeltCard(b.slug, b.name, b.name_en, b.province, b.city, industry)
         summaries.append(BeltSummary(card, total, int(certified or 0), goods.get(b.id, 0)))
     return summaries
-
-
-def get_product(product_id: int) -> Product | None:
-    return db.session.scalar(
-        select(Product)
-        .options(selectinload(Product.photos), selectinload(Product.merchant),
-                 selectinload(Product.belt), selectinload(Product.category))
-        .where(Product.id == product_id)
-    )
-
-
-def related_products(product: Product, limit: int = 6) -> list[Product]:
-    query = (
-        listable_products()
-        .where(Product.id != product.id,
-               and_(Product.merchant_id == product.merchant_id))
-        .options(contains_eager(Product.merchant), selectinload(Product.photos))
-        .order_by(Product.sales_count.desc(), Product.id.desc()).limit(limit)
-    )
-    return list(db.session.scalars(query))

@@ -1,10 +1,11 @@
 """Shops: opening one, its settings, and the lookups other domains use."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -68,10 +69,15 @@ def own_shop(actor: User | None, refusal: str | None = None) -> Merchant:
     return shop
 
 
+@functools.cache
+def _certificates_statement():
+    # Built once (see catalog.services.now_param): the product page runs it for every product.
+    return (select(Certificate).where(Certificate.product_id == bindparam("product_id"))
+            .order_by(Certificate.id))
+
+
 def product_certificates(product_id: int) -> list[Certificate]:
-    return list(db.session.scalars(
-        select(Certificate).where(Certificate.product_id == product_id)
-        .order_by(Certificate.id)))
+    return list(db.session.scalars(_certificates_statement(), {"product_id": product_id}))
 
 
 def ranked_shops(*, belt_id: int | None = None, industry_id: int | None = None,
@@ -98,24 +104,34 @@ class BeltShops:
     featured: list[Merchant]  # the base's picks (belt_pages), in its order
 
 
+@functools.cache
+def _belt_shops_statement():
+    """Built once, run with parameters (building a select costs more Python than running it)."""
+    from sqlalchemy import and_, or_
+
+    from app.catalog.services import now_param, open_shops_clause
+    from app.merchants.models import BeltFeaturedShop
+
+    belt_id = bindparam("belt_id")
+    top = (select(Merchant.id).where(open_shops_clause(now_param()), Merchant.belt_id == belt_id)
+           .order_by(Merchant.certified.desc(), Merchant.sales_count.desc(), Merchant.id)
+           .limit(bindparam("limit")))
+    picked = select(BeltFeaturedShop.merchant_id).where(BeltFeaturedShop.belt_id == belt_id)
+    return (select(Merchant, BeltFeaturedShop.position)
+            .outerjoin(BeltFeaturedShop, and_(BeltFeaturedShop.merchant_id == Merchant.id,
+                                              BeltFeaturedShop.belt_id == belt_id))
+            .where(or_(Merchant.id.in_(top), Merchant.id.in_(picked)),
+                   open_shops_clause(now_param()))
+            .options(joinedload(Merchant.belt)))
+
+
 def belt_shops(belt_id: int, limit: int = 12) -> BeltShops:
     """The belt page's shops and the base's featured ones, in one query: the top `limit` open
     shops united with the featured ones, sorted apart in Python."""
-    from sqlalchemy import and_, or_
+    from app import clock
 
-    from app.catalog.services import open_shops_clause
-    from app.merchants.models import BeltFeaturedShop
-
-    top = (select(Merchant.id).where(open_shops_clause(), Merchant.belt_id == belt_id)
-           .order_by(Merchant.certified.desc(), Merchant.sales_count.desc(), Merchant.id)
-           .limit(limit))
-    picked = select(BeltFeaturedShop.merchant_id).where(BeltFeaturedShop.belt_id == belt_id)
-    rows = db.session.execute(
-        select(Merchant, BeltFeaturedShop.position)
-        .outerjoin(BeltFeaturedShop, and_(BeltFeaturedShop.merchant_id == Merchant.id,
-                                          BeltFeaturedShop.belt_id == belt_id))
-        .where(or_(Merchant.id.in_(top), Merchant.id.in_(picked)), open_shops_clause())
-        .options(joinedload(Merchant.belt))).all()
+    rows = db.session.execute(_belt_shops_statement(), {
+        "belt_id": belt_id, "limit": limit, "now": clock.now()}).all()
     ranked = sorted((m for m, _position in rows if m.belt_id == belt_id),
                     key=lambda m: (not m.certified, -m.sales_count, m.id))[:limit]
     featured = [m for m, position in sorted(
