@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, current_app
 from markupsafe import Markup
 
-from app.i18n import locale_code
+from app.i18n import template_locale
 from app.pagecache import shown_product
 
 MAX_CARDS = 20_000  # ~1.3 KB each: ~30 MB per worker at most
@@ -57,7 +57,7 @@ def card_key(product: Any, loading: str) -> tuple:
     """Every value `product_card_markup` in macros.html prints or branches on."""
     merchant = product.merchant
     cover = product.cover
-    return (locale_code(), loading, product.id, product.title, product.price_fen,
+    return (template_locale(), loading, product.id, product.title, product.price_fen,
             product.stock <= 0,  # the card shows only sold out or not
             product.sales_count, product.source_type, product.is_lightning,
             product.merchant_id, merchant.name, merchant.certified,

@@ -95,11 +95,16 @@ def local_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
 def _request_translations():
     """Flask-Babel looks the catalogue up on every gettext call (a page makes ~150): keep the
     request's catalogue on `g` instead."""
-    locale = get_locale()
     cached = g.get("yt_translations")
-    if cached is None or cached[0] is not locale:  # a new request, or inside force_locale
-        cached = g.yt_translations = (locale, get_translations())
+    if cached is None:
+        cached = g.yt_translations = (locale_code(), get_translations())
     return cached[1]
+
+
+def template_locale() -> str:
+    """The language templates' gettext speaks in this request (fixed at its first call)."""
+    _request_translations()
+    return g.yt_translations[0]
 
 
 def init_i18n(app: Flask) -> None:
