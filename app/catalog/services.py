@@ -262,8 +262,11 @@ def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term],
     smaller than the first prefix)."""
     offset, wanted = (f.page - 1) * page_size, f.page * page_size + 1
     order = _ordering(f, terms)
-    prefixes = ([p for p in map(_listing_prefix, LISTING_PREFIXES) if p]
-                if _ranks_by_prefix() else [])
+    prefixes = []
+    for size in LISTING_PREFIXES if _ranks_by_prefix() else ():
+        if not (prefix := _listing_prefix(size)):
+            break  # fewer goods than that: none of the longer prefixes either
+        prefixes.append(prefix)
     if not prefixes:
         return card_rows(query.order_by(*order).offset(offset).limit(wanted - offset))
     relevance = matching.relevance(terms, f.q)
