@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app.catalog.filters import ProductFilter
+from app.catalog.matching import through_word_index
 from app.catalog.models import Belt, Category, Industry
 from app.catalog.reference import SOURCE_TYPE_NAMES, SourceType
 from app.extensions import db
@@ -66,10 +67,12 @@ def listing_facets(f: ProductFilter, *, fixed: tuple[str, ...] = ()) -> dict[str
 def _listing_facets(f: ProductFilter, fixed: tuple[str, ...]) -> dict[str, list[Choice]]:
     from app.catalog.services import _apply_filter, _cached, listable_products, query_terms
 
-    scope = _apply_filter(listable_products(), f, query_terms(f.q), facets=fixed).subquery()
+    terms = query_terms(f.q)
+    scope = _apply_filter(listable_products(), f, terms, facets=fixed).subquery()
     columns = (scope.c.industry_id, scope.c.belt_id, scope.c.category_id, scope.c.source_type,
                scope.c.merchant_certified)
-    groups = db.session.execute(select(*columns, func.count()).group_by(*columns)).all()
+    groups = through_word_index(terms, lambda: db.session.execute(
+        select(*columns, func.count()).group_by(*columns)).all())
     labels = _cached("catalog:facet-labels", _labels)
     ids = {kind: {v.slug: k for k, v in rows.items()} for kind, rows in labels.items()}
     chosen = {

@@ -144,4 +144,8 @@ class ProductPhoto(db.Model):
 
 # Indexes that exist only on PostgreSQL (created by migrations with raw SQL: trigram and token
 # GIN indexes). Autogenerate and the schema test ignore them.
-POSTGRES_ONLY_INDEXES = {"ix_products_title_trgm", "ix_products_search_tokens"}
+POSTGRES_ONLY_INDEXES = {"ix_products_title_trgm", "ix_products_search_words"}
+# Columns that exist only on PostgreSQL, kept by the database itself (stored generated
+# columns), never written or loaded by the app: products.search_words is search_tokens as a
+# text[] (migration 0018), which app.catalog.matching searches through its GIN index.
+POSTGRES_ONLY_COLUMNS = {("products", "search_words")}

@@ -68,11 +68,14 @@ def card_select(query):
                        & (ProductPhoto.position == 0)))
 
 
+def _card(row) -> ProductCard:
+    return ProductCard(*row[:10], CardShop(row[9], row[10], row[11], row[12]),
+                       CardPhoto(row[13], row[14], row[15]) if row[13] is not None else None)
+
+
 def cards_of(statement, params: dict | None = None) -> list[ProductCard]:
     """Run a `card_select` statement: one query, plain rows."""
-    return [ProductCard(*row[:10], CardShop(row[9], row[10], row[11], row[12]),
-                        CardPhoto(row[13], row[14], row[15]) if row[13] is not None else None)
-            for row in db.session.execute(statement, params)]
+    return [_card(row) for row in db.session.execute(statement, params)]
 
 
 def card_rows(query) -> list[ProductCard]:
@@ -210,6 +213,81 @@ def _ordering(f: ProductFilter, terms: list[matching.Term]):
     return order
 
 
+# How many of the first goods in the listing order (certified shops first, best sellers) a
+# broad query's ranking looks at before the rest, in turn: see _ranked_rows.
+LISTING_PREFIXES = (200, 1000, 5000)
+
+
+def _listing_prefix(size: int):
+    """(certified, sales) of the size-th active goods in the listing order, or False with
+    fewer goods (cached: any such boundary is right, a stale one too)."""
+    def compute():
+        row = db.session.execute(
+            select(Product.merchant_certified, Product.sales_count)
+            .where(Product.status == ProductStatus.active)
+            .order_by(Product.merchant_certified.desc(), Product.sales_count.desc())
+            .offset(size - 1).limit(1)).first()
+        return tuple(row) if row else False
+    return _cached(f"catalog:listing-prefix:{size}", compute)
+
+
+def _in_prefix(prefix: tuple):
+    """The goods up to `prefix` in the listing order (all its ties too): one index range."""
+    certified, sales = prefix
+    if certified:
+        return and_(Product.merchant_certified == True,  # noqa: E712 (an index condition)
+                    Product.sales_count >= sales)
+    return or_(Product.merchant_certified == True, Product.sales_count >= sales)  # noqa: E712
+
+
+def _ranks_by_prefix() -> bool:
+    """PostgreSQL ranks a broad query's goods by listing prefixes; SQLite, at its scale, sorts
+    them all (the tests also run the prefixes on SQLite: the results must be the same)."""
+    return db.engine.dialect.name == "postgresql"
+
+
+def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term],
+                 page_size: int) -> list[ProductCard]:
+    """The page's cards (and one more) by relevance, then the listing order.
+
+    On PostgreSQL a broad query matches tens of thousands of goods, and ranking them all for
+    one page was most of a search's time. So it ranks, first, only the matching goods among
+    the first 200 of the listing order (one range of an index), then the first 1,000, 5,000,
+    until they fill the page. Other goods rank below those of the same score (they come later
+    in the listing order), so only goods scoring more than the page's last can still come
+    before it: a second query fetches those, and there are usually none (the page already has
+    the best score) or few (an index finds them: matching.relevance_at_least). When even the
+    largest prefix holds too few matches, the matches are few: all are ranked, as on SQLite."""
+    offset, wanted = (f.page - 1) * page_size, f.page * page_size + 1
+    order = _ordering(f, terms)
+    if _ranks_by_prefix():
+        relevance = matching.relevance(terms, f.q)
+        # The card's columns, then what the page is sorted by (relevance, listing order).
+        ranked = (card_select(query).add_columns(relevance, Product.merchant_certified)
+                  .order_by(*order).limit(wanted))
+        n = len(_CARD_COLUMNS)
+
+        def key(row) -> tuple:
+            return (-row[n], not row[n + 1], -row[4], -row[0])  # relevance, certified, sales, id
+
+        for size in LISTING_PREFIXES:
+            prefix = _listing_prefix(size)
+            if not prefix:
+                break
+            first = _in_prefix(prefix)
+            rows = db.session.execute(ranked.where(first)).all()
+            if len(rows) < wanted:
+                continue
+            least = rows[-1][n] + 1
+            if least <= matching.max_relevance(terms):
+                rows += db.session.execute(ranked.where(
+                    ~first, relevance >= least,
+                    matching.relevance_at_least(terms, f.q, least))).all()
+                rows.sort(key=key)
+            return [_card(row) for row in rows[offset:wanted]]
+    return card_rows(query.order_by(*order).offset(offset).limit(wanted - offset))
+
+
 def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
     """One page of listable goods matching the filter; page_size+1 rows tell if more exist."""
     exact = query_terms(f.q)
@@ -217,13 +295,12 @@ def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
         terms = query_terms(f.q, relaxed=True) if relaxed else exact
         if relaxed and (not f.q or [t.text for t in terms] == [t.text for t in exact]):
             break
-        query = (
-            _apply_filter(listable_products(), f, terms)
-            .order_by(*_ordering(f, terms))
-            .offset((f.page - 1) * page_size)
-            .limit(page_size + 1)
-        )
-        rows = card_rows(query)
+        query = _apply_filter(listable_products(), f, terms)
+        if f.sort == "relevance" and terms:
+            rows = _ranked_rows(query, f, terms, page_size)
+        else:
+            rows = card_rows(query.order_by(*_ordering(f, terms))
+                             .offset((f.page - 1) * page_size).limit(page_size + 1))
         if rows or f.page > 1 or not f.q:
             return ProductPage(rows[:page_size], f.page, len(rows) > page_size, relaxed)
     return ProductPage([], f.page, False, False)
