@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import clock
 from app.accounts.models import User
@@ -50,7 +50,7 @@ def own_shop(actor: User | None) -> Merchant:
 
 def get_room(room_id: int) -> LiveRoom | None:
     return db.session.scalar(
-        select(LiveRoom).options(selectinload(LiveRoom.merchant).selectinload(Merchant.belt))
+        select(LiveRoom).options(joinedload(LiveRoom.merchant).joinedload(Merchant.belt))
         .where(LiveRoom.id == room_id))
 
 
@@ -103,8 +103,9 @@ class Stage:
         return bool(self.src) and urlsplit(self.src).path.endswith(".m3u8")
 
 
-def stage_of(room: LiveRoom) -> Stage:
-    """Two queries: the broadcast on air (if live) and the newest replay."""
+def stage_of(room: LiveRoom, replays_shown: list[LiveBroadcast] | None = None) -> Stage:
+    """Two queries: the broadcast on air (if live) and the newest replay (none when the page
+    already read the room's replays, newest first: `replays_shown`)."""
     from app.live import ingest, replays
 
     stage = Stage(room.status)
@@ -116,7 +117,10 @@ def stage_of(room: LiveRoom) -> Stage:
             stage.src = room.stream_url
         elif room.stream_url:
             stage.link = room.stream_url
-    stage.replay = replays.latest_replay(room.id)
+    if replays_shown is None:
+        stage.replay = replays.latest_replay(room.id)
+    else:
+        stage.replay = replays_shown[0] if replays_shown else None
     return stage
 
 
@@ -148,14 +152,14 @@ def watching(room: LiveRoom) -> int:
     return max(presence.count(room.id), 1) if room.is_live else 0
 
 
-def room_view(room: LiveRoom) -> RoomView:
+def room_view(room: LiveRoom, replays_shown: list[LiveBroadcast] | None = None) -> RoomView:
     goods = room_goods(room.id)
     pinned = None
     if room.status != RoomStatus.ended and room.pinned_product_id is not None:
         pinned = next((p for p in goods if p.id == room.pinned_product_id), None)
     viewers = watching(room)
     numbers = {p.id: n for n, p in enumerate(goods, start=1)}
-    return RoomView(room, goods, pinned, viewers, numbers, stage_of(room))
+    return RoomView(room, goods, pinned, viewers, numbers, stage_of(room, replays_shown))
 
 
 def state_tag(room: LiveRoom, locale: str) -> str:
