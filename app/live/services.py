@@ -20,7 +20,15 @@ from app import clock
 from app.accounts.models import User
 from app.accounts.services import is_signed_in, require_signed_in
 from app.catalog.models import Product, ProductPhoto
-from app.catalog.services import listable_products, now_param, open_shops_clause, shop_is_open
+from app.catalog.services import (
+    ProductCard,
+    card_select,
+    cards_of,
+    listable_products,
+    now_param,
+    open_shops_clause,
+    shop_is_open,
+)
 from app.exceptions import PermissionDenied
 from app.extensions import db
 from app.live import presence
@@ -129,8 +137,8 @@ class RoomView:
     """What a buyer sees of a room: its listable goods in order and the pinned one."""
 
     room: LiveRoom
-    goods: list[Product]
-    pinned: Product | None
+    goods: list[ProductCard]
+    pinned: ProductCard | None
     viewers: int
     numbers: dict[int, int] = field(default_factory=dict)  # product id → 1号, 2号 …
     stage: Stage | None = None
@@ -152,8 +160,22 @@ def watching(room: LiveRoom) -> int:
     return max(presence.count(room.id), 1) if room.is_live else 0
 
 
+@functools.cache
+def _cart_statement():
+    # Built once, run with parameters: every room page and its polled part run it.
+    return card_select(listable_products(now_param())
+                       .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
+                       .where(LiveRoomItem.room_id == bindparam("room_id"))
+                       .order_by(LiveRoomItem.position, LiveRoomItem.product_id))
+
+
+def room_cart(room_id: int) -> list[ProductCard]:
+    """The room's 小黄车 as buyers see it (goods they can buy, in order), as plain card rows."""
+    return cards_of(_cart_statement(), {"room_id": room_id, "now": clock.now()})
+
+
 def room_view(room: LiveRoom, replays_shown: list[LiveBroadcast] | None = None) -> RoomView:
-    goods = room_goods(room.id)
+    goods = room_cart(room.id)
     pinned = None
     if room.status != RoomStatus.ended and room.pinned_product_id is not None:
         pinned = next((p for p in goods if p.id == room.pinned_product_id), None)
