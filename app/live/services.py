@@ -14,13 +14,21 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import clock
 from app.accounts.models import User
 from app.accounts.services import is_signed_in, require_signed_in
 from app.catalog.models import Product, ProductPhoto
-from app.catalog.services import listable_products, now_param, open_shops_clause, shop_is_open
+from app.catalog.services import (
+    ProductCard,
+    card_select,
+    cards_of,
+    listable_products,
+    now_param,
+    open_shops_clause,
+    shop_is_open,
+)
 from app.exceptions import PermissionDenied
 from app.extensions import db
 from app.live import presence
@@ -50,7 +58,7 @@ def own_shop(actor: User | None) -> Merchant:
 
 def get_room(room_id: int) -> LiveRoom | None:
     return db.session.scalar(
-        select(LiveRoom).options(selectinload(LiveRoom.merchant).selectinload(Merchant.belt))
+        select(LiveRoom).options(joinedload(LiveRoom.merchant).joinedload(Merchant.belt))
         .where(LiveRoom.id == room_id))
 
 
@@ -103,8 +111,9 @@ class Stage:
         return bool(self.src) and urlsplit(self.src).path.endswith(".m3u8")
 
 
-def stage_of(room: LiveRoom) -> Stage:
-    """Two queries: the broadcast on air (if live) and the newest replay."""
+def stage_of(room: LiveRoom, replays_shown: list[LiveBroadcast] | None = None) -> Stage:
+    """Two queries: the broadcast on air (if live) and the newest replay (none when the page
+    already read the room's replays, newest first: `replays_shown`)."""
     from app.live import ingest, replays
 
     stage = Stage(room.status)
@@ -116,7 +125,10 @@ def stage_of(room: LiveRoom) -> Stage:
             stage.src = room.stream_url
         elif room.stream_url:
             stage.link = room.stream_url
-    stage.replay = replays.latest_replay(room.id)
+    if replays_shown is None:
+        stage.replay = replays.latest_replay(room.id)
+    else:
+        stage.replay = replays_shown[0] if replays_shown else None
     return stage
 
 
@@ -125,8 +137,8 @@ class RoomView:
     """What a buyer sees of a room: its listable goods in order and the pinned one."""
 
     room: LiveRoom
-    goods: list[Product]
-    pinned: Product | None
+    goods: list[ProductCard]
+    pinned: ProductCard | None
     viewers: int
     numbers: dict[int, int] = field(default_factory=dict)  # product id → 1号, 2号 …
     stage: Stage | None = None
@@ -148,14 +160,28 @@ def watching(room: LiveRoom) -> int:
     return max(presence.count(room.id), 1) if room.is_live else 0
 
 
-def room_view(room: LiveRoom) -> RoomView:
-    goods = room_goods(room.id)
+@functools.cache
+def _cart_statement():
+    # Built once, run with parameters: every room page and its polled part run it.
+    return card_select(listable_products(now_param())
+                       .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
+                       .where(LiveRoomItem.room_id == bindparam("room_id"))
+                       .order_by(LiveRoomItem.position, LiveRoomItem.product_id))
+
+
+def room_cart(room_id: int) -> list[ProductCard]:
+    """The room's 小黄车 as buyers see it (goods they can buy, in order), as plain card rows."""
+    return cards_of(_cart_statement(), {"room_id": room_id, "now": clock.now()})
+
+
+def room_view(room: LiveRoom, replays_shown: list[LiveBroadcast] | None = None) -> RoomView:
+    goods = room_cart(room.id)
     pinned = None
     if room.status != RoomStatus.ended and room.pinned_product_id is not None:
         pinned = next((p for p in goods if p.id == room.pinned_product_id), None)
     viewers = watching(room)
     numbers = {p.id: n for n, p in enumerate(goods, start=1)}
-    return RoomView(room, goods, pinned, viewers, numbers, stage_of(room))
+    return RoomView(room, goods, pinned, viewers, numbers, stage_of(room, replays_shown))
 
 
 def state_tag(room: LiveRoom, locale: str) -> str:
