@@ -252,40 +252,46 @@ def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term],
 
     On PostgreSQL a broad query matches tens of thousands of goods, and ranking them all for
     one page was most of a search's time. So it ranks, first, only the matching goods among
-    the first 200 of the listing order (one range of an index), then the first 1,000, 5,000,
-    until they fill the page. Other goods rank below those of the same score (they come later
-    in the listing order), so only goods scoring more than the page's last can still come
-    before it: a second query fetches those, and there are usually none (the page already has
-    the best score) or few (an index finds them: matching.relevance_at_least). When even the
-    largest prefix holds too few matches, the matches are few: all are ranked, as on SQLite."""
+    the first 200 of the listing order (one range of an index); then those among the next
+    800, the next 4,000 (LISTING_PREFIXES), then the rest, keeping the best page so far. Once
+    the page is full, goods further on can only enter it by scoring more than its last (of the
+    same score, they come later in the listing order): the next parts are asked only for
+    those, which an index finds (matching.relevance_at_least), and there are usually none or
+    few. A page that is still not full after the prefixes means the matches are few: the
+    rest are ranked all together, as on SQLite (and as everywhere when the catalogue is
+    smaller than the first prefix)."""
     offset, wanted = (f.page - 1) * page_size, f.page * page_size + 1
     order = _ordering(f, terms)
-    if _ranks_by_prefix():
-        relevance = matching.relevance(terms, f.q)
-        # The card's columns, then what the page is sorted by (relevance, listing order).
-        ranked = (card_select(query).add_columns(relevance, Product.merchant_certified)
-                  .order_by(*order).limit(wanted))
-        n = len(_CARD_COLUMNS)
+    prefixes = []
+    for size in LISTING_PREFIXES if _ranks_by_prefix() else ():
+        if not (prefix := _listing_prefix(size)):
+            break  # fewer goods than that: none of the longer prefixes either
+        prefixes.append(prefix)
+    if not prefixes:
+        return card_rows(query.order_by(*order).offset(offset).limit(wanted - offset))
+    relevance = matching.relevance(terms, f.q)
+    most = matching.max_relevance(terms)
+    # The card's columns, then what the page is sorted by (relevance, listing order).
+    ranked = (card_select(query).add_columns(relevance, Product.merchant_certified)
+              .order_by(*order).limit(wanted))
+    n = len(_CARD_COLUMNS)
 
-        def key(row) -> tuple:
-            return (-row[n], not row[n + 1], -row[4], -row[0])  # relevance, certified, sales, id
+    def key(row) -> tuple:
+        return (-row[n], not row[n + 1], -row[4], -row[0])  # relevance, certified, sales, id
 
-        for size in LISTING_PREFIXES:
-            prefix = _listing_prefix(size)
-            if not prefix:
-                break
-            first = _in_prefix(prefix)
-            rows = db.session.execute(ranked.where(first)).all()
-            if len(rows) < wanted:
-                continue
+    rows, seen = [], None  # the best `wanted` so far; the prefix they come from
+    for prefix in [*prefixes, None]:
+        part = [] if seen is None else [~_in_prefix(seen)]
+        if prefix is not None:
+            part.append(_in_prefix(prefix))
+        if len(rows) == wanted:  # full: only better scores can enter
             least = rows[-1][n] + 1
-            if least <= matching.max_relevance(terms):
-                rows += db.session.execute(ranked.where(
-                    ~first, relevance >= least,
-                    matching.relevance_at_least(terms, f.q, least))).all()
-                rows.sort(key=key)
-            return [_card(row) for row in rows[offset:wanted]]
-    return card_rows(query.order_by(*order).offset(offset).limit(wanted - offset))
+            if least > most:
+                break
+            part += [relevance >= least, matching.relevance_at_least(terms, f.q, least)]
+        rows = sorted([*rows, *db.session.execute(ranked.where(*part))], key=key)[:wanted]
+        seen = prefix
+    return [_card(row) for row in rows[offset:wanted]]
 
 
 def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
