@@ -84,18 +84,29 @@ def ranked_shops(*, belt_id: int | None = None, industry_id: int | None = None,
                  certified_only: bool = False, limit: int = 12) -> list[Merchant]:
     """Open shops of a belt or industry, with their belts (one query): certified first (the
     seed's traffic support for certified merchants), then by sales."""
-    from app.catalog.services import open_shops_clause
+    from app import clock
 
-    query = select(Merchant).where(open_shops_clause())
-    if belt_id is not None:
-        query = query.where(Merchant.belt_id == belt_id)
-    if industry_id is not None:
-        query = query.where(Merchant.industry_id == industry_id)
+    subjects = {name: value for name, value in (("belt_id", belt_id),
+                                                ("industry_id", industry_id)) if value is not None}
+    return list(db.session.scalars(_ranked_shops_statement(tuple(subjects), certified_only),
+                                   {**subjects, "limit": limit, "now": clock.now()}))
+
+
+@functools.cache
+def _ranked_shops_statement(shape: tuple[str, ...], certified_only: bool):
+    """`ranked_shops` for the subjects named in `shape`, built once per shape and run with
+    parameters (the portal page runs it for every render)."""
+    from app.catalog.services import now_param, open_shops_clause
+
+    query = select(Merchant).where(open_shops_clause(now_param()))
+    if "belt_id" in shape:
+        query = query.where(Merchant.belt_id == bindparam("belt_id"))
+    if "industry_id" in shape:
+        query = query.where(Merchant.industry_id == bindparam("industry_id"))
     if certified_only:
         query = query.where(Merchant.certified.is_(True))
-    query = query.order_by(Merchant.certified.desc(), Merchant.sales_count.desc(),
-                           Merchant.id).limit(limit)
-    return list(db.session.scalars(query.options(joinedload(Merchant.belt))))
+    return (query.order_by(Merchant.certified.desc(), Merchant.sales_count.desc(), Merchant.id)
+            .limit(bindparam("limit")).options(joinedload(Merchant.belt)))
 
 
 @dataclass
