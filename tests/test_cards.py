@@ -16,7 +16,8 @@ from tests import factories as make
 CARD = ProductCard(
     id=7, title="冰种手镯", price_fen=128000, stock=3, sales_count=12, status="active",
     merchant_suspended_until=None, source_type="origin", is_lightning=False,
-    merchant_id=2, merchant=CardShop(2, "玉匠人", True, "active"),
+    merchant_id=2, merchant_active=True, merchant_certified=True,
+    merchant=CardShop(2, "玉匠人", True),
     cover=CardPhoto("ab" * 16, 480, 640))
 
 
@@ -32,7 +33,8 @@ def _variants() -> list[tuple[str, ProductCard]]:
     out = []
     for field in dataclasses.fields(ProductCard):
         value = getattr(CARD, field.name)
-        if field.name in ("status", "merchant_suspended_until"):
+        if field.name in ("status", "merchant_suspended_until", "merchant_active",
+                          "merchant_certified"):
             continue  # listing rules, not printed (the page cache reads them)
         if field.name == "merchant":
             for shop_field in ("name", "certified"):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import clock
@@ -15,16 +15,15 @@ from app.catalog import matching
 from app.catalog.filters import ProductFilter
 from app.catalog.models import Belt, Category, Industry, Product, ProductPhoto, ProductStatus
 from app.extensions import cache, db
-from app.merchants.models import Merchant
-from app.pagecache import Revalidation
 
 
 @dataclass(frozen=True, slots=True)
 class CardShop:
+    """The shop as a card shows it (from the goods' copies of its name and certification)."""
+
     id: int
     name: str
     certified: bool
-    status: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,26 +49,30 @@ class ProductCard:
     source_type: str
     is_lightning: bool
     merchant_id: int
+    merchant_active: bool
+    merchant_certified: bool
     merchant: CardShop
     cover: CardPhoto | None
 
 
 _CARD_COLUMNS = (Product.id, Product.title, Product.price_fen, Product.stock, Product.sales_count,
                  Product.status, Product.merchant_suspended_until, Product.source_type,
-                 Product.is_lightning, Product.merchant_id, Merchant.name, Merchant.certified,
-                 Merchant.status, ProductPhoto.image_key, ProductPhoto.width, ProductPhoto.height)
+                 Product.is_lightning, Product.merchant_id, Product.merchant_active,
+                 Product.merchant_certified, Product.merchant_name,
+                 ProductPhoto.image_key, ProductPhoto.width, ProductPhoto.height)
 
 
 def card_select(query):
-    """`query` (built on `listable_products()`) reading what cards show: its goods' columns,
-    their shop's and their cover photo's (position 0: photos are always numbered from 0)."""
+    """`query` (built on `listable_products()`) reading what cards show: its goods' columns
+    (with their copies of the shop's name and state) and their cover photo's (position 0:
+    photos are always numbered from 0)."""
     return (query.with_only_columns(*_CARD_COLUMNS)
             .outerjoin(ProductPhoto, (ProductPhoto.product_id == Product.id)
                        & (ProductPhoto.position == 0)))
 
 
 def _card(row) -> ProductCard:
-    return ProductCard(*row[:10], CardShop(row[9], row[10], row[11], row[12]),
+    return ProductCard(*row[:12], CardShop(row[9], row[12], row[11]),
                        CardPhoto(row[13], row[14], row[15]) if row[13] is not None else None)
 
 
@@ -101,27 +104,27 @@ def listable_products(now=None):
     """The single rule for what buyers can see and buy: active goods (not taken off the shelf
     nor delisted by a base) of active shops that are not under a suspension in force.
 
-    Every listing (home, portals, belts, shops, search, live rooms) starts from this. The
-    suspension is read from the product row's copy (`merchant_suspended_until`, kept by
-    catalog.sync), compared with clock.now(): a suspension ends by itself, without a timer."""
+    Every listing (home, portals, belts, shops, search, live rooms) starts from this. The shop's
+    state is read from the product row's copies (`merchant_active`, `merchant_suspended_until`,
+    kept by app.merchants.sync), the suspension compared with clock.now(): a suspension ends by
+    itself, without a timer. No join: a caller that needs the shop joins `Product.merchant`."""
     now = clock.now() if now is None else now
     return (
         select(Product)
-        .join(Product.merchant)
-        .where(Product.status == ProductStatus.active, Merchant.status == "active",
+        .where(Product.status == ProductStatus.active, Product.merchant_active.is_(True),
                or_(Product.merchant_suspended_until.is_(None),
                    Product.merchant_suspended_until <= now))
     )
 
 
-# What a product card shows that must never be stale, and whether the goods may be shown.
-_SHOWN_PRODUCT = ("id", "price_fen", "stock", "sales_count", "status", "merchant_suspended_until")
-_SHOWN_SHOP = ("status", "certified")
+# What a product card shows that must never be stale, and whether the goods may be shown
+# (the shop's state as copied onto the goods). Products and cards both have these.
+_SHOWN_PRODUCT = ("id", "price_fen", "stock", "sales_count", "status", "merchant_suspended_until",
+                  "merchant_active", "merchant_certified")
 
 
-def _shown_row(product: Product) -> tuple:
-    return (tuple(getattr(product, name) for name in _SHOWN_PRODUCT)
-            + tuple(getattr(product.merchant, name) for name in _SHOWN_SHOP))
+def _shown_row(product: Product | ProductCard) -> tuple:
+    return tuple(getattr(product, name) for name in _SHOWN_PRODUCT)
 
 
 def shown_goods(products: Sequence[Product]) -> tuple:
@@ -135,29 +138,17 @@ def current_goods(product_ids: Sequence[int]) -> tuple:
     if not product_ids:
         return ()
     return tuple(tuple(row) for row in db.session.execute(
-        select(*(getattr(Product, name) for name in _SHOWN_PRODUCT),
-               *(getattr(Merchant, name) for name in _SHOWN_SHOP))
-        .join(Merchant, Merchant.id == Product.merchant_id)
+        select(*(getattr(Product, name) for name in _SHOWN_PRODUCT))
         .where(Product.id.in_(product_ids)).order_by(Product.id)))
 
 
-LISTED_GOODS = Revalidation(shown=shown_goods, current=current_goods)
-
 
 def is_listable(product: Product, now: datetime | None = None) -> bool:
-    return product.status == ProductStatus.active and shop_is_open(product.merchant, now)
-
-
-def shop_is_open(merchant: Merchant, now: datetime | None = None) -> bool:
-    """A shop buyers can see and buy from (active, no suspension in force)."""
-    return merchant.is_open(now or clock.now())
-
-
-def open_shops_clause(now=None):
-    """`shop_is_open` as a SQL condition on Merchant, for queries of shops and live rooms."""
+    """`listable_products` for one product in hand (its copies of the shop's state)."""
     now = clock.now() if now is None else now
-    return and_(Merchant.status == "active",
-                or_(Merchant.suspended_until.is_(None), Merchant.suspended_until <= now))
+    return (product.status == ProductStatus.active and product.merchant_active
+            and (product.merchant_suspended_until is None
+                 or product.merchant_suspended_until <= now))
 
 
 def query_terms(q: str, *, relaxed: bool = False) -> list[matching.Term]:
@@ -428,13 +419,12 @@ class BeltCard:
 @dataclass
 class BeltSummary:
     belt: BeltCard
-    merchants: int
-    certified: int
     products: int
 
 
 def belt_summaries(industry_id: int | None = None) -> list[BeltSummary]:
-    """Each belt with its count of shops, certified shops and listable goods (cached a minute)."""
+    """Each belt with its count of listable goods (cached a minute). Its shops are counted by
+    the merchants domain (the portal page's `belt_shop_counts` part)."""
     return _cached(f"catalog:belt-summaries:{industry_id or 'all'}",
                    lambda: _belt_summaries(industry_id))
 
@@ -444,25 +434,13 @@ def _belt_summaries(industry_id: int | None) -> list[BeltSummary]:
     if industry_id is not None:
         belts_query = belts_query.where(Belt.industry_id == industry_id)
     belts = list(db.session.scalars(belts_query))
-    shop_counts = dict(
-        (belt_id, (total, certified)) for belt_id, total, certified in db.session.execute(
-            select(Merchant.belt_id, func.count(),
-                   func.sum(case((Merchant.certified.is_(True), 1), else_=0)))
-            .where(open_shops_clause(), Merchant.belt_id.is_not(None))
-            .group_by(Merchant.belt_id)
-        )
-    )
     goods = dict(db.session.execute(
-        select(Product.belt_id, func.count())
-        .where(Product.status == ProductStatus.active, Product.belt_id.is_not(None),
-               or_(Product.merchant_suspended_until.is_(None),
-                   Product.merchant_suspended_until <= clock.now()))
-        .group_by(Product.belt_id)
+        listable_products().with_only_columns(Product.belt_id, func.count())
+        .where(Product.belt_id.is_not(None)).group_by(Product.belt_id)
     ).all())
     summaries = []
     for b in belts:
-        total, certified = shop_counts.get(b.id, (0, 0))
         industry = IndustryCard(b.industry.slug, b.industry.name, b.industry.name_en)
         card = BeltCard(b.slug, b.name, b.name_en, b.province, b.city, industry)
-        summaries.append(BeltSummary(card, total, int(certified or 0), goods.get(b.id, 0)))
+        summaries.append(BeltSummary(card, goods.get(b.id, 0)))
     return summaries

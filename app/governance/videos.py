@@ -26,14 +26,14 @@ from sqlalchemy.orm import contains_eager, selectinload
 from app import clock
 from app.accounts.models import User
 from app.catalog.models import Product, ProductStatus
-from app.catalog.services import listable_products, now_param, open_shops_clause
+from app.catalog.services import listable_products, now_param
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.governance.models import SourceVideo, SourceVideoProduct, VideoKind
 from app.inputs import clean_text, has_controls
 from app.media import ImageRejected, media_root, store_image
 from app.merchants.models import Merchant
-from app.merchants.services import own_shop
+from app.merchants.services import open_shops_clause, own_shop
 
 MAX_CAPTION = 200
 MAX_PRODUCTS = 6
@@ -312,7 +312,7 @@ def _listable_goods(video_ids: list[int]) -> dict[int, list[Product]]:
     if not video_ids:
         return {}
     rows = db.session.execute(
-        listable_products().add_columns(SourceVideoProduct.video_id)
+        listable_products().add_columns(SourceVideoProduct.video_id).join(Product.merchant)
         .join(SourceVideoProduct, SourceVideoProduct.product_id == Product.id)
         .options(contains_eager(Product.merchant), selectinload(Product.photos))
         .where(SourceVideoProduct.video_id.in_(video_ids))

@@ -26,15 +26,19 @@ from app.catalog.services import (
     cards_of,
     listable_products,
     now_param,
-    open_shops_clause,
-    shop_is_open,
 )
 from app.exceptions import PermissionDenied
 from app.extensions import db
 from app.live import presence
 from app.live.models import LiveBroadcast, LiveRoom, LiveRoomItem, RoomStatus
 from app.merchants.models import Merchant
-from app.merchants.services import is_shop_owner, shop_of, visible_to
+from app.merchants.services import (
+    is_shop_owner,
+    open_shops_clause,
+    shop_is_open,
+    shop_of,
+    visible_to,
+)
 from app.merchants.services import own_shop as merchants_own_shop
 
 VIDEO_SUFFIXES = (".m3u8", ".mp4", ".webm")

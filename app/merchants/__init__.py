@@ -50,6 +50,8 @@ def init_merchants(app: Flask) -> None:
                        lambda room, **_: services.shop_hotline(room.merchant))
     # The belt's shops and the base's featured ones (belt_pages), from one query.
     register_page_data(app, "belt", "shops", lambda belt, **_: services.belt_shops(belt.id))
+    register_page_data(app, "portal", "belt_shop_counts",
+                       lambda **_: services.belt_shop_counts())
     register_page_data(app, "portal", "shops", lambda industry, **_: services.ranked_shops(
         industry_id=industry.id, certified_only=True, limit=20))
     register_slot(app, "shop_header", "merchants/_shop_certification.html")

@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.services import is_signed_in, require_signed_in
 from app.catalog.listing import require_shop_owner
 from app.catalog.models import Belt, Industry
 from app.catalog.reference import SOURCE_TYPES_NEEDING_BELT, SourceType
+from app.catalog.services import now_param
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.merchants.checks import normalise_hotline, plain_text, store_photo
@@ -58,6 +61,20 @@ def visible_to(viewer: User | None, merchant: Merchant, *, public: bool) -> bool
     return public or is_shop_owner(viewer, merchant)
 
 
+def shop_is_open(merchant: Merchant, now: datetime | None = None) -> bool:
+    """A shop buyers can see and buy from (active, no suspension in force). The goods carry a
+    copy of this state (app.merchants.sync) for the catalogue's listing rule."""
+    return merchant.is_open(clock.now() if now is None else now)
+
+
+def open_shops_clause(now=None):
+    """`shop_is_open` as a SQL condition on Merchant, for queries of shops and live rooms
+    (`now` may be a bound parameter: catalog.services.now_param)."""
+    now = clock.now() if now is None else now
+    return and_(Merchant.status == "active",
+                or_(Merchant.suspended_until.is_(None), Merchant.suspended_until <= now))
+
+
 def own_shop(actor: User | None, refusal: str | None = None) -> Merchant:
     """The acting user's own shop: the one check behind everything a merchant does to their
     shop. 403 when not signed in, or with `refusal` (what a shop is needed for; 你还没有开店。
@@ -84,8 +101,6 @@ def ranked_shops(*, belt_id: int | None = None, industry_id: int | None = None,
                  certified_only: bool = False, limit: int = 12) -> list[Merchant]:
     """Open shops of a belt or industry, with their belts (one query): certified first (the
     seed's traffic support for certified merchants), then by sales."""
-    from app import clock
-
     subjects = {name: value for name, value in (("belt_id", belt_id),
                                                 ("industry_id", industry_id)) if value is not None}
     return list(db.session.scalars(_ranked_shops_statement(tuple(subjects), certified_only),
@@ -96,8 +111,6 @@ def ranked_shops(*, belt_id: int | None = None, industry_id: int | None = None,
 def _ranked_shops_statement(shape: tuple[str, ...], certified_only: bool):
     """`ranked_shops` for the subjects named in `shape`, built once per shape and run with
     parameters (the portal page runs it for every render)."""
-    from app.catalog.services import now_param, open_shops_clause
-
     query = select(Merchant).where(open_shops_clause(now_param()))
     if "belt_id" in shape:
         query = query.where(Merchant.belt_id == bindparam("belt_id"))
@@ -109,6 +122,26 @@ def _ranked_shops_statement(shape: tuple[str, ...], certified_only: bool):
             .limit(bindparam("limit")).options(joinedload(Merchant.belt)))
 
 
+def belt_shop_counts() -> dict[str, tuple[int, int]]:
+    """Open shops and certified open shops of each belt, by the belt's slug (cached like the
+    catalogue's reference data: REFERENCE_CACHE_TTL)."""
+    from flask import current_app
+
+    from app.extensions import cache
+
+    ttl = current_app.config["REFERENCE_CACHE_TTL"]
+    found = cache.get("merchants:belt-shop-counts") if ttl else None
+    if found is None:
+        found = {slug: (total, int(certified or 0)) for slug, total, certified in db.session.execute(
+            select(Belt.slug, func.count(),
+                   func.sum(case((Merchant.certified.is_(True), 1), else_=0)))
+            .join(Belt, Belt.id == Merchant.belt_id).where(open_shops_clause())
+            .group_by(Belt.slug))}
+        if ttl:
+            cache.set("merchants:belt-shop-counts", found, timeout=ttl)
+    return found
+
+
 @dataclass
 class BeltShops:
     ranked: list[Merchant]    # certified first, then by sales
@@ -118,9 +151,6 @@ class BeltShops:
 @functools.cache
 def _belt_shops_statement():
     """Built once, run with parameters (building a select costs more Python than running it)."""
-    from sqlalchemy import and_, or_
-
-    from app.catalog.services import now_param, open_shops_clause
     from app.merchants.models import BeltFeaturedShop
 
     belt_id = bindparam("belt_id")
@@ -139,8 +169,6 @@ def _belt_shops_statement():
 def belt_shops(belt_id: int, limit: int = 12) -> BeltShops:
     """The belt page's shops and the base's featured ones, in one query: the top `limit` open
     shops united with the featured ones, sorted apart in Python."""
-    from app import clock
-
     rows = db.session.execute(_belt_shops_statement(), {
         "belt_id": belt_id, "limit": limit, "now": clock.now()}).all()
     ranked = sorted((m for m, _position in rows if m.belt_id == belt_id),
