@@ -52,7 +52,7 @@ def main() -> None:
 
             def note(conn, cursor, statement, parameters, context, executemany):
                 head = statement.lstrip().upper()
-                if head.startswith("SET") or (head.startswith("SELECT")
+                if head.startswith("SET") or (head.startswith(("SELECT", "WITH"))
                                               and "products" in statement):
                     seen.append((statement, parameters))  # settings replayed in order
 

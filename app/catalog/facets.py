@@ -13,14 +13,16 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.sql.util import ClauseAdapter
 
 from app.catalog.filters import ProductFilter
 from app.catalog.matching import through_word_index
-from app.catalog.models import Belt, Category, Industry
+from app.catalog.models import Belt, Category, Industry, Product
 from app.catalog.reference import SOURCE_TYPE_NAMES, SourceType
 from app.extensions import db
 
 FACETS = ("industry", "belt", "category", "source", "certified")
+LONG_COLUMNS = {"title", "description", "search_tokens"}  # not needed to count the goods
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,22 @@ def _listing_facets(f: ProductFilter, fixed: tuple[str, ...]) -> dict[str, list[
     from app.catalog.services import _apply_filter, _cached, listable_products, query_terms
 
     terms = query_terms(f.q)
-    scope = _apply_filter(listable_products(), f, terms, facets=fixed).subquery()
+    listable = listable_products()
+    if terms and db.engine.dialect.name == "postgresql":
+        # The goods matching the words first, read from the words' GIN index alone (a
+        # materialized CTE of the short columns), then the listing rule on them: in one query
+        # PostgreSQL may read the rule's indexes instead and test every row's words (2 s for
+        # a word matching a third of 100,000 goods; through_word_index says why).
+        short = [c for c in Product.__table__.c if c.name not in LONG_COLUMNS]
+        scope = (_apply_filter(select(*short), f, terms, facets=fixed)
+                 .cte("matched").prefix_with("MATERIALIZED"))
+        rule = [ClauseAdapter(scope).traverse(listable.whereclause)]
+    else:
+        scope, rule = _apply_filter(listable, f, terms, facets=fixed).subquery(), []
     columns = (scope.c.industry_id, scope.c.belt_id, scope.c.category_id, scope.c.source_type,
                scope.c.merchant_certified)
     groups = through_word_index(terms, lambda: db.session.execute(
-        select(*columns, func.count()).group_by(*columns)).all())
+        select(*columns, func.count()).where(*rule).group_by(*columns)).all())
     labels = _cached("catalog:facet-labels", _labels)
     ids = {kind: {v.slug: k for k, v in rows.items()} for kind, rows in labels.items()}
     chosen = {
