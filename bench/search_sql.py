@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--plan", action="store_true", help="print the plans too")
     parser.add_argument("--no-facets", action="store_true")
+    parser.add_argument("--page", type=int, default=1, help="the results page to measure")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL database")
@@ -51,7 +52,7 @@ def main() -> None:
 
             def note(conn, cursor, statement, parameters, context, executemany):
                 head = statement.lstrip().upper()
-                if head.startswith("SET") or (head.startswith("SELECT")
+                if head.startswith("SET") or (head.startswith(("SELECT", "WITH"))
                                               and "products" in statement):
                     seen.append((statement, parameters))  # settings replayed in order
 
@@ -81,7 +82,7 @@ def main() -> None:
         print(f"{'query':<14}{'goods ms':>10}{'facets ms':>11}{'rows':>6}")
         worst = 0.0
         for term in terms:
-            f = ProductFilter(q=term)
+            f = ProductFilter(q=term, page=args.page)
             found = []
             goods = statements(lambda f=f, found=found: found.append(services.find_products(f)))
             goods_ms = 0.0

@@ -262,13 +262,14 @@ def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term],
         return card_rows(query.order_by(*order).offset(offset).limit(wanted - offset))
     relevance = matching.relevance(terms, f.q)
     most = matching.max_relevance(terms)
-    # The card's columns, then what the page is sorted by (relevance, listing order).
-    ranked = (card_select(query).add_columns(relevance, Product.merchant_certified)
+    # What the page is sorted by, alone: the cards are read at the end for the page's ids
+    # (joining their photos before the sort would join every candidate's).
+    ranked = (query.with_only_columns(relevance, Product.merchant_certified,
+                                      Product.sales_count, Product.id)
               .order_by(*order).limit(wanted))
-    n = len(_CARD_COLUMNS)
 
     def key(row) -> tuple:
-        return (-row[n], not row[n + 1], -row[4], -row[0])  # relevance, certified, sales, id
+        return (-row[0], not row[1], -row[2], -row[3])  # relevance, certified, sales, id
 
     rows, seen = [], None  # the best `wanted` so far; the prefix they come from
     for prefix in [*prefixes, None]:
@@ -276,13 +277,17 @@ def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term],
         if prefix is not None:
             part.append(_in_prefix(prefix))
         if len(rows) == wanted:  # full: only better scores can enter
-            least = rows[-1][n] + 1
+            least = rows[-1][0] + 1
             if least > most:
                 break
             part += [relevance >= least, matching.relevance_at_least(terms, f.q, least)]
         rows = sorted([*rows, *db.session.execute(ranked.where(*part))], key=key)[:wanted]
         seen = prefix
-    return [_card(row) for row in rows[offset:wanted]]
+    ids = [row[3] for row in rows[offset:wanted]]
+    if not ids:
+        return []
+    cards = {card.id: card for card in card_rows(query.where(Product.id.in_(ids)))}
+    return [cards[i] for i in ids if i in cards]
 
 
 def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
