@@ -40,11 +40,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
+    from app.cards import init_cards
     from app.pagecache import init_pagecache
     from app.slots import init_slots
 
     init_slots(app)
     init_pagecache(app)
+    init_cards(app)
     from app.assets import init_assets
     from app.errors import init_errors
     from app.i18n import init_i18n

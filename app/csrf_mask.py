@@ -12,6 +12,7 @@ import base64
 import binascii
 import secrets
 
+from flask import g
 from flask_wtf import CSRFProtect
 from flask_wtf.csrf import generate_csrf
 
@@ -23,10 +24,18 @@ def _xor(data: bytes, pad: bytes) -> bytes:
 
 
 def masked_csrf() -> str:
-    """This request's CSRF token under a fresh pad (what templates show)."""
-    token = generate_csrf().encode()
-    pad = secrets.token_bytes(len(token))
-    return PREFIX + base64.urlsafe_b64encode(pad + _xor(token, pad)).decode()
+    """This request's CSRF token under a fresh pad (what templates show). One pad per
+    response: a page shows the token in every form (the live room: 16), and what defeats
+    BREACH is that the bytes differ from one response to the next."""
+    token = generate_csrf()
+    cached = g.get("yt_masked_csrf")
+    if cached is not None and cached[0] == token:  # not when the token was rotated (sign-in)
+        return cached[1]
+    raw = token.encode()
+    pad = secrets.token_bytes(len(raw))
+    masked = PREFIX + base64.urlsafe_b64encode(pad + _xor(raw, pad)).decode()
+    g.yt_masked_csrf = (token, masked)
+    return masked
 
 
 def unmask(value: str | None) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-PAGES = ("product", "shop", "belt", "portal", "home")
+PAGES = ("product", "shop", "belt", "portal", "home", "live_room")
 
 Provider = Callable[..., Any]
 

@@ -10,7 +10,9 @@ the filters' words, facet counts; REFERENCE_CACHE_TTL) and the short per-shop ca
 requests go through the whole Flask app in this process (routing, the view, its queries,
 the template, the security headers and compression), one at a time, rotating through many
 URLs per page (300 product ids, 100 shops, 12 belts × 4 filters …) so no one row stays hot.
-The figure is the median and p95 of the time per request, in milliseconds.
+The figure is the median and p95 of the time per request, in milliseconds. Product cards
+(app.cards) are reused when what they show is unchanged, as on a real server; the last two
+columns render the same pages with that cache emptied before every request.
 
 The database (default `yt_coldrender` on 127.0.0.1) is created when missing and filled by
 `flask seed-demo --scale N` (idempotent: a second run only tops it up). --profile PAGE
@@ -97,12 +99,16 @@ def page_urls(app) -> dict[str, list[str]]:
     }, total
 
 
-def timed(client, paths: list[str], n: int, cpu: list[float] | None = None) -> list[float]:
+def timed(client, paths: list[str], n: int, cpu: list[float] | None = None,
+          cards=None) -> list[float]:
     """Wall milliseconds per request; `cpu` gets this process's CPU milliseconds (the app's
-    own work, less sensitive than wall time to a busy machine; the database's is not in it)."""
+    own work, less sensitive than wall time to a busy machine; the database's is not in it).
+    `cards`: the product-card cache (app.cards), emptied before each request (not timed)."""
     times = []
     for i in range(n):
         path = paths[i % len(paths)]
+        if cards is not None:
+            cards.clear()
         started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(path, headers={"Accept-Encoding": "gzip"})
         times.append((time.perf_counter() - started) * 1000)
@@ -153,16 +159,24 @@ def main() -> None:
     print(f"\n{total} products on {database} · page cache off · {args.requests} requests per "
           f"page, one at a time, in process · load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs\n")
-    print(f"{'page':<18}{'URLs':>6}{'median ms':>11}{'p95 ms':>9}{'× bare':>9}{'CPU ms':>9}")
+    print(f"{'page':<18}{'URLs':>6}{'median ms':>11}{'p95 ms':>9}{'× bare':>9}{'CPU ms':>9}"
+          f"{'no card reuse: median ms':>26}{'CPU ms':>9}")
     cpu: dict[str, list[float]] = {name: [] for name in pages}
     results = {name: timed(client, paths, args.requests, cpu[name])
                for name, paths in pages.items()}
+    # The same pages with no product card kept from an earlier render (app.cards): each card
+    # rendered anew, as for goods nobody has looked at lately.
+    cards = app.extensions["yt_cards"]
+    bare_cpu: dict[str, list[float]] = {name: [] for name in pages}
+    bare_cards = {name: timed(client, paths, max(args.requests // 3, 20), bare_cpu[name], cards)
+                  for name, paths in pages.items()}
     bare = statistics.median(results["bare route /ping"])
     for name, times in results.items():
         median = statistics.median(times)
         p95 = statistics.quantiles(times, n=20)[-1]
         print(f"{name:<18}{len(pages[name]):>6}{median:>11.2f}{p95:>9.2f}{median / bare:>9.1f}"
-              f"{statistics.median(cpu[name]):>9.2f}")
+              f"{statistics.median(cpu[name]):>9.2f}"
+              f"{statistics.median(bare_cards[name]):>26.2f}{statistics.median(bare_cpu[name]):>9.2f}")
 
 
 if __name__ == "__main__":

@@ -77,9 +77,12 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """PostgreSQL-only indexes (GIN on tokens / trigrams) are made by hand in migrations."""
-    from app.catalog.models import POSTGRES_ONLY_INDEXES
+    """PostgreSQL-only indexes (GIN on tokens / trigrams) and generated columns are made by
+    hand in migrations."""
+    from app.catalog.models import POSTGRES_ONLY_COLUMNS, POSTGRES_ONLY_INDEXES
 
+    if type_ == "column" and (obj.table.name, name) in POSTGRES_ONLY_COLUMNS:
+        return False
     return not (type_ == "index" and name in POSTGRES_ONLY_INDEXES)
 
 

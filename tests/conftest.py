@@ -146,6 +146,7 @@ def _fresh_state(app):
         db.session.remove()
         _clear_tables()
         cache.clear()
+        app.extensions["yt_cards"].clear()
         limiter.reset()
 
 

@@ -189,13 +189,14 @@ def test_migrations_match_the_models(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from app.catalog.models import POSTGRES_ONLY_INDEXES
+    from app.catalog.models import POSTGRES_ONLY_COLUMNS, POSTGRES_ONLY_INDEXES
     from app.extensions import db
 
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         diff = [d for d in compare_metadata(context, db.metadata)
-                if not (d[0] == "remove_index" and d[1].name in POSTGRES_ONLY_INDEXES)]
+                if not (d[0] == "remove_index" and d[1].name in POSTGRES_ONLY_INDEXES)
+                and not (d[0] == "remove_column" and (d[2], d[3].name) in POSTGRES_ONLY_COLUMNS)]
     assert diff == []
 
 

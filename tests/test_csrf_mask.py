@@ -65,3 +65,12 @@ def test_no_template_renders_an_unmasked_form_token():
     unmasked = [str(path) for path in templates.rglob("*.html")
                 if re.search(r"\{\{\s*\w+\.csrf_token\s*\}\}|hidden_tag\(", path.read_text())]
     assert unmasked == []
+
+
+def test_one_pad_per_response_however_many_forms_show_the_token(client):
+    pages = [client.get("/search?q=手镯").get_data(as_text=True) for _ in range(2)]
+    found = [set(re.findall(r'(?:name="csrf_token" value="|X-CSRFToken&#34;: &#34;|"X-CSRFToken": ")'
+                            r'(m\.[\w=-]+)', page)) for page in pages]
+    assert all(len(shown) == 1 for shown in found), found  # the header and every form agree
+    assert all(page.count(next(iter(shown))) >= 2 for page, shown in zip(pages, found, strict=True))
+    assert found[0] != found[1]

@@ -202,8 +202,9 @@ def test_a_change_while_a_listing_renders_is_not_mistaken_for_what_it_shows(cach
                                                                           monkeypatch):
     """The price changes after the page read its goods but before the render ends: the page
     shows the old price, so its copy must not be taken as up to date with the new one."""
+    import dataclasses
+
     from sqlalchemy import update
-    from sqlalchemy.orm.attributes import set_committed_value
 
     from app.catalog import services
     from app.catalog.models import Product
@@ -220,8 +221,7 @@ def test_a_change_while_a_listing_renders_is_not_mistaken_for_what_it_shows(cach
         db.session.execute(update(Product).where(Product.id == item_id).values(price_fen=99900))
         db.session.commit()
         found = real(*args, **kwargs)
-        for product in found.items:
-            set_committed_value(product, "price_fen", 128000)
+        found.items = [dataclasses.replace(card, price_fen=128000) for card in found.items]
         return found
 
     monkeypatch.setattr(services, "find_products", find_then_change)

@@ -41,34 +41,17 @@ def init_campaigns(app: Flask) -> None:
         return {"campaign": campaign, "phase": campaigns.phase_of(campaign, now),
                 "deadline": campaigns.next_deadline(campaign, now), "now": now}
 
-    def coupons_in_room(room):
-        return coupons.grabbable_in_room(room, clock.now())
-
-    def room_campaign(room):
-        """The campaign in warm-up whose approved anchors include this room's shop."""
-        from flask_login import current_user
-
-        from app.campaigns.registration import is_approved
-
-        campaign = campaigns.current_campaign(clock.now())
-        if campaign is None or campaigns.phase_of(campaign, clock.now()) != "warmup":
-            return None
-        if not is_approved(campaign, room.merchant_id):
-            return None
-        return {"campaign": campaign,
-                "voted": tasks.voted_today(current_user, campaign, room.merchant_id),
-                "votes": tasks.votes_for(campaign, room.merchant_id),
-                "balance": tasks.balance(current_user), "gifts": tasks.gift_catalogue()}
-
-    def coupons_held(items):
-        from flask_login import current_user
-
-        return coupons.held_counts(current_user, [c.id for c in items])
+    def room_coupons(room, viewer):
+        """The room's grabbable coupons, with how many of each the viewer holds."""
+        found = coupons.grabbable_in_room(room, clock.now())
+        return {"coupons": found,
+                "held": coupons.held_counts(viewer, [c.id for c in found]) if found else {}}
 
     register_page_data(app, "home", "campaign_banner", lambda **_: campaign_banner())
+    register_page_data(app, "live_room", "room_coupons", room_coupons)
+    register_page_data(app, "live_room", "room_campaign", tasks.room_campaign)
     app.jinja_env.globals.update(
-        campaign_banner=campaign_banner, coupons_in_room=coupons_in_room,
-        coupons_held=coupons_held, room_campaign=room_campaign, phase_label=campaigns.phase_name,
+        campaign_banner=campaign_banner, phase_label=campaigns.phase_name,
         one_second=timedelta(seconds=1))
     for action, label, sentence in (
             ("campaign.create", N_("创建活动"), N_("%(actor)s 创建了活动 %(subject)s")),

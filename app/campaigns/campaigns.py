@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -121,7 +122,15 @@ def all_campaigns() -> list[Campaign]:
 
 def current_campaign(now: datetime) -> Campaign | None:
     """The campaign to show on the home page: one running now (warm-up or sale), else the next
-    one to start within 30 days, else none."""
+    one to start within 30 days, else none. Read once per request (a page's parts each ask)."""
+    if has_request_context():
+        if "yt_current_campaign" not in g:
+            g.yt_current_campaign = _current_campaign(now)
+        return g.yt_current_campaign
+    return _current_campaign(now)
+
+
+def _current_campaign(now: datetime) -> Campaign | None:
     # One query for both: the campaigns not over that start within 30 days (a handful).
     candidates = list(db.session.scalars(
         select(Campaign).where(Campaign.sale_end > now,

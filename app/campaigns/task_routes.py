@@ -17,6 +17,7 @@ from app.core import safe_next
 from app.exceptions import DomainError
 from app.extensions import limiter
 from app.forms import attach_error, browser_navigation, retried, retry_at
+from app.pagedata import Parts
 from app.ratelimits import buyer_key, grab_limit
 from app.rendering import is_htmx, render_page
 
@@ -104,7 +105,8 @@ def _room_answer(slug: str, room_id: int, message: str, status: int = 200):
         if room is None:
             abort(404)
         return render_page("campaigns/room_tasks.html", "room_tasks", status=status, room=room,
-                           back=back, task_message=message, task_error=status >= 400)
+                           back=back, task_message=message, task_error=status >= 400,
+                           parts=Parts(room_campaign=tasks.room_campaign(room, current_user)))
     if status >= 400:
         if browser_navigation():  # back to the room, the reason on top (not left on the POST)
             return retry_at(back, f"room:{room_id}", message=message)

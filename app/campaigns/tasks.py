@@ -364,3 +364,20 @@ def voted_today(user: User | None, campaign: Campaign, merchant_id: int) -> bool
     return db.session.scalar(select(Vote.id).where(
         Vote.campaign_id == campaign.id, Vote.user_id == user.id,
         Vote.merchant_id == merchant_id, Vote.day == clock.local_today()).limit(1)) is not None
+
+
+def room_campaign(room, viewer) -> dict | None:
+    """The live room's 预热任务 part: the campaign in warm-up whose approved anchors include
+    this room's shop, with the viewer's vote, balance and the gifts; None outside warm-up."""
+    from app.campaigns.campaigns import current_campaign
+    from app.campaigns.registration import is_approved
+
+    campaign = current_campaign(clock.now())
+    if campaign is None or phase_of(campaign, clock.now()) != "warmup":
+        return None
+    if not is_approved(campaign, room.merchant_id):
+        return None
+    return {"campaign": campaign,
+            "voted": voted_today(viewer, campaign, room.merchant_id),
+            "votes": votes_for(campaign, room.merchant_id),
+            "balance": balance(viewer), "gifts": gift_catalogue()}

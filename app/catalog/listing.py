@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Update, func, or_, select, update
 
 from app import clock
+from app.accounts.services import require_signed_in
 from app.catalog.models import Category, Product, ProductPhoto, ProductStatus
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
@@ -63,8 +64,7 @@ def image_error_message(error: ImageRejected, max_mb: int = 15) -> str:
 
 def require_shop_owner(actor: Actor | None, merchant: Shop) -> None:
     """A merchant acts only on its own shop (operators too may act, for support)."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录。"))
+    actor = require_signed_in(actor)
     if merchant.owner_id != actor.id and not actor.is_operator:
         raise PermissionDenied(_("这不是你的店铺。"))
 

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.reference import SOURCE_TYPE_CHECK
@@ -109,6 +110,10 @@ class Product(db.Model):
     # Copied from the shop's suspended_until (catalog.sync keeps it in step), so the listable
     # rule stays on the product row: listed while NULL or in the past.
     merchant_suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Copied from the shop (app.merchants.sync): its status is "active" (the listing rule), and
+    # its name (the product cards), so listings read the product row alone.
+    merchant_active: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    merchant_name: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # CJK unigrams/bigrams and ASCII words of title + description (app.catalog.search).
     search_tokens: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -144,4 +149,8 @@ class ProductPhoto(db.Model):
 
 # Indexes that exist only on PostgreSQL (created by migrations with raw SQL: trigram and token
 # GIN indexes). Autogenerate and the schema test ignore them.
-POSTGRES_ONLY_INDEXES = {"ix_products_title_trgm", "ix_products_search_tokens"}
+POSTGRES_ONLY_INDEXES = {"ix_products_title_trgm", "ix_products_search_words"}
+# Columns that exist only on PostgreSQL, kept by the database itself (stored generated
+# columns), never written or loaded by the app: products.search_words is search_tokens as a
+# text[] (migration 0018), which app.catalog.matching searches through its GIN index.
+POSTGRES_ONLY_COLUMNS = {("products", "search_words")}

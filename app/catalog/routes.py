@@ -5,10 +5,13 @@ from flask import Blueprint, abort, current_app, request, url_for
 from app.catalog import services, views
 from app.catalog.filters import parse_filter
 from app.catalog.reference import SOURCE_TYPE_NAMES
-from app.pagecache import public_page
+from app.pagecache import Revalidation, public_page
 from app.rendering import render_page
 
 bp = Blueprint("catalog", __name__)
+
+# What the listing pages' cached copies are checked against before they are served again.
+LISTED_GOODS = Revalidation(shown=services.shown_goods, current=services.current_goods)
 
 LISTING_FRAGMENTS = {"listing": "listing", None: "results"}
 
@@ -29,7 +32,7 @@ def home():
 
 
 @bp.get("/portals/<slug:industry_slug>")
-@public_page(revalidate=services.LISTED_GOODS)
+@public_page(revalidate=LISTED_GOODS)
 def portal(industry_slug: str):
     page = views.portal_page(industry_slug, _parsed_filter(), current_app.config["PAGE_SIZE"],
                              url_for("catalog.portal", industry_slug=industry_slug))
@@ -39,7 +42,7 @@ def portal(industry_slug: str):
 
 
 @bp.get("/belts/<slug:belt_slug>")
-@public_page(revalidate=services.LISTED_GOODS)
+@public_page(revalidate=LISTED_GOODS)
 def belt(belt_slug: str):
     page = views.belt_page(belt_slug, _parsed_filter(), current_app.config["PAGE_SIZE"],
                            url_for("catalog.belt", belt_slug=belt_slug))
@@ -50,7 +53,7 @@ def belt(belt_slug: str):
 
 
 @bp.get("/search")
-@public_page(revalidate=services.LISTED_GOODS)
+@public_page(revalidate=LISTED_GOODS)
 def search():
     page = views.search_page(_parsed_filter(), current_app.config["PAGE_SIZE"],
                              url_for("catalog.search"))

@@ -1,56 +1,130 @@
 """Catalog rules: what is listed, in which order, and how search finds it."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.catalog import matching
 from app.catalog.filters import ProductFilter
-from app.catalog.models import Belt, Category, Industry, Product, ProductStatus
+from app.catalog.models import Belt, Category, Industry, Product, ProductPhoto, ProductStatus
 from app.extensions import cache, db
-from app.merchants.models import Merchant
-from app.pagecache import Revalidation
+
+
+@dataclass(frozen=True, slots=True)
+class CardShop:
+    """The shop as a card shows it (from the goods' copies of its name and certification)."""
+
+    id: int
+    name: str
+    certified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CardPhoto:
+    image_key: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductCard:
+    """What a product card shows, read as plain columns (no ORM entities: a listing builds 20
+    of these per page). The attribute names are the Product's, so the card macro and the page
+    cache's revalidation (`shown_goods`) read either."""
+
+    id: int
+    title: str
+    price_fen: int
+    stock: int
+    sales_count: int
+    status: str
+    merchant_suspended_until: datetime | None
+    source_type: str
+    is_lightning: bool
+    merchant_id: int
+    merchant_active: bool
+    merchant_certified: bool
+    merchant: CardShop
+    cover: CardPhoto | None
+
+
+_CARD_COLUMNS = (Product.id, Product.title, Product.price_fen, Product.stock, Product.sales_count,
+                 Product.status, Product.merchant_suspended_until, Product.source_type,
+                 Product.is_lightning, Product.merchant_id, Product.merchant_active,
+                 Product.merchant_certified, Product.merchant_name,
+                 ProductPhoto.image_key, ProductPhoto.width, ProductPhoto.height)
+
+
+def card_select(query):
+    """`query` (built on `listable_products()`) reading what cards show: its goods' columns
+    (with their copies of the shop's name and state) and their cover photo's (position 0:
+    photos are always numbered from 0)."""
+    return (query.with_only_columns(*_CARD_COLUMNS)
+            .outerjoin(ProductPhoto, (ProductPhoto.product_id == Product.id)
+                       & (ProductPhoto.position == 0)))
+
+
+def _card(row) -> ProductCard:
+    return ProductCard(*row[:12], CardShop(row[9], row[12], row[11]),
+                       CardPhoto(row[13], row[14], row[15]) if row[13] is not None else None)
+
+
+def cards_of(statement, params: dict | None = None) -> list[ProductCard]:
+    """Run a `card_select` statement: one query, plain rows."""
+    return [_card(row) for row in db.session.execute(statement, params)]
+
+
+def card_rows(query) -> list[ProductCard]:
+    return cards_of(card_select(query))
 
 
 @dataclass
 class ProductPage:
-    items: list[Product]
+    items: list[ProductCard]
     page: int
     has_more: bool
     relaxed: bool = False  # no exact match: results for the query split into shorter words
 
 
-def listable_products(now: datetime | None = None):
+def now_param():
+    """`now` as a bound parameter, for statements built once (`functools.cache`) and run with
+    `{"now": clock.now()}`: building a select and its cache key costs more Python than running
+    it, and a page runs several."""
+    return bindparam("now", type_=Product.merchant_suspended_until.type)
+
+
+def listable_products(now=None):
     """The single rule for what buyers can see and buy: active goods (not taken off the shelf
     nor delisted by a base) of active shops that are not under a suspension in force.
 
-    Every listing (home, portals, belts, shops, search, live rooms) starts from this. The
-    suspension is read from the product row's copy (`merchant_suspended_until`, kept by
-    catalog.sync), compared with clock.now(): a suspension ends by itself, without a timer."""
-    now = now or clock.now()
+    Every listing (home, portals, belts, shops, search, live rooms) starts from this. The shop's
+    state is read from the product row's copies (`merchant_active`, `merchant_suspended_until`,
+    kept by app.merchants.sync), the suspension compared with clock.now(): a suspension ends by
+    itself, without a timer. No join: a caller that needs the shop joins `Product.merchant`."""
+    now = clock.now() if now is None else now
     return (
         select(Product)
-        .join(Product.merchant)
-        .where(Product.status == ProductStatus.active, Merchant.status == "active",
+        .where(Product.status == ProductStatus.active, Product.merchant_active.is_(True),
                or_(Product.merchant_suspended_until.is_(None),
                    Product.merchant_suspended_until <= now))
     )
 
 
-# What a product card shows that must never be stale, and whether the goods may be shown.
-_SHOWN_PRODUCT = ("id", "price_fen", "stock", "sales_count", "status", "merchant_suspended_until")
-_SHOWN_SHOP = ("status", "certified")
+# What a product card shows that must never be stale, and whether the goods may be shown
+# (the shop's state as copied onto the goods). Products and cards both have these.
+_SHOWN_PRODUCT = ("id", "price_fen", "stock", "sales_count", "status", "merchant_suspended_until",
+                  "merchant_active", "merchant_certified")
 
 
-def _shown_row(product: Product) -> tuple:
-    return (tuple(getattr(product, name) for name in _SHOWN_PRODUCT)
-            + tuple(getattr(product.merchant, name) for name in _SHOWN_SHOP))
+def _shown_row(product: Product | ProductCard) -> tuple:
+    return tuple(getattr(product, name) for name in _SHOWN_PRODUCT)
 
 
 def shown_goods(products: Sequence[Product]) -> tuple:
@@ -64,29 +138,17 @@ def current_goods(product_ids: Sequence[int]) -> tuple:
     if not product_ids:
         return ()
     return tuple(tuple(row) for row in db.session.execute(
-        select(*(getattr(Product, name) for name in _SHOWN_PRODUCT),
-               *(getattr(Merchant, name) for name in _SHOWN_SHOP))
-        .join(Merchant, Merchant.id == Product.merchant_id)
+        select(*(getattr(Product, name) for name in _SHOWN_PRODUCT))
         .where(Product.id.in_(product_ids)).order_by(Product.id)))
 
 
-LISTED_GOODS = Revalidation(shown=shown_goods, current=current_goods)
-
 
 def is_listable(product: Product, now: datetime | None = None) -> bool:
-    return product.status == ProductStatus.active and shop_is_open(product.merchant, now)
-
-
-def shop_is_open(merchant: Merchant, now: datetime | None = None) -> bool:
-    """A shop buyers can see and buy from (active, no suspension in force)."""
-    return merchant.is_open(now or clock.now())
-
-
-def open_shops_clause(now: datetime | None = None):
-    """`shop_is_open` as a SQL condition on Merchant, for queries of shops and live rooms."""
-    now = now or clock.now()
-    return and_(Merchant.status == "active",
-                or_(Merchant.suspended_until.is_(None), Merchant.suspended_until <= now))
+    """`listable_products` for one product in hand (its copies of the shop's state)."""
+    now = clock.now() if now is None else now
+    return (product.status == ProductStatus.active and product.merchant_active
+            and (product.merchant_suspended_until is None
+                 or product.merchant_suspended_until <= now))
 
 
 def query_terms(q: str, *, relaxed: bool = False) -> list[matching.Term]:
@@ -142,6 +204,92 @@ def _ordering(f: ProductFilter, terms: list[matching.Term]):
     return order
 
 
+# How many of the first goods in the listing order (certified shops first, best sellers) a
+# broad query's ranking looks at before the rest, in turn: see _ranked_rows.
+LISTING_PREFIXES = (200, 1000, 5000)
+
+
+def _listing_prefix(size: int):
+    """(certified, sales) of the size-th active goods in the listing order, or False with
+    fewer goods (cached: any such boundary is right, a stale one too)."""
+    def compute():
+        row = db.session.execute(
+            select(Product.merchant_certified, Product.sales_count)
+            .where(Product.status == ProductStatus.active)
+            .order_by(Product.merchant_certified.desc(), Product.sales_count.desc())
+            .offset(size - 1).limit(1)).first()
+        return tuple(row) if row else False
+    return _cached(f"catalog:listing-prefix:{size}", compute)
+
+
+def _in_prefix(prefix: tuple):
+    """The goods up to `prefix` in the listing order (all its ties too): one index range."""
+    certified, sales = prefix
+    if certified:
+        return and_(Product.merchant_certified == True,  # noqa: E712 (an index condition)
+                    Product.sales_count >= sales)
+    return or_(Product.merchant_certified == True, Product.sales_count >= sales)  # noqa: E712
+
+
+def _ranks_by_prefix() -> bool:
+    """PostgreSQL ranks a broad query's goods by listing prefixes; SQLite, at its scale, sorts
+    them all (the tests also run the prefixes on SQLite: the results must be the same)."""
+    return db.engine.dialect.name == "postgresql"
+
+
+def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term],
+                 page_size: int) -> list[ProductCard]:
+    """The page's cards (and one more) by relevance, then the listing order.
+
+    On PostgreSQL a broad query matches tens of thousands of goods, and ranking them all for
+    one page was most of a search's time. So it ranks, first, only the matching goods among
+    the first 200 of the listing order (one range of an index); then those among the next
+    800, the next 4,000 (LISTING_PREFIXES), then the rest, keeping the best page so far. Once
+    the page is full, goods further on can only enter it by scoring more than its last (of the
+    same score, they come later in the listing order): the next parts are asked only for
+    those, which an index finds (matching.relevance_at_least), and there are usually none or
+    few. A page that is still not full after the prefixes means the matches are few: the
+    rest are ranked all together, as on SQLite (and as everywhere when the catalogue is
+    smaller than the first prefix)."""
+    offset, wanted = (f.page - 1) * page_size, f.page * page_size + 1
+    order = _ordering(f, terms)
+    prefixes = []
+    for size in LISTING_PREFIXES if _ranks_by_prefix() else ():
+        if not (prefix := _listing_prefix(size)):
+            break  # fewer goods than that: none of the longer prefixes either
+        prefixes.append(prefix)
+    if not prefixes:
+        return card_rows(query.order_by(*order).offset(offset).limit(wanted - offset))
+    relevance = matching.relevance(terms, f.q)
+    most = matching.max_relevance(terms)
+    # What the page is sorted by, alone: the cards are read at the end for the page's ids
+    # (joining their photos before the sort would join every candidate's).
+    ranked = (query.with_only_columns(relevance, Product.merchant_certified,
+                                      Product.sales_count, Product.id)
+              .order_by(*order).limit(wanted))
+
+    def key(row) -> tuple:
+        return (-row[0], not row[1], -row[2], -row[3])  # relevance, certified, sales, id
+
+    rows, seen = [], None  # the best `wanted` so far; the prefix they come from
+    for prefix in [*prefixes, None]:
+        part = [] if seen is None else [~_in_prefix(seen)]
+        if prefix is not None:
+            part.append(_in_prefix(prefix))
+        if len(rows) == wanted:  # full: only better scores can enter
+            least = rows[-1][0] + 1
+            if least > most:
+                break
+            part += [relevance >= least, matching.relevance_at_least(terms, f.q, least)]
+        rows = sorted([*rows, *db.session.execute(ranked.where(*part))], key=key)[:wanted]
+        seen = prefix
+    ids = [row[3] for row in rows[offset:wanted]]
+    if not ids:
+        return []
+    cards = {card.id: card for card in card_rows(query.where(Product.id.in_(ids)))}
+    return [cards[i] for i in ids if i in cards]
+
+
 def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
     """One page of listable goods matching the filter; page_size+1 rows tell if more exist."""
     exact = query_terms(f.q)
@@ -150,13 +298,11 @@ def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
         if relaxed and (not f.q or [t.text for t in terms] == [t.text for t in exact]):
             break
         query = _apply_filter(listable_products(), f, terms)
-        query = (
-            query.options(contains_eager(Product.merchant), joinedload(Product.photos))
-            .order_by(*_ordering(f, terms))
-            .offset((f.page - 1) * page_size)
-            .limit(page_size + 1)
-        )
-        rows = list(db.session.scalars(query).unique())
+        if f.sort == "relevance" and terms:
+            rows = _ranked_rows(query, f, terms, page_size)
+        else:
+            rows = card_rows(query.order_by(*_ordering(f, terms))
+                             .offset((f.page - 1) * page_size).limit(page_size + 1))
         if rows or f.page > 1 or not f.q:
             return ProductPage(rows[:page_size], f.page, len(rows) > page_size, relaxed)
     return ProductPage([], f.page, False, False)
@@ -203,8 +349,13 @@ def industries_by_slug() -> dict[str, Industry]:
     return found
 
 
+@functools.cache
+def _by_slug_statement(model):
+    return select(model).where(model.slug == bindparam("slug"))  # built once (see now_param)
+
+
 def industry_by_slug(slug: str) -> Industry | None:
-    return db.session.scalar(select(Industry).where(Industry.slug == slug))
+    return db.session.scalar(_by_slug_statement(Industry), {"slug": slug})
 
 
 def all_belts() -> list[Belt]:
@@ -212,8 +363,7 @@ def all_belts() -> list[Belt]:
 
 
 def belt_by_slug(slug: str) -> Belt | None:
-    return db.session.scalar(
-        select(Belt).where(Belt.slug == slug))
+    return db.session.scalar(_by_slug_statement(Belt), {"slug": slug})
 
 
 def all_categories() -> list[Category]:
@@ -269,13 +419,12 @@ class BeltCard:
 @dataclass
 class BeltSummary:
     belt: BeltCard
-    merchants: int
-    certified: int
     products: int
 
 
 def belt_summaries(industry_id: int | None = None) -> list[BeltSummary]:
-    """Each belt with its count of shops, certified shops and listable goods (cached a minute)."""
+    """Each belt with its count of listable goods (cached a minute). Its shops are counted by
+    the merchants domain (the portal page's `belt_shop_counts` part)."""
     return _cached(f"catalog:belt-summaries:{industry_id or 'all'}",
                    lambda: _belt_summaries(industry_id))
 
@@ -285,45 +434,13 @@ def _belt_summaries(industry_id: int | None) -> list[BeltSummary]:
     if industry_id is not None:
         belts_query = belts_query.where(Belt.industry_id == industry_id)
     belts = list(db.session.scalars(belts_query))
-    shop_counts = dict(
-        (belt_id, (total, certified)) for belt_id, total, certified in db.session.execute(
-            select(Merchant.belt_id, func.count(),
-                   func.sum(case((Merchant.certified.is_(True), 1), else_=0)))
-            .where(open_shops_clause(), Merchant.belt_id.is_not(None))
-            .group_by(Merchant.belt_id)
-        )
-    )
     goods = dict(db.session.execute(
-        select(Product.belt_id, func.count())
-        .where(Product.status == ProductStatus.active, Product.belt_id.is_not(None),
-               or_(Product.merchant_suspended_until.is_(None),
-                   Product.merchant_suspended_until <= clock.now()))
-        .group_by(Product.belt_id)
+        listable_products().with_only_columns(Product.belt_id, func.count())
+        .where(Product.belt_id.is_not(None)).group_by(Product.belt_id)
     ).all())
     summaries = []
     for b in belts:
-        total, certified = shop_counts.get(b.id, (0, 0))
         industry = IndustryCard(b.industry.slug, b.industry.name, b.industry.name_en)
         card = BeltCard(b.slug, b.name, b.name_en, b.province, b.city, industry)
-        summaries.append(BeltSummary(card, total, int(certified or 0), goods.get(b.id, 0)))
+        summaries.append(BeltSummary(card, goods.get(b.id, 0)))
     return summaries
-
-
-def get_product(product_id: int) -> Product | None:
-    return db.session.scalar(
-        select(Product)
-        .options(selectinload(Product.photos), selectinload(Product.merchant),
-                 selectinload(Product.belt), selectinload(Product.category))
-        .where(Product.id == product_id)
-    )
-
-
-def related_products(product: Product, limit: int = 6) -> list[Product]:
-    query = (
-        listable_products()
-        .where(Product.id != product.id,
-               and_(Product.merchant_id == product.merchant_id))
-        .options(contains_eager(Product.merchant), selectinload(Product.photos))
-        .order_by(Product.sales_count.desc(), Product.id.desc()).limit(limit)
-    )
-    return list(db.session.scalars(query))

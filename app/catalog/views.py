@@ -4,11 +4,13 @@ only lays it out. Other domains' parts of a page (DSR, certificates, a flash sal
 room …) come from their providers (app.pagedata), called here without importing them."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
+from app import clock
 from app.catalog import services
 from app.catalog.facets import listing_facets
 from app.catalog.filters import ParsedFilter, ProductFilter
@@ -23,35 +25,47 @@ class ProductView:
     product: Product
     listable: bool
     visible: bool  # False: not listable and not the viewer's own (the page says it is gone)
-    related: list[Product]
+    related: list[services.ProductCard]
     parts: Parts  # other domains' parts: certificates, hotline, dsr, flash, live, videos
     venue_groups: dict
 
 
+@functools.cache
+def _product_statement():
+    """The product, its shop, belt, category and photos (built once: see services.now_param).
+    The shop's belt is the product's, found in the session without a query: goods take their
+    shop's belt."""
+    return (select(Product)
+            .options(joinedload(Product.merchant),
+                     joinedload(Product.belt).joinedload(Belt.industry),
+                     joinedload(Product.category), joinedload(Product.photos),
+                     joinedload(Product.industry))  # the breadcrumb's portal when no belt
+            .where(Product.id == bindparam("product_id")))
+
+
 def _product_with_everything(product_id: int) -> Product | None:
-    """The product, its shop, belt, category and photos: one query. (The shop's belt is the
-    product's, found in the session without a query: goods take their shop's belt.)"""
-    return db.session.scalars(
-        select(Product)
-        .options(joinedload(Product.merchant),
-                 joinedload(Product.belt).joinedload(Belt.industry),
-                 joinedload(Product.category), joinedload(Product.photos),
-                 joinedload(Product.industry))  # the breadcrumb's portal when there is no belt
-        .where(Product.id == product_id)).unique().first()
+    """The product with everything its page shows about it: one query."""
+    return db.session.scalars(_product_statement(),
+                              {"product_id": product_id}).unique().first()
 
 
-def related_products(product: Product, limit: int = 6) -> list[Product]:
-    """More listable goods of the same shop, with their photos: one query."""
-    query = (
-        services.listable_products()
-        .where(Product.id != product.id, Product.merchant_id == product.merchant_id)
-        .options(contains_eager(Product.merchant), joinedload(Product.photos))
+@functools.cache
+def _related_statement():
+    return services.card_select(
+        services.listable_products(services.now_param())
+        .where(Product.id != bindparam("product_id"),
+               Product.merchant_id == bindparam("merchant_id"))
         # One shop's goods all have the same merchant_certified: naming it lets the shop's
         # listing index (ix_products_shop_listing) give them in order, without a sort.
         .order_by(Product.merchant_certified.desc(), Product.sales_count.desc(),
-                  Product.id.desc()).limit(limit)
-    )
-    return list(db.session.scalars(query).unique())
+                  Product.id.desc()).limit(bindparam("limit")))
+
+
+def related_products(product: Product, limit: int = 6) -> list[services.ProductCard]:
+    """More listable goods of the same shop, as cards: one query."""
+    return services.cards_of(_related_statement(), {
+        "product_id": product.id, "merchant_id": product.merchant_id, "limit": limit,
+        "now": clock.now()})
 
 
 def product_page(product_id: int, viewer_id: int | None) -> ProductView | None:

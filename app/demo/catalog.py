@@ -200,6 +200,7 @@ def _new_product_rows(rng, merchant: Merchant, industry_slug: str, categories, b
             "belt_id": merchant.belt_id, "category_id": category.id, "title": title,
             "description": description, "search_tokens": tokens_for(title, description),
             "merchant_certified": merchant.certified,
+            "merchant_active": merchant.status == "active", "merchant_name": merchant.name,
             "price_fen": _price_fen(rng, category.slug), "stock": rng.randint(0, 300)
             if rng.random() > 0.05 else 0,
             "source_type": merchant.source_type, "is_lightning": rng.random() < lightning_share,

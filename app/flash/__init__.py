@@ -42,8 +42,9 @@ def init_flash(app: Flask) -> None:
         register_slot(app, slot, template)
     register_page_data(app, "product", "flash",
                        lambda product, **_: product_flash_view(product.id))
-    app.jinja_env.globals.update(flash_room_views=room_flash_views,
-                                 flash_campaign_views=campaign_flash_views)
+    register_page_data(app, "live_room", "flash_views",
+                       lambda room, **_: room_flash_views(room.id))
+    app.jinja_env.globals.update(flash_campaign_views=campaign_flash_views)
     for name, job in (("flash.release_cancelled", flash_buy.release_cancelled),
                       ("flash.reconcile_gates", flash_sales.reconcile_gates)):
         if name not in dict(tick.JOBS):

@@ -2,13 +2,14 @@
 render the same panel), and the ETag its polling compares: the server's own state only."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.catalog.models import Product
@@ -116,8 +117,9 @@ def view_of(sale: FlashSale, now: datetime | None = None, *, with_key: bool = Tr
 
 def _current(query, now: datetime):
     return (query.where(FlashSale.status == FlashStatus.scheduled, FlashSale.ends_at > now)
-            .options(selectinload(FlashSale.product).selectinload(Product.photos),
-                     selectinload(FlashSale.merchant))
+            # The sale's product and shop joined (one row each), the photos in one more query.
+            .options(joinedload(FlashSale.product).selectinload(Product.photos),
+                     joinedload(FlashSale.merchant))
             .order_by(FlashSale.starts_at, FlashSale.id))
 
 
@@ -129,14 +131,21 @@ def room_flash_views(room_id: int, limit: int = 4) -> list[FlashView]:
     return [view_of(sale, now) for sale in sales]
 
 
+@functools.cache
+def _product_sale_statement():
+    # Built once, run with parameters: the product page runs it for every product.
+    return (select(FlashSale).where(FlashSale.product_id == bindparam("product_id"),
+                                    FlashSale.status == FlashStatus.scheduled,
+                                    FlashSale.ends_at > bindparam("now", type_=FlashSale.ends_at.type))
+            .order_by(FlashSale.starts_at, FlashSale.id).limit(1))
+
+
 def product_flash_view(product_id: int) -> FlashView | None:
     """The product's current or next flash sale, if any."""
     now = clock.now()
     # One query: the product page has already loaded the sale's product and shop.
-    sale = db.session.scalars(
-        select(FlashSale).where(FlashSale.product_id == product_id,
-                                FlashSale.status == FlashStatus.scheduled, FlashSale.ends_at > now)
-        .order_by(FlashSale.starts_at, FlashSale.id).limit(1)).first()
+    sale = db.session.scalars(_product_sale_statement(),
+                              {"product_id": product_id, "now": now}).first()
     return view_of(sale, now, with_key=False) if sale is not None else None
 
 

@@ -6,7 +6,8 @@
 - dashboard: the per-belt figures
 
 A shop's suspension itself is `Merchant.suspended_until`; whether a shop or a product can be
-seen and bought is `catalog.services.shop_is_open` / `is_listable` / `listable_products`."""
+seen and bought is `merchants.services.shop_is_open` / `catalog.services.is_listable` /
+`listable_products`."""
 from __future__ import annotations
 
 from app.governance.complaints import (  # noqa: F401

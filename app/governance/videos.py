@@ -7,6 +7,7 @@ only). Captions are plain text, shown escaped. Strips on belt, portal, shop and 
 are one small indexed query each; videos of suspended shops disappear with them."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -19,20 +20,20 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app import clock
 from app.accounts.models import User
 from app.catalog.models import Product, ProductStatus
-from app.catalog.services import listable_products, open_shops_clause
+from app.catalog.services import listable_products, now_param
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.governance.models import SourceVideo, SourceVideoProduct, VideoKind
 from app.inputs import clean_text, has_controls
 from app.media import ImageRejected, media_root, store_image
 from app.merchants.models import Merchant
-from app.merchants.services import own_shop
+from app.merchants.services import open_shops_clause, own_shop
 
 MAX_CAPTION = 200
 MAX_PRODUCTS = 6
@@ -264,28 +265,39 @@ def shop_videos(actor: User | None) -> tuple[Merchant, list[SourceVideo]]:
 
 # --- what buyers see ------------------------------------------------------------------------
 
-def _public():
+def _public(now=None):
     return (select(SourceVideo).join(SourceVideo.merchant)
             .options(contains_eager(SourceVideo.merchant))
-            .where(SourceVideo.status == "active", open_shops_clause())
+            .where(SourceVideo.status == "active", open_shops_clause(now))
             .order_by(SourceVideo.created_at.desc(), SourceVideo.id.desc()))
+
+
+@functools.cache
+def _strip_statement(shape: tuple[str, ...]):
+    """The strip's query for the subjects named in `shape`, built once per shape and run with
+    parameters (building a select costs more Python than running it; pages run this one)."""
+    query = _public(now_param())
+    if "belt_id" in shape:
+        query = query.where(SourceVideo.belt_id == bindparam("belt_id"))
+    if "industry_id" in shape:
+        query = query.where(SourceVideo.industry_id == bindparam("industry_id"))
+    if "merchant_id" in shape:
+        query = query.where(SourceVideo.merchant_id == bindparam("merchant_id"))
+    if "product_id" in shape:
+        query = query.join(SourceVideoProduct, SourceVideoProduct.video_id == SourceVideo.id) \
+            .where(SourceVideoProduct.product_id == bindparam("product_id"))
+    return query.limit(bindparam("limit"))
 
 
 def strip(*, belt_id: int | None = None, industry_id: int | None = None,
           merchant_id: int | None = None, product_id: int | None = None,
           limit: int = 6) -> list[SourceVideo]:
     """The newest videos for a 源头实拍 strip: one indexed query, nothing lazy-loaded after."""
-    query = _public()
-    if belt_id is not None:
-        query = query.where(SourceVideo.belt_id == belt_id)
-    if industry_id is not None:
-        query = query.where(SourceVideo.industry_id == industry_id)
-    if merchant_id is not None:
-        query = query.where(SourceVideo.merchant_id == merchant_id)
-    if product_id is not None:
-        query = query.join(SourceVideoProduct, SourceVideoProduct.video_id == SourceVideo.id) \
-            .where(SourceVideoProduct.product_id == product_id)
-    return list(db.session.scalars(query.limit(limit)))
+    subjects = {name: value for name, value in (
+        ("belt_id", belt_id), ("industry_id", industry_id), ("merchant_id", merchant_id),
+        ("product_id", product_id)) if value is not None}
+    return list(db.session.scalars(_strip_statement(tuple(subjects)),
+                                   {**subjects, "limit": limit, "now": clock.now()}))
 
 
 @dataclass
@@ -300,7 +312,7 @@ def _listable_goods(video_ids: list[int]) -> dict[int, list[Product]]:
     if not video_ids:
         return {}
     rows = db.session.execute(
-        listable_products().add_columns(SourceVideoProduct.video_id)
+        listable_products().add_columns(SourceVideoProduct.video_id).join(Product.merchant)
         .join(SourceVideoProduct, SourceVideoProduct.product_id == Product.id)
         .options(contains_eager(Product.merchant), selectinload(Product.photos))
         .where(SourceVideoProduct.video_id.in_(video_ids))

@@ -34,11 +34,11 @@ from sqlalchemy import func, select
 
 from app.accounts.models import BeltAdmin, User
 from app.accounts.services import is_signed_in
-from app.catalog.services import open_shops_clause
 from app.extensions import cache, db
 from app.live.comment_models import LiveChatState, LiveComment, LiveMute
 from app.live.models import LiveRoom, RoomStatus
 from app.merchants.models import Merchant
+from app.merchants.services import open_shops_clause
 
 log = logging.getLogger(__name__)
 

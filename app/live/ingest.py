@@ -38,11 +38,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.accounts.models import User
-from app.catalog.services import shop_is_open
 from app.exceptions import Conflict, NotFound, PermissionDenied
 from app.extensions import db
 from app.live.models import LiveBroadcast, LiveMarker, LiveRoom, ReplayStatus, RoomStatus
 from app.live.services import require_room_owner
+from app.merchants.services import shop_is_open
 
 KEY_PREFIX = "yt_"
 MAX_KEY_LENGTH = 200          # nginx-rtmp names are at most 255 bytes

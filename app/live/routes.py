@@ -21,6 +21,7 @@ from app.live import chat_feed, console, ingest, lightning, presence, replays, s
 from app.live.forms import QuickListForm, RoomForm, local_input, parse_price, parse_stock
 from app.live.models import LiveRoom
 from app.media import ImageRejected, read_upload
+from app.pagedata import Parts, gather
 from app.rendering import polled, render_page, requested_fragment
 from app.security import player_csp
 
@@ -80,12 +81,17 @@ def render_room(room: LiveRoom, *, status: int = 200, etag: str | None = None,
                 chat: chat_feed.ChatView | None = None, fragment: bool = False):
     """The room page, or (polled) its live part; `chat` when a comment or like came back
     refused (the panel says why)."""
-    view = services.room_view(room)
+    shown_replays = replays.replays_of_room(room.id)
+    view = services.room_view(room, shown_replays)
+    # Other domains' parts (flash sales, coupons, tasks, vouchers, titles, the hotline) are
+    # laid out outside the polled fragment: gathered for the whole page only.
+    parts = Parts() if fragment else gather("live_room", room=room, viewer=current_user)
     response = render_page(
         "live/room.html", LIVE_FRAGMENTS if fragment else None, status=status, room=room,
+        parts=parts,
         view=view, stage=view.stage, etag=etag or services.state_tag(room, locale_code()),
         is_owner=_is_owner(room), poll_seconds=_poll_seconds(room),
-        replays=replays.replays_of_room(room.id),
+        replays=shown_replays,
         chat=None if fragment else chat or chat_feed.chat_view(room))
     response.headers["Content-Security-Policy"] = player_csp(view.stage.src)
     return response

@@ -7,24 +7,38 @@ workflows, which also hide them from every room. `require_room_owner` is the one
 The anchor's actions are in app.live.console, 闪电购 in app.live.lightning."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import case, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import bindparam, case, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.services import is_signed_in, require_signed_in
 from app.catalog.models import Product, ProductPhoto
-from app.catalog.services import listable_products, open_shops_clause, shop_is_open
+from app.catalog.services import (
+    ProductCard,
+    card_select,
+    cards_of,
+    listable_products,
+    now_param,
+)
 from app.exceptions import PermissionDenied
 from app.extensions import db
 from app.live import presence
 from app.live.models import LiveBroadcast, LiveRoom, LiveRoomItem, RoomStatus
 from app.merchants.models import Merchant
-from app.merchants.services import is_shop_owner, shop_of, visible_to
+from app.merchants.services import (
+    is_shop_owner,
+    open_shops_clause,
+    shop_is_open,
+    shop_of,
+    visible_to,
+)
 from app.merchants.services import own_shop as merchants_own_shop
 
 VIDEO_SUFFIXES = (".m3u8", ".mp4", ".webm")
@@ -48,7 +62,7 @@ def own_shop(actor: User | None) -> Merchant:
 
 def get_room(room_id: int) -> LiveRoom | None:
     return db.session.scalar(
-        select(LiveRoom).options(selectinload(LiveRoom.merchant).selectinload(Merchant.belt))
+        select(LiveRoom).options(joinedload(LiveRoom.merchant).joinedload(Merchant.belt))
         .where(LiveRoom.id == room_id))
 
 
@@ -101,8 +115,9 @@ class Stage:
         return bool(self.src) and urlsplit(self.src).path.endswith(".m3u8")
 
 
-def stage_of(room: LiveRoom) -> Stage:
-    """Two queries: the broadcast on air (if live) and the newest replay."""
+def stage_of(room: LiveRoom, replays_shown: list[LiveBroadcast] | None = None) -> Stage:
+    """Two queries: the broadcast on air (if live) and the newest replay (none when the page
+    already read the room's replays, newest first: `replays_shown`)."""
     from app.live import ingest, replays
 
     stage = Stage(room.status)
@@ -114,7 +129,10 @@ def stage_of(room: LiveRoom) -> Stage:
             stage.src = room.stream_url
         elif room.stream_url:
             stage.link = room.stream_url
-    stage.replay = replays.latest_replay(room.id)
+    if replays_shown is None:
+        stage.replay = replays.latest_replay(room.id)
+    else:
+        stage.replay = replays_shown[0] if replays_shown else None
     return stage
 
 
@@ -123,8 +141,8 @@ class RoomView:
     """What a buyer sees of a room: its listable goods in order and the pinned one."""
 
     room: LiveRoom
-    goods: list[Product]
-    pinned: Product | None
+    goods: list[ProductCard]
+    pinned: ProductCard | None
     viewers: int
     numbers: dict[int, int] = field(default_factory=dict)  # product id → 1号, 2号 …
     stage: Stage | None = None
@@ -146,14 +164,28 @@ def watching(room: LiveRoom) -> int:
     return max(presence.count(room.id), 1) if room.is_live else 0
 
 
-def room_view(room: LiveRoom) -> RoomView:
-    goods = room_goods(room.id)
+@functools.cache
+def _cart_statement():
+    # Built once, run with parameters: every room page and its polled part run it.
+    return card_select(listable_products(now_param())
+                       .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
+                       .where(LiveRoomItem.room_id == bindparam("room_id"))
+                       .order_by(LiveRoomItem.position, LiveRoomItem.product_id))
+
+
+def room_cart(room_id: int) -> list[ProductCard]:
+    """The room's 小黄车 as buyers see it (goods they can buy, in order), as plain card rows."""
+    return cards_of(_cart_statement(), {"room_id": room_id, "now": clock.now()})
+
+
+def room_view(room: LiveRoom, replays_shown: list[LiveBroadcast] | None = None) -> RoomView:
+    goods = room_cart(room.id)
     pinned = None
     if room.status != RoomStatus.ended and room.pinned_product_id is not None:
         pinned = next((p for p in goods if p.id == room.pinned_product_id), None)
     viewers = watching(room)
     numbers = {p.id: n for n, p in enumerate(goods, start=1)}
-    return RoomView(room, goods, pinned, viewers, numbers, stage_of(room))
+    return RoomView(room, goods, pinned, viewers, numbers, stage_of(room, replays_shown))
 
 
 def state_tag(room: LiveRoom, locale: str) -> str:
@@ -186,38 +218,54 @@ _STATUS_RANK = case((LiveRoom.status == RoomStatus.live, 0),
                     (LiveRoom.status == RoomStatus.scheduled, 1), else_=2)
 
 
+@functools.cache
+def _room_cards_statement(shape: tuple[str, ...], include_ended: bool):
+    """`room_cards`' rooms for the subjects named in `shape`, built once per shape and run with
+    parameters (building a select costs more Python than running it; pages run this one)."""
+    query = (select(LiveRoom).join(LiveRoom.merchant)
+             .options(contains_eager(LiveRoom.merchant).joinedload(Merchant.belt))
+             .where(open_shops_clause(now_param())))
+    if "merchant_id" in shape:
+        query = query.where(LiveRoom.merchant_id == bindparam("merchant_id"))
+    if "belt_id" in shape:
+        query = query.where(Merchant.belt_id == bindparam("belt_id"))
+    if "industry_id" in shape:
+        query = query.where(Merchant.industry_id == bindparam("industry_id"))
+    if not include_ended:
+        query = query.where(LiveRoom.status != RoomStatus.ended)
+    return query.order_by(
+        _STATUS_RANK, LiveRoom.started_at.desc().nulls_last(),
+        LiveRoom.scheduled_start.asc().nulls_last(), LiveRoom.ended_at.desc().nulls_last(),
+        LiveRoom.id).limit(bindparam("limit"))
+
+
+@functools.cache
+def _room_covers_statement():
+    return (listable_products(now_param())
+            .with_only_columns(LiveRoomItem.room_id, Product.id, ProductPhoto)
+            .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
+            .outerjoin(ProductPhoto, (ProductPhoto.product_id == Product.id)
+                       & (ProductPhoto.position == 0))
+            .where(LiveRoomItem.room_id.in_(bindparam("ids", expanding=True)))
+            .order_by(LiveRoomItem.room_id, LiveRoomItem.position, LiveRoomItem.product_id))
+
+
 def room_cards(*, merchant_id: int | None = None, belt_id: int | None = None,
                industry_id: int | None = None, include_ended: bool = False,
                limit: int = 8) -> list[RoomCard]:
     """Rooms for a shop, belt, industry or everywhere: live now first (latest start first),
     then the coming ones by start time, then (if asked) ended ones."""
-    query = (select(LiveRoom).join(LiveRoom.merchant)
-             .options(contains_eager(LiveRoom.merchant).joinedload(Merchant.belt))
-             .where(open_shops_clause()))
-    if merchant_id is not None:
-        query = query.where(LiveRoom.merchant_id == merchant_id)
-    if belt_id is not None:
-        query = query.where(Merchant.belt_id == belt_id)
-    if industry_id is not None:
-        query = query.where(Merchant.industry_id == industry_id)
-    if not include_ended:
-        query = query.where(LiveRoom.status != RoomStatus.ended)
-    query = query.order_by(
-        _STATUS_RANK, LiveRoom.started_at.desc().nulls_last(),
-        LiveRoom.scheduled_start.asc().nulls_last(), LiveRoom.ended_at.desc().nulls_last(),
-        LiveRoom.id).limit(limit)
-    rooms = list(db.session.scalars(query))
+    subjects = {name: value for name, value in (
+        ("merchant_id", merchant_id), ("belt_id", belt_id), ("industry_id", industry_id))
+        if value is not None}
+    now = clock.now()
+    rooms = list(db.session.scalars(_room_cards_statement(tuple(subjects), include_ended),
+                                    {**subjects, "limit": limit, "now": now}))
     if not rooms:
         return []
     ids = [r.id for r in rooms]
     # Every room's goods with their cover photo, in one query.
-    covers = db.session.execute(
-        listable_products().with_only_columns(LiveRoomItem.room_id, Product.id, ProductPhoto)
-        .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
-        .outerjoin(ProductPhoto, (ProductPhoto.product_id == Product.id)
-                   & (ProductPhoto.position == 0))
-        .where(LiveRoomItem.room_id.in_(ids))
-        .order_by(LiveRoomItem.room_id, LiveRoomItem.position, LiveRoomItem.product_id)).all()
+    covers = db.session.execute(_room_covers_statement(), {"ids": ids, "now": now}).all()
     goods_count: dict[int, int] = {}
     first_photo: dict[int, ProductPhoto] = {}
     pinned_photo: dict[int, ProductPhoto] = {}
@@ -249,14 +297,20 @@ def cart_number(room: LiveRoom, product_id: int) -> tuple[int | None, bool]:
     return goods.index(product_id) + 1, pinned
 
 
+@functools.cache
+def _presenting_statement():
+    # Built once (see catalog.services.now_param): the product page runs it for every product.
+    return (select(LiveRoom).join(LiveRoomItem, LiveRoomItem.room_id == LiveRoom.id)
+            .join(LiveRoom.merchant)
+            .where(LiveRoomItem.product_id == bindparam("product_id"),
+                   LiveRoom.status == RoomStatus.live, open_shops_clause(now_param())).limit(1))
+
+
 def live_room_presenting(product_id: int) -> tuple[LiveRoom, bool] | None:
     """The live room selling this product right now, and whether it is being presented
     (讲解中), for the product page; None when no live room has it."""
-    room = db.session.scalar(
-        select(LiveRoom).join(LiveRoomItem, LiveRoomItem.room_id == LiveRoom.id)
-        .join(LiveRoom.merchant)
-        .where(LiveRoomItem.product_id == product_id, LiveRoom.status == RoomStatus.live,
-               open_shops_clause()).limit(1))
+    room = db.session.scalar(_presenting_statement(),
+                             {"product_id": product_id, "now": clock.now()})
     if room is None:
         return None
     return room, room.pinned_product_id == product_id

@@ -34,7 +34,6 @@ def init_merchants(app: Flask) -> None:
     # Forms that store photos: a per-account cap, so nobody fills the disk from a script.
     app.config.setdefault("RATELIMIT_UPLOADS", os.environ.get("RATELIMIT_UPLOADS", "60 per hour"))
     app.register_blueprint(routes.bp)
-    app.jinja_env.globals["shop_hotline"] = services.shop_hotline
     app.jinja_env.globals["mui"] = TemplateModule(app.jinja_env, "merchants/_macros.html")
     app.jinja_env.globals["merchant_nav"] = nav.nav_for_current_user
     app.jinja_env.globals["reviews_belt"] = nav.reviews_belt
@@ -47,8 +46,12 @@ def init_merchants(app: Flask) -> None:
                        lambda product, **_: services.shop_hotline(product.merchant))
     register_page_data(app, "shop", "hotline",
                        lambda merchant, **_: services.shop_hotline(merchant))
+    register_page_data(app, "live_room", "hotline",
+                       lambda room, **_: services.shop_hotline(room.merchant))
     # The belt's shops and the base's featured ones (belt_pages), from one query.
     register_page_data(app, "belt", "shops", lambda belt, **_: services.belt_shops(belt.id))
+    register_page_data(app, "portal", "belt_shop_counts",
+                       lambda **_: services.belt_shop_counts())
     register_page_data(app, "portal", "shops", lambda industry, **_: services.ranked_shops(
         industry_id=industry.id, certified_only=True, limit=20))
     register_slot(app, "shop_header", "merchants/_shop_certification.html")

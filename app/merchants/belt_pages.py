@@ -16,11 +16,11 @@ from sqlalchemy import delete, select
 from app.accounts.models import User
 from app.accounts.services import record_audit, require_belt_admin
 from app.catalog.models import Belt
-from app.catalog.services import open_shops_clause
 from app.exceptions import InvalidInput, NotFound
 from app.extensions import db
 from app.merchants.checks import normalise_hotline, plain_text, store_photo
 from app.merchants.models import BeltFeaturedShop, Merchant
+from app.merchants.services import open_shops_clause
 
 MAX_INTRO = 500
 MAX_ADDRESS = 200

@@ -1,18 +1,22 @@
 """Shops: opening one, its settings, and the lookups other domains use."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.services import is_signed_in, require_signed_in
 from app.catalog.listing import require_shop_owner
 from app.catalog.models import Belt, Industry
 from app.catalog.reference import SOURCE_TYPES_NEEDING_BELT, SourceType
+from app.catalog.services import now_param
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.merchants.checks import normalise_hotline, plain_text, store_photo
@@ -57,6 +61,20 @@ def visible_to(viewer: User | None, merchant: Merchant, *, public: bool) -> bool
     return public or is_shop_owner(viewer, merchant)
 
 
+def shop_is_open(merchant: Merchant, now: datetime | None = None) -> bool:
+    """A shop buyers can see and buy from (active, no suspension in force). The goods carry a
+    copy of this state (app.merchants.sync) for the catalogue's listing rule."""
+    return merchant.is_open(clock.now() if now is None else now)
+
+
+def open_shops_clause(now=None):
+    """`shop_is_open` as a SQL condition on Merchant, for queries of shops and live rooms
+    (`now` may be a bound parameter: catalog.services.now_param)."""
+    now = clock.now() if now is None else now
+    return and_(Merchant.status == "active",
+                or_(Merchant.suspended_until.is_(None), Merchant.suspended_until <= now))
+
+
 def own_shop(actor: User | None, refusal: str | None = None) -> Merchant:
     """The acting user's own shop: the one check behind everything a merchant does to their
     shop. 403 when not signed in, or with `refusal` (what a shop is needed for; 你还没有开店。
@@ -68,28 +86,60 @@ def own_shop(actor: User | None, refusal: str | None = None) -> Merchant:
     return shop
 
 
+@functools.cache
+def _certificates_statement():
+    # Built once (see catalog.services.now_param): the product page runs it for every product.
+    return (select(Certificate).where(Certificate.product_id == bindparam("product_id"))
+            .order_by(Certificate.id))
+
+
 def product_certificates(product_id: int) -> list[Certificate]:
-    return list(db.session.scalars(
-        select(Certificate).where(Certificate.product_id == product_id)
-        .order_by(Certificate.id)))
+    return list(db.session.scalars(_certificates_statement(), {"product_id": product_id}))
 
 
 def ranked_shops(*, belt_id: int | None = None, industry_id: int | None = None,
                  certified_only: bool = False, limit: int = 12) -> list[Merchant]:
     """Open shops of a belt or industry, with their belts (one query): certified first (the
     seed's traffic support for certified merchants), then by sales."""
-    from app.catalog.services import open_shops_clause
+    subjects = {name: value for name, value in (("belt_id", belt_id),
+                                                ("industry_id", industry_id)) if value is not None}
+    return list(db.session.scalars(_ranked_shops_statement(tuple(subjects), certified_only),
+                                   {**subjects, "limit": limit, "now": clock.now()}))
 
-    query = select(Merchant).where(open_shops_clause())
-    if belt_id is not None:
-        query = query.where(Merchant.belt_id == belt_id)
-    if industry_id is not None:
-        query = query.where(Merchant.industry_id == industry_id)
+
+@functools.cache
+def _ranked_shops_statement(shape: tuple[str, ...], certified_only: bool):
+    """`ranked_shops` for the subjects named in `shape`, built once per shape and run with
+    parameters (the portal page runs it for every render)."""
+    query = select(Merchant).where(open_shops_clause(now_param()))
+    if "belt_id" in shape:
+        query = query.where(Merchant.belt_id == bindparam("belt_id"))
+    if "industry_id" in shape:
+        query = query.where(Merchant.industry_id == bindparam("industry_id"))
     if certified_only:
         query = query.where(Merchant.certified.is_(True))
-    query = query.order_by(Merchant.certified.desc(), Merchant.sales_count.desc(),
-                           Merchant.id).limit(limit)
-    return list(db.session.scalars(query.options(joinedload(Merchant.belt))))
+    return (query.order_by(Merchant.certified.desc(), Merchant.sales_count.desc(), Merchant.id)
+            .limit(bindparam("limit")).options(joinedload(Merchant.belt)))
+
+
+def belt_shop_counts() -> dict[str, tuple[int, int]]:
+    """Open shops and certified open shops of each belt, by the belt's slug (cached like the
+    catalogue's reference data: REFERENCE_CACHE_TTL)."""
+    from flask import current_app
+
+    from app.extensions import cache
+
+    ttl = current_app.config["REFERENCE_CACHE_TTL"]
+    found = cache.get("merchants:belt-shop-counts") if ttl else None
+    if found is None:
+        found = {slug: (total, int(certified or 0)) for slug, total, certified in db.session.execute(
+            select(Belt.slug, func.count(),
+                   func.sum(case((Merchant.certified.is_(True), 1), else_=0)))
+            .join(Belt, Belt.id == Merchant.belt_id).where(open_shops_clause())
+            .group_by(Belt.slug))}
+        if ttl:
+            cache.set("merchants:belt-shop-counts", found, timeout=ttl)
+    return found
 
 
 @dataclass
@@ -98,24 +148,29 @@ class BeltShops:
     featured: list[Merchant]  # the base's picks (belt_pages), in its order
 
 
+@functools.cache
+def _belt_shops_statement():
+    """Built once, run with parameters (building a select costs more Python than running it)."""
+    from app.merchants.models import BeltFeaturedShop
+
+    belt_id = bindparam("belt_id")
+    top = (select(Merchant.id).where(open_shops_clause(now_param()), Merchant.belt_id == belt_id)
+           .order_by(Merchant.certified.desc(), Merchant.sales_count.desc(), Merchant.id)
+           .limit(bindparam("limit")))
+    picked = select(BeltFeaturedShop.merchant_id).where(BeltFeaturedShop.belt_id == belt_id)
+    return (select(Merchant, BeltFeaturedShop.position)
+            .outerjoin(BeltFeaturedShop, and_(BeltFeaturedShop.merchant_id == Merchant.id,
+                                              BeltFeaturedShop.belt_id == belt_id))
+            .where(or_(Merchant.id.in_(top), Merchant.id.in_(picked)),
+                   open_shops_clause(now_param()))
+            .options(joinedload(Merchant.belt)))
+
+
 def belt_shops(belt_id: int, limit: int = 12) -> BeltShops:
     """The belt page's shops and the base's featured ones, in one query: the top `limit` open
     shops united with the featured ones, sorted apart in Python."""
-    from sqlalchemy import and_, or_
-
-    from app.catalog.services import open_shops_clause
-    from app.merchants.models import BeltFeaturedShop
-
-    top = (select(Merchant.id).where(open_shops_clause(), Merchant.belt_id == belt_id)
-           .order_by(Merchant.certified.desc(), Merchant.sales_count.desc(), Merchant.id)
-           .limit(limit))
-    picked = select(BeltFeaturedShop.merchant_id).where(BeltFeaturedShop.belt_id == belt_id)
-    rows = db.session.execute(
-        select(Merchant, BeltFeaturedShop.position)
-        .outerjoin(BeltFeaturedShop, and_(BeltFeaturedShop.merchant_id == Merchant.id,
-                                          BeltFeaturedShop.belt_id == belt_id))
-        .where(or_(Merchant.id.in_(top), Merchant.id.in_(picked)), open_shops_clause())
-        .options(joinedload(Merchant.belt))).all()
+    rows = db.session.execute(_belt_shops_statement(), {
+        "belt_id": belt_id, "limit": limit, "now": clock.now()}).all()
     ranked = sorted((m for m, _position in rows if m.belt_id == belt_id),
                     key=lambda m: (not m.certified, -m.sales_count, m.id))[:limit]
     featured = [m for m, position in sorted(

@@ -5,7 +5,9 @@ them in step.
 - merchant_suspended_until copies the shop's suspension (app.governance).
 - merchant_certified copies the shop's certification: set on insert, and rewritten for all of
   a shop's goods when the shop's `certified` changes through the ORM (certification approval
-  or revocation). Bulk UPDATE statements on merchants bypass this: don't use them for that."""
+  or revocation).
+- merchant_active copies `status == "active"` and merchant_name the shop's name, the same way.
+Bulk UPDATE statements on merchants bypass this: don't use them for these columns."""
 from __future__ import annotations
 
 from sqlalchemy import event, select, update
@@ -20,10 +22,12 @@ from app.merchants.models import Merchant
 def _product_inserted(mapper, connection, target: Product) -> None:
     if target.merchant_id is not None:
         row = connection.execute(
-            select(Merchant.certified, Merchant.suspended_until)
+            select(Merchant.certified, Merchant.suspended_until, Merchant.status, Merchant.name)
             .where(Merchant.id == target.merchant_id)).first()
         target.merchant_certified = bool(row and row[0])
         target.merchant_suspended_until = row[1] if row else None
+        target.merchant_active = bool(row and row[2] == "active")
+        target.merchant_name = row[3] if row else ""
 
 
 @event.listens_for(Merchant, "after_update")
@@ -35,6 +39,11 @@ def _shop_certification_changed(mapper, connection, target: Merchant) -> None:
     if attrs["suspended_until"].history.has_changes():
         values["merchant_suspended_until"] = target.suspended_until
         values["updated_at"] = utcnow()  # live rooms' ETags and caches see the change
+    if attrs["status"].history.has_changes():
+        values["merchant_active"] = target.status == "active"
+        values["updated_at"] = utcnow()
+    if attrs["name"].history.has_changes():
+        values["merchant_name"] = target.name
     if values:
         connection.execute(
             update(Product.__table__).where(Product.__table__.c.merchant_id == target.id)

@@ -6,8 +6,6 @@ from flask import Flask
 
 
 def init_sale(app: Flask) -> None:
-    from flask_login import current_user
-
     from app.accounts.services import register_audit_action
     from app.campaigns.services import register_venue_data
     from app.catalog.reference import VENUE_GROUPS
@@ -28,9 +26,6 @@ def init_sale(app: Flask) -> None:
                            ("account_menu", "sale/_account_menu.html")):
         register_slot(app, slot, template)
 
-    def voucher_offer(room):
-        return vouchers.room_offer(room, current_user)
-
     def industry_label(slug: str) -> str:
         from app.catalog.names import industry_name
         from app.catalog.services import industries_by_slug
@@ -39,12 +34,16 @@ def init_sale(app: Flask) -> None:
         return industry_name(industry) if industry is not None else slug
 
     app.jinja_env.globals.update(
-        voucher_offer=voucher_offer, industry_label=industry_label, shop_kings=leaderboards.shown_titles,
+        industry_label=industry_label,
         board_names=leaderboards.BOARD_NAMES,
         board_hint=leaderboards.hint_of, groups_of_venue=VENUE_GROUPS)
     register_venue_data("sale", results.venue_results)  # an ended venue's results and winners
     register_page_data(app, "shop", "kings", lambda merchant, **_: leaderboards.shown_titles(
         merchant.id))
+    register_page_data(app, "live_room", "kings",
+                       lambda room, **_: leaderboards.shown_titles(room.merchant_id))
+    register_page_data(app, "live_room", "voucher",
+                       lambda room, viewer, **_: vouchers.room_offer(room, viewer))
     for action, label, sentence in (
             ("campaign.vouchers", N_("设置直播购物券"), N_("%(actor)s 设置了 %(subject)s 的直播购物券")),
             ("campaign.finalize", N_("评选卖货王"), N_("%(actor)s 评出了 %(subject)s 的卖货王"))):

@@ -14,6 +14,7 @@ from app.exceptions import DomainError, InvalidInput
 from app.extensions import db, limiter
 from app.forms import attach_error, form_posts_only
 from app.i18n import locale_code
+from app.pagedata import Parts
 from app.ratelimits import buyer_key, grab_limit
 from app.rendering import is_htmx, polled, render_page
 from app.sale import leaderboards, vouchers
@@ -88,7 +89,8 @@ def claim_voucher(room_id: int):
     room = db.session.get(LiveRoom, room_id)
     if is_htmx():
         return render_page("sale/_room_voucher.html", status=status, room=room,
-                           voucher_message=message, voucher_ok=message is None)
+                           voucher_message=message, voucher_ok=message is None,
+                           parts=Parts(voucher=vouchers.room_offer(room, current_user)))
     if message is None:
         flash(_("已领取直播购物券，在这个直播间下单时自动抵扣。"), "success")
         return redirect(url_for("live.room", room_id=room_id), code=303)

@@ -1,0 +1,34 @@
+"""The goods carry their shop's open status and name (issue 15 part 6), as they already carry
+its certification and suspension: the listing rule and the product cards read the product row
+alone, so the catalogue needs no shop table (app.merchants.sync keeps the copies in step).
+
+Revision ID: 0019_shop_copies_on_goods
+Revises: 0018_search_words
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0019_shop_copies_on_goods'
+down_revision = '0018_search_words'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("products") as batch:
+        batch.add_column(sa.Column("merchant_active", sa.Boolean(), nullable=False,
+                                   server_default=sa.true()))
+        batch.add_column(sa.Column("merchant_name", sa.String(40), nullable=False,
+                                   server_default=""))
+    op.execute(
+        "UPDATE products SET "
+        "merchant_active = (SELECT merchants.status = 'active' FROM merchants "
+        "WHERE merchants.id = products.merchant_id), "
+        "merchant_name = (SELECT merchants.name FROM merchants "
+        "WHERE merchants.id = products.merchant_id)")
+
+
+def downgrade():
+    with op.batch_alter_table("products") as batch:
+        batch.drop_column("merchant_name")
+        batch.drop_column("merchant_active")

@@ -1,0 +1,123 @@
+"""Ranking a broad query without sorting every match (issue 15): PostgreSQL ranks the matches
+among the first goods of the listing order, then fetches only what can still outrank them
+(app.catalog.services._ranked_rows). It must give the very page sorting them all gives: these
+tests run it with tiny prefixes, on SQLite too, against the plain sort."""
+from __future__ import annotations
+
+import random
+
+import pytest
+from sqlalchemy import func, select, update
+
+from app.catalog import matching, services
+from app.catalog.filters import ProductFilter
+from app.catalog.models import Category, Product
+from app.extensions import db
+from tests import factories as make
+
+QUERIES = ["手镯", "翡翠", "茶", "玉", "吊坠", "jade", "bangle", "clothing", "tea", "jade bangle",
+           "翡翠手镯", "翡翠吊坠", "女装 连衣裙", "green tea", "源头", "s925", "手镯 翡翠 送礼"]
+
+TITLES = [("冰种翡翠手镯", "jade-bangle"), ("和田玉贵妃镯", "jade-bangle"),
+          ("翡翠平安扣吊坠", "jade-pendant"), ("岫玉吊坠", "jade-pendant"),
+          ("翡翠茶盘 送礼", "jade-ornament"), ("玉石摆件", "jade-ornament"),
+          ("女装连衣裙", "womenswear"), ("男装衬衫 S925扣", "menswear"), ("羊毛衫", "knitwear"),
+          ("明前龙井", "tea-green"), ("老茶普洱饼", "tea-dark"), ("保温杯", "household"),
+          ("Jade bangle 56mm", "jade-bangle"), ("茶叶罐", "household")]
+DESCRIPTIONS = ["", "可与手镯搭配。", "附证书，送礼佳品。", "泡茶好物。", "源头工厂，翡翠原料。"]
+
+
+@pytest.fixture
+def crowd(ctx):
+    """Sixty-odd goods of shops of four industries, certified and not, with tied sales."""
+    rng = random.Random(15)
+    shops = [make.merchant("玉匠人", certified=True), make.merchant("瑞丽翠韵", belt_slug="ruili-jade"),
+             make.merchant("四季青女装", belt_slug="hangzhou-apparel", certified=True),
+             make.merchant("西湖茶农", belt_slug=None, industry_slug="tea"),
+             make.merchant("义乌百货", belt_slug=None, industry_slug="small-commodities")]
+    for n in range(64):
+        title, category = rng.choice(TITLES)
+        make.product(rng.choice(shops), f"{title} {n}", category_slug=category,
+                     description=rng.choice(DESCRIPTIONS), sales=rng.choice([0, 5, 5, 30, 200]))
+
+
+def page_ids(f: ProductFilter, page_size: int):
+    found = services.find_products(f, page_size)
+    return [p.id for p in found.items], found.has_more, found.relaxed
+
+
+@pytest.mark.parametrize("prefixes", [(3, 7, 15), (1,), (40, 1000)])
+def test_prefix_ranking_gives_the_same_pages_as_sorting_every_match(crowd, monkeypatch,
+                                                                    prefixes):
+    filters = [{}, {"certified": True}, {"industry": "jade"}, {"min_fen": 100, "max_fen": 200000}]
+    cases = [ProductFilter(q=q, page=page, **extra) for q in QUERIES for page in (1, 2, 3)
+             for extra in filters]
+    monkeypatch.setattr(services, "_ranks_by_prefix", lambda: False)
+    sorted_all = [page_ids(f, 4) for f in cases]
+    assert sum(1 for ids, _, _ in sorted_all if ids) > len(cases) // 2  # the queries find goods
+    monkeypatch.setattr(services, "_ranks_by_prefix", lambda: True)
+    monkeypatch.setattr(services, "LISTING_PREFIXES", prefixes)
+    by_prefix = [page_ids(f, 4) for f in cases]
+    for f, expected, got in zip(cases, sorted_all, by_prefix, strict=True):
+        assert got == expected, (f.q, f.page, f)
+
+
+def test_the_best_match_far_down_the_listing_order_still_comes_first(ctx, monkeypatch):
+    big = make.merchant("镇平大卖家", certified=True)
+    for n in range(8):  # best sellers that only mention 手镯 in their description
+        make.product(big, f"玉石摆件 {n}", category_slug="jade-ornament", sales=1000 + n,
+                     description="可与手镯搭配摆放。")
+    small = make.merchant("小店")
+    bangle = make.product(small, "冰种手镯", category_slug="jade-bangle", sales=0)
+    monkeypatch.setattr(services, "_ranks_by_prefix", lambda: True)
+    monkeypatch.setattr(services, "LISTING_PREFIXES", (3,))
+    found = services.find_products(ProductFilter(q="手镯"), page_size=2)
+    assert found.items[0].id == bangle.id and found.has_more
+    second = services.find_products(ProductFilter(q="手镯", page=2), page_size=2)
+    assert [p.title for p in second.items] == ["玉石摆件 6", "玉石摆件 5"]
+
+
+def test_the_index_condition_keeps_every_product_scoring_that_much(crowd):
+    """relevance_at_least is what lets PostgreSQL look up the few goods that can outrank a
+    page: it must hold for every matching product whose score reaches the bound."""
+    for q in QUERIES:
+        for relaxed in (False, True):
+            terms = services.query_terms(q, relaxed=relaxed)
+            relevance = matching.relevance(terms, q)
+            for least in range(1, matching.max_relevance(terms) + 1):
+                missed = db.session.scalar(
+                    select(func.count()).select_from(Product)
+                    .where(*matching.match_conditions(terms), relevance >= least,
+                           ~matching.relevance_at_least(terms, q, least)))
+                assert missed == 0, (q, relaxed, least)
+            assert db.session.scalar(select(func.count()).select_from(Product).where(
+                *matching.match_conditions(terms),
+                relevance > matching.max_relevance(terms))) == 0
+
+
+def test_the_title_tokens_are_marked_as_the_titles():
+    from app.catalog.search import tokens_for
+
+    tokens = tokens_for("翡翠手镯 56mm", "可与吊坠搭配").split()
+    assert {"t:手镯", "t:翡", "t:56mm", "手镯", "吊坠"} <= set(tokens)
+    assert "t:吊坠" not in tokens
+    assert len(tokens) == len(set(tokens))
+
+
+def test_a_category_changed_by_a_bulk_update_is_searched_at_once(client, ctx):
+    """On PostgreSQL the category is a word of the goods' search words, which the database
+    keeps in step whatever writes the row."""
+    shop = make.merchant("玉匠人")
+    item = make.product(shop, "木那平安扣", category_slug="jade-pendant", description="冰糯种。")
+
+    def found(q: str) -> bool:
+        return item.id in [p.id for p in services.find_products(ProductFilter(q=q)).items]
+
+    assert found("吊坠") and not found("手镯")
+    bangles = db.session.scalar(select(Category.id).where(Category.slug == "jade-bangle"))
+    db.session.execute(update(Product).where(Product.id == item.id).values(category_id=bangles))
+    db.session.commit()
+    assert found("手镯") and not found("吊坠")
+    if db.engine.dialect.name == "postgresql":
+        words = db.session.execute(select(matching._tokens()).where(Product.id == item.id))
+        assert f"c:{bangles}" in words.scalar_one()
