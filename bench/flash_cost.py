@@ -18,6 +18,7 @@ import secrets
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -109,7 +110,7 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
            "CACHE_KEY_PREFIX": prefix, "SECRET_KEY": secrets.token_hex(32),
            "SESSION_COOKIE_SECURE": "0", "RATELIMIT_FLASH": "100000 per minute",
-           "MEDIA_ROOT": "/tmp/yuantou-cost-media"}
+           "MEDIA_ROOT": str(Path(tempfile.gettempdir()) / "yuantou-cost-media")}
     flash_sale.reset_database(args.database_url)
     subprocess.run([str(flash_sale.BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
                    env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
