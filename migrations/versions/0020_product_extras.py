@@ -15,9 +15,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("products") as batch:
-        batch.add_column(sa.Column("has_extras", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+    # Plain ADD COLUMN (see 0019).
+    op.add_column("products", sa.Column("has_extras", sa.Boolean(), nullable=False,
+                                        server_default=sa.false()))
     op.execute(
         "UPDATE products SET has_extras = ("
         "EXISTS (SELECT 1 FROM certificates WHERE certificates.product_id = products.id) OR "
