@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Update, event
+from sqlalchemy import DateTime, Insert, Update, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -85,11 +85,11 @@ def is_postgres() -> bool:
 
 @dataclass
 class HotStep:
-    """One statement on a contended row (a flash sale's units, a product's stock). With a
-    `refusal`, it is a conditional UPDATE that must change exactly one row, else the whole
-    transaction is refused with that error."""
+    """One statement on a contended row (a flash sale's units, a product's stock) or the
+    buyer's own conditional row (an allowance's upsert, with RETURNING). With a `refusal`, it
+    must change exactly one row, else the whole transaction is refused with that error."""
 
-    statement: Update
+    statement: Update | Insert
     refusal: Exception | None = None
 
 
@@ -113,34 +113,73 @@ def commit_hot(steps: list[HotStep]) -> None:
     if not is_postgres():
         for step in steps:
             result = db.session.execute(step.statement)
-            if step.refusal is not None and result.rowcount != 1:
+            # an upsert's row count is not reliable across drivers: its RETURNING rows are
+            changed = (len(result.all()) if step.statement.returning_column_descriptions
+                       else result.rowcount)
+            if step.refusal is not None and changed != 1:
                 db.session.rollback()
                 raise step.refusal
         db.session.commit()
         return
     import psycopg
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import IntegrityError
 
-    db.session.flush()
+    session = db.session()
+    # New rows only (an order, its lines …) go in the same round trip: rows whose ids the
+    # caller set (`prefetch_ids`) are INSERTed without RETURNING, so nothing waits for them.
+    # A row without its id (RETURNING) or an UPDATE (the ORM checks its row count) needs
+    # answers the pipeline gives only at its end: then the flush goes first.
+    inline = not session.dirty and not session.deleted and all(
+        None not in inspect(row).mapper.primary_key_from_instance(row) for row in session.new)
+    if not inline:
+        session.flush()
     dialect = db.engine.dialect
     ready = [_compiled(_exactly_one(step.statement, index) if step.refusal is not None
                        else step.statement, dialect)
              for index, step in enumerate(steps)]
-    raw = db.session.connection().connection.driver_connection
+    raw = session.connection().connection.driver_connection
     try:
-        with raw.pipeline(), raw.cursor() as cursor:
-            for sql, params in ready:
-                cursor.execute(sql, params)
+        with raw.pipeline():
+            if inline:
+                session.flush()
+            with raw.cursor() as cursor:
+                for sql, params in ready:
+                    cursor.execute(sql, params)
             raw.commit()
     except psycopg.errors.InvalidTextRepresentation as error:
         found = _REFUSED.search(str(error))
-        db.session.rollback()
+        session.rollback()
         if found is None:
             raise
         raise steps[int(found.group(1))].refusal from None
+    except psycopg.IntegrityError as error:  # e.g. a twin's idempotency key, found at the sync
+        session.rollback()
+        raise IntegrityError("COMMIT", None, error) from error
     except Exception:
-        db.session.rollback()
+        session.rollback()
         raise
-    db.session.commit()  # the session's own bookkeeping; the connection has committed
+    session.commit()  # the session's own bookkeeping; the connection has committed
+
+
+def prefetch_ids(counts: list[tuple[str, int]]) -> list[list[int]]:
+    """PostgreSQL: `n` new ids from each table's id sequence, in one round trip (rows given
+    their ids are inserted without waiting for RETURNING: see `commit_hot`)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+
+    row = db.session.execute(select(*id_columns(counts))).one()
+    return [list(ids or ()) for ids in row]
+
+
+def id_columns(counts: list[tuple[str, int]]) -> list:
+    """`prefetch_ids` as columns, to ride along with another query."""
+    from sqlalchemy import func, select
+
+    return [select(func.array_agg(func.nextval(func.pg_get_serial_sequence(table, "id"))))
+            .select_from(func.generate_series(1, n)).scalar_subquery()
+            for table, n in counts]
 
 
 _COMPILED: dict = {}  # statement shape → its compiled form (compiling costs ~4 ms a time)

@@ -9,10 +9,10 @@ buyers pressing at once.
    allowance. A refusal here never touches the sale's row.
 2. `buy_flash(actor, sale_id, request, admission)` is the source of truth: the order goes
    through checkout (idempotency key, product stock, payment deadline) with the flash price as
-   a unit-price rule (`flash_unit_price`) whose `reserve`, inside the placement transaction,
-   takes the buyer's allowance by one conditional upsert on `flash_claims` (`quantity + n <=
-   per_user_limit`) and, with the commit, the flash units by one conditional UPDATE (`sold +
-   n <= quantity`).
+   a unit-price rule (`flash_unit_price`) whose `claim` and `take`, sent with the placement's
+   commit in one round trip (app.db.commit_hot), take the buyer's allowance by one
+   conditional upsert on `flash_claims` (`quantity + n <= per_user_limit`) and the flash
+   units by one conditional UPDATE (`sold + n <= quantity`).
    Whatever the database refuses gives the gate's tokens back.
 Because the price is a pricing rule, a cart checkout during the sale gets the flash price too,
 under the same limits."""
@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Update, select, update
+from sqlalchemy import Update, and_, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
@@ -258,17 +258,6 @@ def _claim_insert(sale_id: int, user_id: int, quantity: int, limit: int, now: da
     ).returning(FlashClaim.id)
 
 
-def _allow(sale_id: int, user_id: int, limit: int, quantity: int) -> bool:
-    """In the order's placement transaction: the buyer's allowance, by one conditional upsert
-    on `flash_claims` (`quantity + n <= per_user_limit`). False refuses the order."""
-    if quantity > limit:
-        return False
-    # A row comes back when it was inserted or the update's WHERE held (RETURNING, because
-    # the row count of an upsert is not reliable across drivers).
-    allowed = db.session.execute(_claim_insert(sale_id, user_id, quantity, limit, clock.now()))
-    return allowed.first() is not None
-
-
 def _take_units(sale_id: int, quantity: int) -> Update:
     """The flash units, by one conditional UPDATE (`sold + n <= quantity`, while the sale is
     open) that must change the sale's row; checkout sends it with the commit, so the hot row
@@ -293,17 +282,33 @@ def open_sale_for(product_id: int, now: datetime) -> FlashSale | None:
 def flash_unit_price(product: Product, quantity: int, buyer: User | None,
                      now: datetime) -> UnitPrice | None:
     """The pricing rule: the flash price while a sale is open, has the units and the buyer
-    is within the limit; `reserve` then makes all three true inside the placement."""
+    is within the limit (the open sale and the buyer's claim in one query); `claim` and
+    `take`, sent with the placement's commit, then make all three true."""
     if not is_signed_in(buyer):
         return None
-    sale = open_sale_for(product.id, now)
-    if sale is None or sale.sold + quantity > sale.quantity:
+    row = db.session.execute(
+        select(FlashSale, FlashClaim.quantity)
+        .outerjoin(FlashClaim, and_(FlashClaim.sale_id == FlashSale.id,
+                                    FlashClaim.user_id == buyer.id))
+        .where(FlashSale.product_id == product.id, FlashSale.status == FlashStatus.scheduled,
+               FlashSale.starts_at <= now, FlashSale.ends_at > now)
+        .order_by(FlashSale.price_fen).limit(1)).first()
+    if row is None:
         return None
-    if claimed(sale.id, buyer.id) + quantity > sale.per_user_limit:
+    sale, mine = row
+    if sale.sold + quantity > sale.quantity or (mine or 0) + quantity > sale.per_user_limit:
         return None
     return UnitPrice(sale.price_fen, FLASH_SOURCE,
-                     reserve=partial(_allow, sale.id, buyer.id, sale.per_user_limit),
+                     claim=partial(_claim, sale.id, buyer.id, sale.per_user_limit),
                      take=partial(_take_units, sale.id))
+
+
+def _claim(sale_id: int, user_id: int, limit: int, quantity: int):
+    """The buyer's allowance, sent with the placement's commit: the conditional upsert on
+    `flash_claims` (`quantity + n <= per_user_limit`) must return one row."""
+    if quantity > limit:  # a new row is inserted without the upsert's condition
+        raise InvalidInput(_("每人限购 %(n)d 件。", n=limit), field="quantity")
+    return _claim_insert(sale_id, user_id, quantity, limit, clock.now())
 
 
 @dataclass
@@ -326,16 +331,32 @@ def default_payment_method() -> str:
 
 
 def default_address_id(buyer: User) -> int | None:
-    from app.orders.addresses import addresses_of
+    found = default_address(buyer)
+    return found.id if found is not None else None
 
-    found = addresses_of(buyer)
-    return found[0].id if found else None
+
+def default_address(buyer: User):
+    """The buyer's default address (else the newest), or None: one query."""
+    from app.orders.models import Address
+
+    return db.session.scalars(
+        select(Address).where(Address.user_id == buyer.id)
+        .order_by(Address.is_default.desc(), Address.id.desc()).limit(1)).first()
+
+
+def get_address(buyer: User, address_id: int):
+    from app.orders.addresses import get_address as own_address
+
+    return own_address(buyer, address_id)
 
 
 def buy_flash(actor: User | None, sale_id: int, request: FlashBuy,
-              admission: Admission | None = None):
+              admission: Admission | None = None,
+              later: Callable[[Callable[[], None]], None] | None = None):
     """立即抢购: one order at the flash price, through checkout. Returns (checkout, created)
-    like `place_checkout` (a resubmitted key returns the first checkout)."""
+    like `place_checkout` (a resubmitted key returns the first checkout). `later`, when
+    given, runs the gate's bookkeeping of a placed order (its lease's commit) once the buyer
+    has the answer; the lease lasts GATE_LEASE_SECONDS either way."""
     if not is_signed_in(actor):
         if admission is not None:
             admission.release()
@@ -351,10 +372,14 @@ def buy_flash(actor: User | None, sale_id: int, request: FlashBuy,
         admission.release()  # refused or failed: the gate's tokens go back
         raise
     if created:
-        admission.commit()
+        (later or _now)(admission.commit)
     else:
         admission.release()
     return placed, created
+
+
+def _now(step: Callable[[], None]) -> None:
+    step()
 
 
 def _buy(buyer: User, ticket: SaleTicket, request: FlashBuy):
@@ -371,23 +396,47 @@ def _buy(buyer: User, ticket: SaleTicket, request: FlashBuy):
     key = request.idempotency_key or ""
     if not checkout.KEY_RE.match(key):
         raise InvalidInput(_("页面已过期，请刷新后重新提交。"), field="key")
-    existing = checkout.find_checkout(buyer.id, key)
-    if existing is not None:
-        return existing, False  # the same button pressed twice: the first order
-    address_id = request.address_id if request.address_id is not None \
-        else default_address_id(buyer)
-    if address_id is None:
+    existing_id, address, ids = _key_and_address(buyer, key, request.address_id)
+    if existing_id is not None:  # the same button pressed twice: the first order
+        return db.session.get(checkout.Checkout, existing_id), False
+    if address is None:
+        if request.address_id is not None:
+            get_address(buyer, request.address_id)  # raises the address's own refusal
         raise InvalidInput(_("请先添加收货地址，再来抢购。"), field="address_id")
     try:
-        return _place(buyer, ticket, request, address_id, request.choices)
+        return _place(buyer, ticket, request, address, request.choices, key_checked=True,
+                      ids=ids)
     except checkout.CouponTaken:
         db.session.rollback()
-        return _place(buyer, ticket, request, address_id,
-                      {**request.choices, **WITHOUT_COUPONS})
+        return _place(buyer, ticket, request, address,
+                      {**request.choices, **WITHOUT_COUPONS}, key_checked=False)
 
 
-def _place(buyer: User, ticket: SaleTicket, request: FlashBuy, address_id: int,
-           choices: Mapping[str, str]):
+def _key_and_address(buyer: User, key: str, address_id: int | None):
+    """One round trip: the checkout this key already placed (its id, if any), the address
+    the order ships to (the one asked for, else the default; None when there is none) and,
+    on PostgreSQL, ids for the order's new rows (a flash order without coupons: one of each;
+    app.orders.checkout writes them with the commit)."""
+    from app.db import id_columns, is_postgres
+    from app.orders import checkout
+    from app.orders.models import Address, Checkout
+
+    placed = (select(Checkout.id).where(Checkout.buyer_id == buyer.id,
+                                        Checkout.idempotency_key == key).scalar_subquery())
+    tables = [t for t in checkout.NEW_ROW_TABLES if t != "order_discounts"] \
+        if is_postgres() else []
+    query = select(placed, Address, *id_columns([(t, 1) for t in tables])).select_from(
+        select(literal(1)).subquery()).outerjoin(
+        Address, and_(Address.user_id == buyer.id,
+                      Address.id == address_id if address_id is not None else true()))
+    if address_id is None:
+        query = query.order_by(Address.is_default.desc(), Address.id.desc())
+    row = db.session.execute(query.limit(1)).one()
+    return row[0], row[1], {t: list(ids or ()) for t, ids in zip(tables, row[2:], strict=True)}
+
+
+def _place(buyer: User, ticket: SaleTicket, request: FlashBuy, address,
+           choices: Mapping[str, str], key_checked: bool, ids=None):
     from app.orders import checkout
 
     items = [(ticket.product_id, request.quantity)]
@@ -396,10 +445,11 @@ def _place(buyer: User, ticket: SaleTicket, request: FlashBuy, address_id: int,
         _explain_refusal(ticket.id, buyer.id, request.quantity, ticket.per_user_limit)
     try:
         return checkout.place_checkout(buyer, checkout.CheckoutRequest(
-            items=items, address_id=address_id,
+            items=items, address_id=address.id,
             payment_method=request.payment_method or default_payment_method(),
             idempotency_key=request.idempotency_key, expected_total_fen=plan.total_fen,
-            choices=choices, plan=plan))
+            choices=choices, plan=plan, key_checked=key_checked, address=address,
+            ids=ids))
     except checkout.CouponTaken:
         raise
     except Conflict as error:

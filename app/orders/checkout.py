@@ -15,7 +15,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock
 from app.accounts.models import User
@@ -23,7 +24,7 @@ from app.accounts.services import notify, require_signed_in
 from app.catalog.listing import give_back_stock_update, take_stock_update
 from app.catalog.models import Product
 from app.catalog.services import is_listable
-from app.db import HotStep, commit_hot
+from app.db import HotStep, commit_hot, is_postgres, prefetch_ids
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.i18n import N_
@@ -31,6 +32,7 @@ from app.inputs import clean_text
 from app.orders import cart, commission, payments, repeats
 from app.orders.addresses import get_address
 from app.orders.models import (
+    Address,
     Checkout,
     Order,
     OrderDiscount,
@@ -83,6 +85,9 @@ def format_lines(items: list[tuple[int, int]]) -> str:
 class CheckoutPlan:
     orders: list[PricedOrder]
     items: list[tuple[int, int]] = field(default_factory=list)
+    # units held by expired unpaid orders, by product, as seen when priced: placement
+    # cancels those orders and gives the units back (nothing to do when none were seen)
+    freed: dict[int, int] = field(default_factory=dict)
 
     @property
     def total_fen(self) -> int:
@@ -107,17 +112,6 @@ class CouponTaken(Conflict):
 
 
 
-def expired_holds(product_ids: list[int], now: datetime) -> dict[int, int]:
-    """Units held by unpaid orders past their deadline: free to sell again, even before the
-    tick job has given them back."""
-    return dict(db.session.execute(
-        select(OrderLine.product_id, func.sum(OrderLine.quantity))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(OrderLine.product_id.in_(product_ids),
-               Order.status == OrderStatus.pending_payment, Order.pay_deadline <= now)
-        .group_by(OrderLine.product_id)).all())
-
-
 def plan_checkout(buyer: User, items: list[tuple[int, int]], now: datetime,
                   choices: Mapping[str, str] | None = None) -> CheckoutPlan:
     """Check the goods (listed, not the buyer's own shop, quantity within limits and stock)
@@ -129,10 +123,21 @@ def plan_checkout(buyer: User, items: list[tuple[int, int]], now: datetime,
     for _pid, quantity in items:
         cart.check_quantity(quantity)
     ids = [pid for pid, _qty in items]
-    products = {p.id: p for p in db.session.scalars(
-        select(Product).options(selectinload(Product.merchant), selectinload(Product.photos))
-        .where(Product.id.in_(ids)))}
-    freed = expired_holds(ids, now)
+    # One round trip: the goods with their shop and photos, and the units expired unpaid
+    # orders hold on each (free to sell again, even before the tick job gives them back).
+    # The expired orders first, once (MATERIALIZED: a planner without statistics would
+    # otherwise re-scan the unpaid orders for each line of the goods).
+    due = (select(Order.id).where(Order.status == OrderStatus.pending_payment,
+                                  Order.pay_deadline <= now)
+           .cte("due").prefix_with("MATERIALIZED"))
+    held = (select(func.sum(OrderLine.quantity))
+            .where(OrderLine.product_id == Product.id, OrderLine.order_id.in_(select(due.c.id)))
+            .correlate(Product).scalar_subquery())
+    rows = db.session.execute(
+        select(Product, held).options(joinedload(Product.merchant), joinedload(Product.photos))
+        .where(Product.id.in_(ids))).unique().all()
+    products = {product.id: product for product, _held in rows}
+    freed = {product.id: int(units) for product, units in rows if units}
     by_shop: dict[int, list[tuple[Product, int]]] = defaultdict(list)
     for product_id, quantity in items:
         product = products.get(product_id)
@@ -151,7 +156,7 @@ def plan_checkout(buyer: User, items: list[tuple[int, int]], now: datetime,
                            field="lines")
         by_shop[product.merchant_id].append((product, quantity))
     groups = [(group[0][0].merchant, group) for _shop, group in sorted(by_shop.items())]
-    return CheckoutPlan(price_checkout(groups, buyer, now, choices), list(items))
+    return CheckoutPlan(price_checkout(groups, buyer, now, choices), list(items), freed)
 
 
 def preview_checkout(actor: User | None, items: list[tuple[int, int]],
@@ -175,6 +180,14 @@ class CheckoutRequest:
     # The checkout page asks "order these again?" before a second order of goods just
     # ordered (app.orders.repeats); it sets this to False once the buyer confirmed.
     ask_if_repeat: bool = False
+    # The caller looked the key up moments ago in this transaction (a flash purchase): not
+    # again. A twin submitted at the same moment still meets the unique constraint.
+    key_checked: bool = False
+    # The buyer's address the caller already loaded (`address_id`'s row), not read again.
+    address: Address | None = None
+    # PostgreSQL: ids the caller took from the tables' sequences (`NEW_ROW_TABLES`, e.g.
+    # with its own query, app.db.id_columns); used when there are enough.
+    ids: dict[str, list[int]] | None = None
 
 
 def find_checkout(buyer_id: int, key: str) -> Checkout | None:
@@ -194,7 +207,7 @@ def place_checkout(actor: User | None, request: CheckoutRequest) -> tuple[Checko
     key = request.idempotency_key or ""
     if not KEY_RE.match(key):
         raise InvalidInput(_("页面已过期，请刷新后重新提交。"), field="key")
-    existing = find_checkout(buyer.id, key)
+    existing = None if request.key_checked else find_checkout(buyer.id, key)
     if existing is not None:
         return existing, False
     if request.ask_if_repeat:
@@ -208,7 +221,9 @@ def place_checkout(actor: User | None, request: CheckoutRequest) -> tuple[Checko
         raise InvalidInput(_("请选择支付方式。"), field="payment_method")
     if request.address_id is None:
         raise InvalidInput(_("请选择收货地址。"), field="address_id")
-    address = get_address(buyer, request.address_id)
+    address = request.address
+    if address is None or address.id != request.address_id or address.user_id != buyer.id:
+        address = get_address(buyer, request.address_id)
     note = clean_text(request.note, max_len=MAX_NOTE)
     if len(note) > MAX_NOTE:
         raise InvalidInput(_("留言不能超过 %(n)d 个字。", n=MAX_NOTE), field="note")
@@ -243,18 +258,23 @@ def _take_all_stock_and_commit(plan: CheckoutPlan, now: datetime) -> None:
     no deadlocks; a hot row stays locked only from its UPDATE to the commit."""
     wanted = {line.product.id: line for order in plan.orders for line in order.lines}
     give: dict[int, int] = defaultdict(int)
-    for product_id, quantity in release_expired_holding(list(wanted), now):
-        give[product_id] += quantity
+    if plan.freed:  # expired unpaid orders held these goods when priced: cancel them now
+        for product_id, quantity in release_expired_holding(list(wanted), now):
+            give[product_id] += quantity
     lines = sorted((line for order in plan.orders for line in order.lines),
                    key=lambda line: line.product.id)
+    claims: list[HotStep] = []
     hot: list[HotStep] = []
     for line in lines:
         gone = Conflict(_("%(title)s 的活动名额已抢完。", title=line.product.title),
                         field="lines")
         if line.reserve is not None and not line.reserve(line.quantity):
             raise gone
+        if line.claim is not None:
+            claims.append(HotStep(line.claim(line.quantity), gone))
         if line.take is not None:
             hot.append(HotStep(line.take(line.quantity), gone))
+    hot = claims + hot  # the buyer's own rows first, then the contended ones
     for product_id in sorted(set(give) | set(wanted)):
         if give.get(product_id):
             hot.append(HotStep(give_back_stock_update(product_id, give[product_id])))
@@ -268,16 +288,15 @@ def _take_all_stock_and_commit(plan: CheckoutPlan, now: datetime) -> None:
 def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
            provider: payments.PaymentProvider, address, note: str, key: str,
            now: datetime) -> Checkout:
+    fees = [commission.quote(priced, now) for priced in plan.orders]  # reads first
     checkout = Checkout(buyer_id=buyer.id, idempotency_key=key,
                         payment_method=provider.code, created_at=now)
     db.session.add(checkout)
-    db.session.flush()  # a concurrent twin with the same key stops here (unique constraint)
     deadline = now + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"])
     placed: list[tuple[Order, PricedOrder]] = []
-    for priced in plan.orders:
-        fee = commission.quote(priced, now)
+    for priced, fee in zip(plan.orders, fees, strict=True):
         order = Order(
-            number=_order_number(now), checkout_id=checkout.id, buyer_id=buyer.id,
+            number=_order_number(now), checkout=checkout, buyer_id=buyer.id,
             merchant_id=priced.merchant.id, payment_method=provider.code,
             status=OrderStatus.awaiting_shipment if provider.pays_on_delivery
             else OrderStatus.pending_payment,
@@ -304,20 +323,27 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
             order.discounts.append(OrderDiscount(
                 kind=discount.kind, funded_by=discount.funded_by, label=discount.label[:60],
                 amount_fen=discount.amount_fen, reference_id=discount.reference_id))
+        order.events.append(OrderEvent(
+            status=order.status, actor_id=buyer.id, created_at=now,
+            note=N_("货到付款，等待商家发货") if provider.pays_on_delivery
+            else N_("订单已提交，等待付款")))
         db.session.add(order)
-        db.session.flush()
         placed.append((order, priced))
-        if provider.pays_on_delivery:
-            db.session.add(OrderEvent(order_id=order.id, status=order.status, actor_id=buyer.id,
-                                      note=N_("货到付款，等待商家发货"), created_at=now))
-            notify(priced.merchant.owner_id, N_("新订单 %(number)s（货到付款），请尽快发货。"),
-                   link=f"/sell/orders/{order.id}", number=order.number)
-        else:
-            db.session.add(OrderEvent(order_id=order.id, status=order.status, actor_id=buyer.id,
-                                      note=N_("订单已提交，等待付款"), created_at=now))
+    if is_postgres() and not any(d.spend is not None for _o, p in placed for d in p.discounts):
+        # The rows get their ids now and are written with the commit, in its round trip
+        # (app.db.commit_hot); a concurrent twin with the same key stops there.
+        _give_ids(checkout, [order for order, _priced in placed], request.ids or {})
+    else:
+        # One flush writes the checkout, its orders, lines, discounts and events; a
+        # concurrent twin with the same key stops here (unique constraint).
+        db.session.flush()
     if request.from_cart:
         cart.remove_bought(buyer, [pid for pid, _qty in request.items])
-    db.session.flush()
+    for order, priced in placed:
+        if provider.pays_on_delivery:
+            notify(priced.merchant.owner_id, N_("新订单 %(number)s（货到付款），请尽快发货。"),
+                   link=f"/sell/orders/{order.id}", number=order.number)
+    kept = _loaded(checkout, [order for order, _priced in placed])
     # The buyer's own rows (coupon copies), then the contended ones (flash-sale units,
     # stock), then the commit: a hot row stays locked for a statement or two, not the whole
     # placement.
@@ -326,4 +352,53 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
             if discount.spend is not None and not discount.spend(order.id):
                 raise CouponTaken(_("优惠券已被使用或已失效，请重新结算。"), field="lines")
     _take_all_stock_and_commit(plan, now)
+    _keep(kept)
     return checkout
+
+
+NEW_ROW_TABLES = ("checkouts", "orders", "order_lines", "order_discounts", "order_events")
+
+
+def _give_ids(checkout: Checkout, orders: list[Order], taken: dict[str, list[int]]) -> None:
+    """PostgreSQL: ids for the new rows, from those the caller `taken` from the sequences
+    when there are enough, else from the sequences now (one round trip)."""
+    rows = dict(zip(NEW_ROW_TABLES, (
+        [checkout], orders, [line for order in orders for line in order.lines],
+        [d for order in orders for d in order.discounts],
+        [e for order in orders for e in order.events]), strict=True))
+    wanted = [(table, len(rows[table])) for table in NEW_ROW_TABLES
+              if rows[table] and len(taken.get(table, ())) < len(rows[table])]
+    given = dict(taken)
+    if wanted:
+        with db.session.no_autoflush:  # the rows are written with the commit, not before
+            given.update(zip([table for table, _n in wanted], prefetch_ids(wanted), strict=True))
+    for table, new in rows.items():
+        for row, row_id in zip(new, given.get(table, ()), strict=False):
+            row.id = row_id
+
+
+def _loaded(checkout: Checkout, orders: list[Order]) -> list[tuple[object, dict]]:
+    """What this placement wrote, as the database now has it: the checkout, its orders, their
+    lines and discounts, and their columns. Kept through the commit (`_keep`) so the caller
+    reads the placed checkout without the database reloading what it was just sent."""
+    from sqlalchemy import inspect
+
+    kept: list[tuple[object, dict]] = [(checkout, {"orders": sorted(orders, key=lambda o: o.id)})]
+    for order in orders:
+        # a new order's collections are what was appended (one never touched is empty)
+        owned = {name: list(inspect(order).dict.get(name, ())) for name in ("lines", "discounts")}
+        kept.append((order, {**owned, "checkout": checkout}))
+        for child in (*owned["lines"], *owned["discounts"]):
+            back = {"order": order} if "order" in inspect(child).mapper.relationships else {}
+            kept.append((child, back))
+    for obj, _values in list(kept):
+        state = inspect(obj)
+        kept.append((obj, {prop.key: state.dict[prop.key] for prop in state.mapper.column_attrs
+                           if prop.key in state.dict}))
+    return kept
+
+
+def _keep(kept: list[tuple[object, dict]]) -> None:
+    for obj, values in kept:
+        for key, value in values.items():
+            set_committed_value(obj, key, value)

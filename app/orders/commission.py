@@ -23,7 +23,7 @@ from app.inputs import clean_text
 from app.merchants.models import Merchant
 from app.orders.models import CommissionRate, CommissionTier, Order
 from app.orders.pricing import PricedOrder, allocate
-from app.orders.reviews import DIMENSIONS, Dsr, shop_dsr
+from app.orders.reviews import DIMENSIONS, Dsr, shop_dsr_and
 
 MAX_BP = 10_000
 
@@ -67,10 +67,15 @@ def quote(priced: PricedOrder, now: datetime | None = None) -> CommissionQuote:
     """Commission on what the shop takes in: each line's total less its share of the
     shop-funded discounts, at its category's base rate minus the shop's tier reduction."""
     merchant = priced.merchant
-    dsr = shop_dsr(merchant.id, now or clock.now())
+    # The shop's DSR and the base rates of the order's categories in one query.
+    categories = sorted({ln.product.category_id for ln in priced.lines
+                         if ln.product.category_id is not None})
+    dsr, found = shop_dsr_and(merchant.id, now or clock.now(), *(
+        select(CommissionRate.rate_bp).where(CommissionRate.category_id == category_id)
+        .scalar_subquery() for category_id in categories))
+    rates = {c: rate for c, rate in zip(categories, found, strict=True) if rate is not None}
     tier = best_tier(merchant, dsr)
     reduction = tier.reduction_bp if tier else 0
-    rates = base_rates()
     shares = allocate(priced.shop_discount_fen, [ln.line_total_fen for ln in priced.lines])
     line_rates, line_fees, base_total = [], [], 0
     per_category: dict[str, int] = {}

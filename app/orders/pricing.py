@@ -4,9 +4,9 @@ both call `price_order`), in integer fen, from the database's prices — never t
 Later issues plug in here rather than touching checkout:
 - flash sales (直播秒杀): `register_unit_price_rule(rule)`; a rule returns a `UnitPrice` for a
   product (the lowest offered wins) and may carry `reserve`, a callable run inside the
-  placement transaction (e.g. the buyer's allowance) that returns False to refuse, and
-  `take`, the conditional UPDATE of a contended row (the flash sale's units) that checkout
-  sends with the commit;
+  placement transaction that returns False to refuse, `claim`, a conditional statement on
+  the buyer's own row (the flash allowance), and `take`, the conditional UPDATE of a
+  contended row (the flash sale's units); checkout sends `claim` and `take` with the commit;
 - coupons: `register_discount_rule(rule)`; a rule returns every `Discount` it could give a
   shop's order (each wallet copy it may use, with its `reference_id`). `price_checkout` then
   chooses, across all the checkout's orders at once, which copies go where
@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Update
+from sqlalchemy import Executable, Update
 
 from app.accounts.models import User
 from app.catalog.models import Product
@@ -46,8 +46,11 @@ class UnitPrice:
     unit_price_fen: int
     source: str                                   # 'flash_sale', …
     reserve: Callable[[int], bool] | None = None  # reserve(quantity) in the placement txn
-    # take(quantity): the conditional UPDATE of a contended row (the sale's units) that must
-    # change one row; checkout sends it with the commit (app.db.commit_hot)
+    # claim(quantity): a conditional statement on the buyer's own row (the flash allowance)
+    # that must change one row (an upsert: RETURNING one row); take(quantity): the
+    # conditional UPDATE of a contended row (the sale's units) that must change one row.
+    # Checkout sends both with the commit (app.db.commit_hot), claims first.
+    claim: Callable[[int], Executable] | None = None
     take: Callable[[int], Update] | None = None
 
 
@@ -59,6 +62,7 @@ class PricedLine:
     unit_price_fen: int
     price_source: str = "list"
     reserve: Callable[[int], bool] | None = None
+    claim: Callable[[int], Executable] | None = None
     take: Callable[[int], Update] | None = None
 
     @property
@@ -135,7 +139,7 @@ def price_line(product: Product, quantity: int, buyer: User | None, now: datetim
         offer = rule(product, quantity, buyer, now)
         if offer is not None and 0 <= offer.unit_price_fen < line.unit_price_fen:
             line.unit_price_fen, line.price_source = offer.unit_price_fen, offer.source
-            line.reserve, line.take = offer.reserve, offer.take
+            line.reserve, line.claim, line.take = offer.reserve, offer.claim, offer.take
     return line
 
 

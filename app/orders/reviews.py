@@ -56,14 +56,24 @@ class Dsr:
             "count": self.count}
 
 
-def _dsr(where, now: datetime) -> Dsr:
+def _dsr(where, now: datetime, *also) -> Dsr:
+    return _dsr_and(where, now, *also)[0]
+
+
+def _dsr_and(where, now: datetime, *also) -> tuple[Dsr, tuple]:
     row = db.session.execute(
         select(func.count(Review.id), func.coalesce(func.sum(Review.description), 0),
                func.coalesce(func.sum(Review.service), 0),
-               func.coalesce(func.sum(Review.logistics), 0))
+               func.coalesce(func.sum(Review.logistics), 0), *also)
         .where(Review.created_at > now - DSR_WINDOW, *where)
     ).one()
-    return Dsr(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+    return Dsr(int(row[0]), int(row[1]), int(row[2]), int(row[3])), tuple(row[4:])
+
+
+def shop_dsr_and(merchant_id: int, now: datetime, *also) -> tuple[Dsr, tuple]:
+    """The shop's DSR and the values of `also` (the caller's scalar subqueries) in one
+    query."""
+    return _dsr_and([Review.merchant_id == merchant_id], now, *also)
 
 
 def shop_dsr(merchant_id: int, now: datetime | None = None) -> Dsr:

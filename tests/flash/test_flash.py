@@ -443,6 +443,11 @@ def test_with_the_gate_a_buyer_still_gets_a_real_order(w, redis_gate, client):
         text(client.get(f"/flash/{sale.id}"))))
     assert response.status_code == 303
     assert fresh(FlashSale, sale.id).sold == 1
+    # once the answer is sent (the server closes the response), the order's lease is
+    # committed: no live lease left behind
+    response.close()
+    leases = f"{flash_gate_prefix()}flash:{sale.id}:{sale.version}:leases"
+    assert redis_gate.zcard(leases) == 0
 
 
 def flash_gate_prefix() -> str:
