@@ -15,11 +15,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("products") as batch:
-        batch.add_column(sa.Column("merchant_active", sa.Boolean(), nullable=False,
-                                   server_default=sa.true()))
-        batch.add_column(sa.Column("merchant_name", sa.String(40), nullable=False,
-                                   server_default=""))
+    # Plain ADD COLUMN (SQLite too: a batch would copy the table, and SQLite refuses to drop
+    # a table other rows point at).
+    op.add_column("products", sa.Column("merchant_active", sa.Boolean(), nullable=False,
+                                        server_default=sa.true()))
+    op.add_column("products", sa.Column("merchant_name", sa.String(40), nullable=False,
+                                        server_default=""))
     op.execute(
         "UPDATE products SET "
         "merchant_active = (SELECT merchants.status = 'active' FROM merchants "

@@ -1,0 +1,32 @@
+"""Goods note whether another domain attached something to them (a certificate, a source video,
+a flash sale, a live room's 小黄车), so their page asks those domains only then (issue 15,
+app.catalog.extras).
+
+Revision ID: 0020_product_extras
+Revises: 0019_shop_copies_on_goods
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0020_product_extras'
+down_revision = '0019_shop_copies_on_goods'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Plain ADD COLUMN (see 0019).
+    op.add_column("products", sa.Column("has_extras", sa.Boolean(), nullable=False,
+                                        server_default=sa.false()))
+    op.execute(
+        "UPDATE products SET has_extras = ("
+        "EXISTS (SELECT 1 FROM certificates WHERE certificates.product_id = products.id) OR "
+        "EXISTS (SELECT 1 FROM source_video_products "
+        "        WHERE source_video_products.product_id = products.id) OR "
+        "EXISTS (SELECT 1 FROM flash_sales WHERE flash_sales.product_id = products.id) OR "
+        "EXISTS (SELECT 1 FROM live_room_items WHERE live_room_items.product_id = products.id))")
+
+
+def downgrade():
+    with op.batch_alter_table("products") as batch:
+        batch.drop_column("has_extras")
