@@ -2,6 +2,10 @@
 its certification and suspension: the listing rule and the product cards read the product row
 alone, so the catalogue needs no shop table (app.merchants.sync keeps the copies in step).
 
+Filling the name rewrites every product row: on a large PostgreSQL table, run
+`VACUUM (ANALYZE) products` after deploying (docs/DEPLOYING.md); the migration refreshes the
+planner's statistics itself.
+
 Revision ID: 0019_shop_copies_on_goods
 Revises: 0018_search_words
 """
@@ -27,6 +31,8 @@ def upgrade():
         "WHERE merchants.id = products.merchant_id), "
         "merchant_name = (SELECT merchants.name FROM merchants "
         "WHERE merchants.id = products.merchant_id)")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ANALYZE products")
 
 
 def downgrade():

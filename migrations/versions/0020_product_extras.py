@@ -18,13 +18,11 @@ def upgrade():
     # Plain ADD COLUMN (see 0019).
     op.add_column("products", sa.Column("has_extras", sa.Boolean(), nullable=False,
                                         server_default=sa.false()))
+    # Only the goods that have something (a few): the others keep the default, unwritten.
     op.execute(
-        "UPDATE products SET has_extras = ("
-        "EXISTS (SELECT 1 FROM certificates WHERE certificates.product_id = products.id) OR "
-        "EXISTS (SELECT 1 FROM source_video_products "
-        "        WHERE source_video_products.product_id = products.id) OR "
-        "EXISTS (SELECT 1 FROM flash_sales WHERE flash_sales.product_id = products.id) OR "
-        "EXISTS (SELECT 1 FROM live_room_items WHERE live_room_items.product_id = products.id))")
+        "UPDATE products SET has_extras = true WHERE id IN ("
+        "SELECT product_id FROM certificates UNION SELECT product_id FROM source_video_products "
+        "UNION SELECT product_id FROM flash_sales UNION SELECT product_id FROM live_room_items)")
 
 
 def downgrade():
