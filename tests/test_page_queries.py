@@ -111,3 +111,22 @@ def test_the_live_room_runs_a_stated_number_of_queries_however_many_goods_it_sel
     assert more_page.count("冰种翡翠手镯") > page.count("冰种翡翠手镯")
     assert len(few) <= LIVE_ROOM_BUDGET, "\n".join(few)
     assert len(many) == len(few), "\n".join(few) + "\n----\n" + "\n".join(many)
+
+
+def test_goods_nobody_attached_anything_to_skip_the_other_domains_queries(client, ctx):
+    """catalog.extras: no certificate, video, flash sale or live room → their page does not
+    ask for them; attach a certificate and it shows at once."""
+    shop = make.merchant("玉匠人", certified=True)
+    plain = make.product(shop, "冰种手镯", photo_key="ab" * 32)
+    db.session.commit()
+    assert not plain.has_extras
+    seen, _page = selects(client, f"/products/{plain.id}")
+    asked = " ".join(seen)
+    for table in ("certificates", "flash_sales", "live_room_items", "source_video"):
+        assert f"FROM {table}" not in asked, table
+    make.certificate(plain, number="NGTC-ZP-00000000042")
+    db.session.commit()
+    db.session.refresh(plain)
+    assert plain.has_extras
+    after, page = selects(client, f"/products/{plain.id}")
+    assert "NGTC-ZP-00000000042" in page and len(after) > len(seen)

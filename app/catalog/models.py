@@ -114,6 +114,8 @@ class Product(db.Model):
     # its name (the product cards), so listings read the product row alone.
     merchant_active: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     merchant_name: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Another domain attached a certificate, video, flash sale or live room (catalog.extras).
+    has_extras: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     # CJK unigrams/bigrams and ASCII words of title + description (app.catalog.search).
     search_tokens: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -300,9 +300,10 @@ def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
         query = _apply_filter(listable_products(), f, terms)
         if f.sort == "relevance" and terms:
             rows = _ranked_rows(query, f, terms, page_size)
-        else:
-            rows = card_rows(query.order_by(*_ordering(f, terms))
-                             .offset((f.page - 1) * page_size).limit(page_size + 1))
+        else:  # another order: every match is sorted, read through the words' index
+            page = (query.order_by(*_ordering(f, terms))
+                    .offset((f.page - 1) * page_size).limit(page_size + 1))
+            rows = matching.through_word_index(terms, lambda page=page: card_rows(page))
         if rows or f.page > 1 or not f.q:
             return ProductPage(rows[:page_size], f.page, len(rows) > page_size, relaxed)
     return ProductPage([], f.page, False, False)

@@ -40,8 +40,11 @@ def init_flash(app: Flask) -> None:
                            ("product_price", "flash/_slot_product.html"),
                            ("account_menu", "flash/_slot_account.html")):
         register_slot(app, slot, template)
-    register_page_data(app, "product", "flash",
-                       lambda product, **_: product_flash_view(product.id))
+    from app.catalog.extras import attached_to_goods
+
+    attached_to_goods(FlashSale)
+    register_page_data(app, "product", "flash", lambda product, **_: (
+        product_flash_view(product.id) if product.has_extras else None))
     register_page_data(app, "live_room", "flash_views",
                        lambda room, **_: room_flash_views(room.id))
     app.jinja_env.globals.update(flash_campaign_views=campaign_flash_views)

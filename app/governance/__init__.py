@@ -47,8 +47,12 @@ def init_governance(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     for slot, template in SLOT_PARTIALS:
         register_slot(app, slot, template)
-    register_page_data(app, "product", "videos",
-                       lambda product, **_: videos.strip(product_id=product.id, limit=4))
+    from app.catalog.extras import attached_to_goods
+    from app.governance.models import SourceVideoProduct
+
+    attached_to_goods(SourceVideoProduct)
+    register_page_data(app, "product", "videos", lambda product, **_: (
+        videos.strip(product_id=product.id, limit=4) if product.has_extras else []))
     register_page_data(app, "shop", "videos",
                        lambda merchant, **_: videos.strip(merchant_id=merchant.id))
     register_page_data(app, "shop", "upheld_complaints",

@@ -71,8 +71,12 @@ def init_live(app: Flask) -> None:
     _register_audit_names()
     for slot, template in SLOT_PARTIALS.items():
         register_slot(app, slot, template)
-    register_page_data(app, "product", "live",
-                       lambda product, **_: services.live_room_presenting(product.id))
+    from app.catalog.extras import attached_to_goods
+    from app.live.models import LiveRoomItem
+
+    attached_to_goods(LiveRoomItem)
+    register_page_data(app, "product", "live", lambda product, **_: (
+        services.live_room_presenting(product.id) if product.has_extras else None))
     register_page_data(app, "belt", "live_rooms",
                        lambda belt, **_: services.room_cards(belt_id=belt.id, limit=8))
     register_page_data(app, "portal", "live_rooms",

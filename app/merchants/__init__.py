@@ -40,8 +40,11 @@ def init_merchants(app: Flask) -> None:
     app.jinja_env.globals["certification_pending"] = certification.pending_count
 
     register_slot(app, "product_extras", "merchants/_product_certificates.html")
-    register_page_data(app, "product", "certificates",
-                       lambda product, **_: services.product_certificates(product.id))
+    from app.catalog.extras import attached_to_goods
+
+    attached_to_goods(Certificate)
+    register_page_data(app, "product", "certificates", lambda product, **_: (
+        services.product_certificates(product.id) if product.has_extras else []))
     register_page_data(app, "product", "hotline",
                        lambda product, **_: services.shop_hotline(product.merchant))
     register_page_data(app, "shop", "hotline",

@@ -74,3 +74,28 @@ def test_every_demo_product_that_promises_a_certificate_has_one(app, ctx):
                                         .where(Certificate.product_id == product_id))
         product = db.session.get(Product, product_id)
         assert certificate.merchant_id == product.merchant_id
+
+
+def test_every_demo_product_with_a_part_of_another_domain_is_marked_for_its_page(app, ctx):
+    """catalog.extras: goods with a certificate, a source video, a flash sale or a place in a
+    live room are marked `has_extras` (their page asks those domains only then); the demo
+    writes through the ORM, so the listeners mark them all, and the copies of the shop's state
+    on the goods agree with the shops."""
+    from app.flash.models import FlashSale
+    from app.governance.models import SourceVideoProduct
+    from app.live.models import LiveRoomItem
+
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    attached: set[int] = set()
+    for model in (Certificate, SourceVideoProduct, FlashSale, LiveRoomItem):
+        found = set(db.session.scalars(select(model.product_id)))
+        assert found, model.__name__  # the demo has some of each
+        attached |= found
+    marked = set(db.session.scalars(select(Product.id).where(Product.has_extras.is_(True))))
+    assert marked == attached
+    mismatched = db.session.scalar(
+        select(func.count()).select_from(Product).join(Merchant, Merchant.id == Product.merchant_id)
+        .where((Product.merchant_name != Merchant.name)
+               | (Product.merchant_active != (Merchant.status == "active"))))
+    assert mismatched == 0
