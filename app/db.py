@@ -100,12 +100,14 @@ def commit_hot(steps: list[HotStep]) -> None:
     """Run `steps` in order as the transaction's last statements, then commit.
 
     A row a statement updates stays locked until the commit. On PostgreSQL the steps and the
-    COMMIT go to the server together, in one round trip (psycopg's pipeline mode): a hot row
-    is locked for the server's own time only, never while this thread waits for the GIL or
-    the CPU between statements (under load that wait, not the database, was what made a
-    100-unit flash sale take seconds: each buyer held the sale's row for ~70 ms). Each
-    conditional step is wrapped so that a row count other than 1 raises in the server; the
-    COMMIT of a failed transaction then rolls it back, and the step's refusal is raised.
+    COMMIT go to the server as one message (one query string, the values bound by psycopg on
+    this side): a hot row is locked for the server's own time only, never while this thread
+    waits for the GIL or the CPU between statements (under load that wait, not the database,
+    was what made a 100-unit flash sale take seconds: each buyer held the sale's row for
+    ~70 ms; psycopg's pipeline mode still sends each statement as it is queued, and the GIL
+    can change hands between them). Each conditional step is wrapped so that a row count
+    other than 1 raises in the server; the statements after a failed one (the COMMIT
+    included) are skipped, the transaction is rolled back and the step's refusal is raised.
     Elsewhere (SQLite) the steps run one by one and the row counts decide (a refusal rolls
     back), then the commit."""
     from app.extensions import db
@@ -126,10 +128,10 @@ def commit_hot(steps: list[HotStep]) -> None:
     from sqlalchemy.exc import IntegrityError
 
     session = db.session()
-    # New rows only (an order, its lines …) go in the same round trip: rows whose ids the
-    # caller set (`prefetch_ids`) are INSERTed without RETURNING, so nothing waits for them.
-    # A row without its id (RETURNING) or an UPDATE (the ORM checks its row count) needs
-    # answers the pipeline gives only at its end: then the flush goes first.
+    # New rows only (an order, its lines …) go in one pipelined round trip: rows whose ids
+    # the caller set (`prefetch_ids`) are INSERTed without RETURNING, so nothing waits for
+    # them. A row without its id (RETURNING) or an UPDATE (the ORM checks its row count)
+    # needs answers the pipeline gives only at its end: then the flush is the usual one.
     inline = not session.dirty and not session.deleted and all(
         None not in inspect(row).mapper.primary_key_from_instance(row) for row in session.new)
     if not inline:
@@ -139,14 +141,14 @@ def commit_hot(steps: list[HotStep]) -> None:
                        else step.statement, dialect)
              for index, step in enumerate(steps)]
     raw = session.connection().connection.driver_connection
+    binder = psycopg.ClientCursor(raw)
+    message = "; ".join([*(binder.mogrify(sql, params) for sql, params in ready), "COMMIT"])
     try:
-        with raw.pipeline():
-            if inline:
+        if inline and session.new:
+            with raw.pipeline():  # the new rows in one round trip, before any hot row
                 session.flush()
-            with raw.cursor() as cursor:
-                for sql, params in ready:
-                    cursor.execute(sql, params)
-            raw.commit()
+        with raw.cursor() as cursor:
+            cursor.execute(message)  # no parameters: the simple protocol, several statements
     except psycopg.errors.InvalidTextRepresentation as error:
         found = _REFUSED.search(str(error))
         session.rollback()

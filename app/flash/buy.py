@@ -10,7 +10,7 @@ buyers pressing at once.
 2. `buy_flash(actor, sale_id, request, admission)` is the source of truth: the order goes
    through checkout (idempotency key, product stock, payment deadline) with the flash price as
    a unit-price rule (`flash_unit_price`) whose `claim` and `take`, sent with the placement's
-   commit in one round trip (app.db.commit_hot), take the buyer's allowance by one
+   COMMIT as one message (app.db.commit_hot), take the buyer's allowance by one
    conditional upsert on `flash_claims` (`quantity + n <= per_user_limit`) and the flash
    units by one conditional UPDATE (`sold + n <= quantity`).
    Whatever the database refuses gives the gate's tokens back.
