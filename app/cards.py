@@ -1,4 +1,5 @@
-"""The product card, rendered once per version of what it shows.
+"""The product card (and the shop card, app.merchants.cards), rendered once per version of what
+it shows.
 
 A listing page shows 20 cards and a product page 6; the card is the hottest markup in the app
 (about 0.2 ms of Jinja each). Its HTML depends only on the values it prints — the goods' title,
@@ -53,11 +54,24 @@ class CardCache:
         return len(self._cards)
 
 
+def render_once(key: tuple, macro_name: str, *args: Any) -> Markup:
+    """macros.html's `macro_name(*args)`, reused while `key` — every value the macro prints or
+    branches on — is the same (the reader's language is added here)."""
+    cache: CardCache = current_app.extensions["yt_cards"]
+    full_key = (macro_name, template_locale(), *key)
+    html = cache.get(full_key)
+    if html is None:
+        macro = getattr(current_app.jinja_env.get_template("macros.html").module, macro_name)
+        html = Markup(macro(*args))  # noqa: S704 (the macro's autoescaped output)
+        cache.put(full_key, html)
+    return html
+
+
 def card_key(product: Any, loading: str) -> tuple:
     """Every value `product_card_markup` in macros.html prints or branches on."""
     merchant = product.merchant
     cover = product.cover
-    return (template_locale(), loading, product.id, product.title, product.price_fen,
+    return (loading, product.id, product.title, product.price_fen,
             product.stock <= 0,  # the card shows only sold out or not
             product.sales_count, product.source_type, product.is_lightning,
             product.merchant_id, merchant.name, merchant.certified,
@@ -67,14 +81,7 @@ def card_key(product: Any, loading: str) -> tuple:
 def product_card(product: Any, loading: str = "lazy") -> Markup:
     """The card of `product` (`loading`: "lazy", "eager" or "high", see macros.html)."""
     shown_product(product)  # the page cache revalidates against what the cards showed
-    cache: CardCache = current_app.extensions["yt_cards"]
-    key = card_key(product, loading)
-    html = cache.get(key)
-    if html is None:
-        macro = current_app.jinja_env.get_template("macros.html").module.product_card_markup
-        html = Markup(macro(product, loading))  # noqa: S704 (the macro's autoescaped output)
-        cache.put(key, html)
-    return html
+    return render_once(card_key(product, loading), "product_card_markup", product, loading)
 
 
 def init_cards(app: Flask) -> None:

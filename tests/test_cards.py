@@ -97,3 +97,24 @@ def test_a_price_change_shows_on_the_next_belt_page(ctx, client):
     page = client.get("/belts/zhenping-jade").get_data(as_text=True)
     assert "999" in page and "1,280" not in page
 
+
+
+def test_a_shop_card_renders_anew_when_what_it_shows_changes(app, ctx):
+    from app.merchants.cards import shop_card
+
+    shop = make.merchant("玉匠人", certified=True)
+    db.session.commit()
+    fresh = current_app.jinja_env.get_template("macros.html").module.shop_card_markup
+    with app.test_request_context("/"):
+        first = shop_card(shop)
+        assert first == str(fresh(shop)) and shop_card(shop) is first
+        for change in (lambda: setattr(shop, "name", "镇平玉缘"),
+                       lambda: setattr(shop, "certified", False),
+                       lambda: setattr(shop, "source_type", "factory_direct"),
+                       lambda: setattr(shop, "belt_id", None)):
+            before = shop_card(shop)
+            change()
+            db.session.flush()
+            db.session.expire(shop, ["belt"])
+            after = shop_card(shop)
+            assert after == str(fresh(shop)) and after != before

@@ -294,7 +294,7 @@ def set_goods_price(actor: User | None, room_id: int, product_id: int, price_fen
 
 def console_goods(room: LiveRoom) -> list[Product]:
     """Everything in the room, on sale or not, for the anchor."""
-    return room_goods(room.id, buyer_view=False)
+    return room_goods(room.id)
 
 
 def shop_goods_not_in_room(room: LiveRoom, limit: int = 100) -> list[Product]:

@@ -148,10 +148,11 @@ class RoomView:
     stage: Stage | None = None
 
 
-def room_goods(room_id: int, *, buyer_view: bool = True) -> list[Product]:
-    """The room's 小黄车 in order; for buyers only goods they can buy (listable_products)."""
-    query = (listable_products() if buyer_view else select(Product).join(Product.merchant))
-    query = (query.join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
+def room_goods(room_id: int) -> list[Product]:
+    """Every good of the room's 小黄车 in order, listable or not (the anchor's console; buyers
+    see `room_cart`)."""
+    query = (select(Product).join(Product.merchant)
+             .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
              .where(LiveRoomItem.room_id == room_id)
              .options(selectinload(Product.photos), selectinload(Product.merchant))
              .order_by(LiveRoomItem.position, LiveRoomItem.product_id))

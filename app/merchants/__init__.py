@@ -25,6 +25,7 @@ def init_merchants(app: Flask) -> None:
         stats,
         upload_routes,
     )
+    from app.merchants.cards import shop_card
     from app.merchants.models import Certificate, Merchant
     from app.pagedata import register_page_data
     from app.rendering import TemplateModule
@@ -35,6 +36,7 @@ def init_merchants(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_UPLOADS", os.environ.get("RATELIMIT_UPLOADS", "60 per hour"))
     app.register_blueprint(routes.bp)
     app.jinja_env.globals["mui"] = TemplateModule(app.jinja_env, "merchants/_macros.html")
+    app.jinja_env.globals["shop_card"] = shop_card
     app.jinja_env.globals["merchant_nav"] = nav.nav_for_current_user
     app.jinja_env.globals["reviews_belt"] = nav.reviews_belt
     app.jinja_env.globals["certification_pending"] = certification.pending_count
