@@ -10,7 +10,7 @@ RTMP_PORT ?= 1935
 LIVE_PACKAGES := nginx-light libnginx-mod-rtmp ffmpeg
 APT_GET := RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
 
-.PHONY: run test install translations assets chromium live-ingest lint bench-catalog bench-lightning bench-flash bench-live clean
+.PHONY: run test install translations assets chromium live-ingest wrk lint bench-catalog bench-lightning bench-flash bench-live clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,20 +72,31 @@ test: install chromium live-ingest
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The load generator of the benchmarks (root installs it, waiting for the package lock).
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    ($(APT_GET) install -y wrk >/dev/null 2>&1 || \
+	     ($(APT_GET) update >/dev/null 2>&1 && $(APT_GET) install -y wrk >/dev/null)); \
+	  else \
+	    echo "The benchmarks need: sudo apt-get install -y wrk"; \
+	  fi; \
+	fi
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-bench-catalog: install
+bench-catalog: install wrk
 	$(BIN)/python bench/catalog.py
 
 # PostgreSQL (yt7bench, created if missing, schema rebuilt), Redis db 7 (keys under a prefix of
 # the run, removed after), gunicorn 4 workers, wrk.
-bench-flash: install
+bench-flash: install wrk
 	$(BIN)/python bench/flash_sale.py
 
 # Real nginx + ffmpeg: publish → live, segment delay, web p99 with 1,000 HLS viewers.
-bench-live: install live-ingest
+bench-live: install live-ingest wrk
 	$(BIN)/python bench/live.py
 
 clean:

@@ -335,7 +335,7 @@ def main() -> None:
                         help="sample the workers with py-spy during each race (PREFIX-runN.txt)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
-        sys.exit("wrk is needed: apt-get install -y wrk")
+        sys.exit("wrk is needed: `make bench-flash` installs it (as root), or apt-get install -y wrk")
     if not args.database_url.startswith("postgresql"):
         sys.exit("this benchmark runs on PostgreSQL (--database-url)")
 
