@@ -34,7 +34,8 @@ class User(UserMixin, db.Model):
 
     belt_scopes: Mapped[list[BeltAdmin]] = relationship(
         back_populates="user", cascade="all, delete-orphan",
-        foreign_keys="BeltAdmin.user_id", lazy="selectin",
+        # Read when asked for (admin menus and checks), not with every signed-in request.
+        foreign_keys="BeltAdmin.user_id", lazy="select",
     )
 
     # The token of the session this request runs under, set by app.accounts.sessions when it

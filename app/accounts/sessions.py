@@ -22,7 +22,6 @@ from datetime import timedelta
 from flask import current_app, g, session
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import lazyload
 from werkzeug.local import LocalProxy
 
 from app import clock
@@ -70,13 +69,11 @@ def load_user(alternative_id: str) -> User | None:
     user_id, _, token = (alternative_id or "").partition(":")
     if not user_id.isdigit() or not token or len(token) > 100:
         return None
-    query = (select(User).join(UserSession, UserSession.user_id == User.id)
-             .where(UserSession.token_hash == _digest(token), User.id == int(user_id),
-                    UserSession.ended_at.is_(None), UserSession.expires_at > clock.now(),
-                    UserSession.generation == User.session_version))
-    if g.get("belt_scopes_unneeded"):  # a hot path (立即抢购): read only if asked for
-        query = query.options(lazyload(User.belt_scopes))
-    user = db.session.scalar(query)
+    user = db.session.scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _digest(token), User.id == int(user_id),
+               UserSession.ended_at.is_(None), UserSession.expires_at > clock.now(),
+               UserSession.generation == User.session_version))
     if user is not None:
         user.session_token = token
     return user

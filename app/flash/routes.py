@@ -11,7 +11,6 @@ from flask import (
     after_this_request,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     request,
@@ -129,7 +128,6 @@ def _rate_limit() -> None:
 
 
 def _buy(sale_id: int, buyer_id: int):
-    g.belt_scopes_unneeded = True  # the account is loaded without its admin scopes
     form = request.form
     quantity = parse_int(form.get("quantity"), minimum=-1000, maximum=1000)
     price_fen = parse_int(form.get("price_fen"), minimum=0)
