@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Insert, Update, event
+from sqlalchemy import DateTime, Insert, Update, bindparam, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -219,3 +219,20 @@ def _exactly_one(statement: Update, index: int):
     count = select(func.count()).select_from(changed).scalar_subquery()
     return select(cast(case((count == 1, literal("0")),
                             else_=literal(f"hot-step-refused:{index}")), Integer))
+
+
+# Statements built once per shape (functools.cache) and run with parameters: a function that
+# filters by whichever of a few subjects it is given ("the strip of this belt / this shop")
+# names them with `given`, builds its statement for `tuple(subjects)` and adds the filters
+# with `where_given`.
+
+def given(**values) -> dict:
+    """The keyword arguments that are not None, in order: a statement's shape and parameters."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def where_given(query, shape: tuple[str, ...], columns: dict):
+    """`query` with `column == :name` for each name of `shape` (`columns`: name → column)."""
+    for name in shape:
+        query = query.where(columns[name] == bindparam(name))
+    return query

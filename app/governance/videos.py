@@ -27,6 +27,7 @@ from app import clock
 from app.accounts.models import User
 from app.catalog.models import Product, ProductStatus
 from app.catalog.services import listable_products, now_param
+from app.db import given, where_given
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.governance.models import SourceVideo, SourceVideoProduct, VideoKind
@@ -276,14 +277,10 @@ def _public(now=None):
 def _strip_statement(shape: tuple[str, ...]):
     """The strip's query for the subjects named in `shape`, built once per shape and run with
     parameters (building a select costs more Python than running it; pages run this one)."""
-    query = _public(now_param())
-    if "belt_id" in shape:
-        query = query.where(SourceVideo.belt_id == bindparam("belt_id"))
-    if "industry_id" in shape:
-        query = query.where(SourceVideo.industry_id == bindparam("industry_id"))
-    if "merchant_id" in shape:
-        query = query.where(SourceVideo.merchant_id == bindparam("merchant_id"))
-    if "product_id" in shape:
+    query = where_given(_public(now_param()), tuple(n for n in shape if n != "product_id"), {
+        "belt_id": SourceVideo.belt_id, "industry_id": SourceVideo.industry_id,
+        "merchant_id": SourceVideo.merchant_id})
+    if "product_id" in shape:  # through the video's goods
         query = query.join(SourceVideoProduct, SourceVideoProduct.video_id == SourceVideo.id) \
             .where(SourceVideoProduct.product_id == bindparam("product_id"))
     return query.limit(bindparam("limit"))
@@ -293,9 +290,8 @@ def strip(*, belt_id: int | None = None, industry_id: int | None = None,
           merchant_id: int | None = None, product_id: int | None = None,
           limit: int = 6) -> list[SourceVideo]:
     """The newest videos for a 源头实拍 strip: one indexed query, nothing lazy-loaded after."""
-    subjects = {name: value for name, value in (
-        ("belt_id", belt_id), ("industry_id", industry_id), ("merchant_id", merchant_id),
-        ("product_id", product_id)) if value is not None}
+    subjects = given(belt_id=belt_id, industry_id=industry_id, merchant_id=merchant_id,
+                     product_id=product_id)
     return list(db.session.scalars(_strip_statement(tuple(subjects)),
                                    {**subjects, "limit": limit, "now": clock.now()}))
 

@@ -27,6 +27,7 @@ from app.catalog.services import (
     listable_products,
     now_param,
 )
+from app.db import given, where_given
 from app.exceptions import PermissionDenied
 from app.extensions import db
 from app.live import presence
@@ -226,12 +227,9 @@ def _room_cards_statement(shape: tuple[str, ...], include_ended: bool):
     query = (select(LiveRoom).join(LiveRoom.merchant)
              .options(contains_eager(LiveRoom.merchant).joinedload(Merchant.belt))
              .where(open_shops_clause(now_param())))
-    if "merchant_id" in shape:
-        query = query.where(LiveRoom.merchant_id == bindparam("merchant_id"))
-    if "belt_id" in shape:
-        query = query.where(Merchant.belt_id == bindparam("belt_id"))
-    if "industry_id" in shape:
-        query = query.where(Merchant.industry_id == bindparam("industry_id"))
+    query = where_given(query, shape, {"merchant_id": LiveRoom.merchant_id,
+                                       "belt_id": Merchant.belt_id,
+                                       "industry_id": Merchant.industry_id})
     if not include_ended:
         query = query.where(LiveRoom.status != RoomStatus.ended)
     return query.order_by(
@@ -256,9 +254,7 @@ def room_cards(*, merchant_id: int | None = None, belt_id: int | None = None,
                limit: int = 8) -> list[RoomCard]:
     """Rooms for a shop, belt, industry or everywhere: live now first (latest start first),
     then the coming ones by start time, then (if asked) ended ones."""
-    subjects = {name: value for name, value in (
-        ("merchant_id", merchant_id), ("belt_id", belt_id), ("industry_id", industry_id))
-        if value is not None}
+    subjects = given(merchant_id=merchant_id, belt_id=belt_id, industry_id=industry_id)
     now = clock.now()
     rooms = list(db.session.scalars(_room_cards_statement(tuple(subjects), include_ended),
                                     {**subjects, "limit": limit, "now": now}))

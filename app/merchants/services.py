@@ -17,6 +17,7 @@ from app.catalog.listing import require_shop_owner
 from app.catalog.models import Belt, Industry
 from app.catalog.reference import SOURCE_TYPES_NEEDING_BELT, SourceType
 from app.catalog.services import now_param
+from app.db import given, where_given
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.merchants.checks import normalise_hotline, plain_text, store_photo
@@ -101,8 +102,7 @@ def ranked_shops(*, belt_id: int | None = None, industry_id: int | None = None,
                  certified_only: bool = False, limit: int = 12) -> list[Merchant]:
     """Open shops of a belt or industry, with their belts (one query): certified first (the
     seed's traffic support for certified merchants), then by sales."""
-    subjects = {name: value for name, value in (("belt_id", belt_id),
-                                                ("industry_id", industry_id)) if value is not None}
+    subjects = given(belt_id=belt_id, industry_id=industry_id)
     return list(db.session.scalars(_ranked_shops_statement(tuple(subjects), certified_only),
                                    {**subjects, "limit": limit, "now": clock.now()}))
 
@@ -111,11 +111,8 @@ def ranked_shops(*, belt_id: int | None = None, industry_id: int | None = None,
 def _ranked_shops_statement(shape: tuple[str, ...], certified_only: bool):
     """`ranked_shops` for the subjects named in `shape`, built once per shape and run with
     parameters (the portal page runs it for every render)."""
-    query = select(Merchant).where(open_shops_clause(now_param()))
-    if "belt_id" in shape:
-        query = query.where(Merchant.belt_id == bindparam("belt_id"))
-    if "industry_id" in shape:
-        query = query.where(Merchant.industry_id == bindparam("industry_id"))
+    query = where_given(select(Merchant).where(open_shops_clause(now_param())), shape,
+                        {"belt_id": Merchant.belt_id, "industry_id": Merchant.industry_id})
     if certified_only:
         query = query.where(Merchant.certified.is_(True))
     return (query.order_by(Merchant.certified.desc(), Merchant.sales_count.desc(), Merchant.id)
