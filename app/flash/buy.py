@@ -331,23 +331,10 @@ def default_payment_method() -> str:
 
 
 def default_address_id(buyer: User) -> int | None:
+    from app.orders.addresses import default_address
+
     found = default_address(buyer)
     return found.id if found is not None else None
-
-
-def default_address(buyer: User):
-    """The buyer's default address (else the newest), or None: one query."""
-    from app.orders.models import Address
-
-    return db.session.scalars(
-        select(Address).where(Address.user_id == buyer.id)
-        .order_by(Address.is_default.desc(), Address.id.desc()).limit(1)).first()
-
-
-def get_address(buyer: User, address_id: int):
-    from app.orders.addresses import get_address as own_address
-
-    return own_address(buyer, address_id)
 
 
 def buy_flash(actor: User | None, sale_id: int, request: FlashBuy,
@@ -391,6 +378,7 @@ def _buy(buyer: User, ticket: SaleTicket, request: FlashBuy):
     and when another press of the same buyer spent that copy first (only one can), this press
     is priced and placed again without coupons rather than refused."""
     from app.orders import checkout
+    from app.orders.addresses import get_address
     from app.orders.pricing import WITHOUT_COUPONS
 
     key = request.idempotency_key or ""

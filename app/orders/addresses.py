@@ -47,11 +47,19 @@ def check_draft(draft: AddressDraft) -> AddressDraft:
     return AddressDraft(recipient, phone, region, detail, bool(draft.is_default))
 
 
+def _own(actor: User):
+    """The actor's addresses, the default first, then the newest."""
+    return (select(Address).where(Address.user_id == actor.id)
+            .order_by(Address.is_default.desc(), Address.id.desc()))
+
+
 def addresses_of(actor: User | None) -> list[Address]:
-    actor = require_signed_in(actor)
-    return list(db.session.scalars(
-        select(Address).where(Address.user_id == actor.id)
-        .order_by(Address.is_default.desc(), Address.id.desc())))
+    return list(db.session.scalars(_own(require_signed_in(actor))))
+
+
+def default_address(actor: User | None) -> Address | None:
+    """The address an order goes to unless the buyer picks another (one row), or None."""
+    return db.session.scalars(_own(require_signed_in(actor)).limit(1)).first()
 
 
 def get_address(actor: User | None, address_id: int | None) -> Address:
