@@ -34,6 +34,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     # (the page cache's per-visitor CSRF token already in, every header already set).
     compress.init_app(app)
     db.init_app(app)
+    from app.db import end_reads_with_commit
+
+    end_reads_with_commit(app)  # after init_app: runs before the session is removed
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     cache.init_app(app)
