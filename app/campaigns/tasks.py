@@ -12,6 +12,7 @@ raffle entry for that Shanghai day (one entry per user per day, whatever the tas
   top-up is counted once."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -21,7 +22,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -183,18 +184,25 @@ def vote(actor: User | None, slug: str, room_id: int | None) -> Vote:
     return ballot
 
 
+def _votes_column(campaign_id, merchant_id):
+    return select(func.count()).select_from(Vote).where(
+        Vote.campaign_id == campaign_id, Vote.merchant_id == merchant_id).scalar_subquery()
+
+
 def votes_for(campaign: Campaign, merchant_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Vote).where(
-        Vote.campaign_id == campaign.id, Vote.merchant_id == merchant_id)) or 0
+    return db.session.scalar(select(_votes_column(campaign.id, merchant_id))) or 0
 
 
 # --- coins and gifts ---------------------------------------------------------------------------
 
+def _balance_column(user_id):
+    return select(CoinAccount.balance).where(CoinAccount.user_id == user_id).scalar_subquery()
+
+
 def balance(user: User | None) -> int:
     if not is_signed_in(user):
         return 0
-    return db.session.scalar(select(CoinAccount.balance).where(
-        CoinAccount.user_id == user.id)) or 0
+    return db.session.scalar(select(_balance_column(user.id))) or 0
 
 
 def ledger(user: User, limit: int = 20) -> list[CoinLedger]:
@@ -358,26 +366,51 @@ def task_board(actor: User | None, slug: str) -> TaskBoard:
                      ledger=ledger(user))
 
 
+def _voted_clause(campaign_id, user_id, merchant_id, day):
+    return select(Vote.id).where(Vote.campaign_id == campaign_id, Vote.user_id == user_id,
+                                 Vote.merchant_id == merchant_id, Vote.day == day).exists()
+
+
 def voted_today(user: User | None, campaign: Campaign, merchant_id: int) -> bool:
     if not is_signed_in(user):
         return False
-    return db.session.scalar(select(Vote.id).where(
-        Vote.campaign_id == campaign.id, Vote.user_id == user.id,
-        Vote.merchant_id == merchant_id, Vote.day == clock.local_today()).limit(1)) is not None
+    return bool(db.session.scalar(select(_voted_clause(campaign.id, user.id, merchant_id,
+                                                       clock.local_today()))))
+
+
+@functools.cache
+def _room_campaign_statement(signed_in: bool):
+    """The room's part in one query (built once per shape, run with parameters): approved,
+    votes, and for a signed-in viewer their vote today and balance."""
+    from app.campaigns.registration import approved_clause
+
+    campaign_id, merchant_id = bindparam("campaign_id"), bindparam("merchant_id")
+    columns = [approved_clause(campaign_id, merchant_id), _votes_column(campaign_id, merchant_id)]
+    if signed_in:
+        user_id = bindparam("user_id")
+        columns += [_voted_clause(campaign_id, user_id, merchant_id, bindparam("day")),
+                    _balance_column(user_id)]
+    return select(*columns)
 
 
 def room_campaign(room, viewer) -> dict | None:
     """The live room's 预热任务 part: the campaign in warm-up whose approved anchors include
-    this room's shop, with the viewer's vote, balance and the gifts; None outside warm-up."""
+    this room's shop, with the viewer's vote, balance and the gifts; None outside warm-up.
+    Two queries: the current campaign (kept for the request) and the rest in one."""
     from app.campaigns.campaigns import current_campaign
-    from app.campaigns.registration import is_approved
 
-    campaign = current_campaign(clock.now())
-    if campaign is None or phase_of(campaign, clock.now()) != "warmup":
+    now = clock.now()
+    campaign = current_campaign(now)
+    if campaign is None or phase_of(campaign, now) != "warmup":
         return None
-    if not is_approved(campaign, room.merchant_id):
+    signed_in = is_signed_in(viewer)
+    params = {"campaign_id": campaign.id, "merchant_id": room.merchant_id}
+    if signed_in:
+        params.update(user_id=viewer.id, day=clock.local_today())
+    row = db.session.execute(_room_campaign_statement(signed_in), params).one()
+    if not row[0]:
         return None
     return {"campaign": campaign,
-            "voted": voted_today(viewer, campaign, room.merchant_id),
-            "votes": votes_for(campaign, room.merchant_id),
-            "balance": balance(viewer), "gifts": gift_catalogue()}
+            "voted": bool(row[2]) if signed_in else False,
+            "votes": row[1] or 0,
+            "balance": (row[3] or 0) if signed_in else 0, "gifts": gift_catalogue()}

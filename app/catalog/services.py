@@ -71,14 +71,16 @@ def card_select(query):
                        & (ProductPhoto.position == 0)))
 
 
-def _card(row) -> ProductCard:
+def card_of(row) -> ProductCard:
+    """One row of a `card_select` statement (its first columns) as a card, for a caller that
+    selects more columns after them."""
     return ProductCard(*row[:12], CardShop(row[9], row[12], row[11]),
                        CardPhoto(row[13], row[14], row[15]) if row[13] is not None else None)
 
 
 def cards_of(statement, params: dict | None = None) -> list[ProductCard]:
     """Run a `card_select` statement: one query, plain rows."""
-    return [_card(row) for row in db.session.execute(statement, params)]
+    return [card_of(row) for row in db.session.execute(statement, params)]
 
 
 def card_rows(query) -> list[ProductCard]:
