@@ -3,10 +3,11 @@ grouped query, cached, and their counts are exactly what each variant computed a
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.catalog.facets import _listing_facets, listing_facets
 from app.catalog.filters import ProductFilter
+from app.catalog.models import Industry
 from app.extensions import cache, db
 from tests import factories as make
 
@@ -80,3 +81,28 @@ def test_shared_groups_give_each_variant_its_own_counts(app, goods, monkeypatch,
         assert counts == {"jade-bangle": 3, "jade-pendant": 1}
     if changes == {}:
         assert counts == {"jade-bangle": 4, "jade-pendant": 2}
+
+
+def test_the_belt_chips_of_home_and_every_portal_share_one_count(app, goods, monkeypatch):
+    from app.catalog.services import belt_summaries
+
+    make.product(make.merchant("杭州女装", belt_slug="hangzhou-apparel"), "羊绒大衣",
+                 category_slug=None)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "REFERENCE_CACHE_TTL", 60)
+    counted = []
+
+    def note(conn, cursor, statement, *args):
+        if "GROUP BY products.belt_id" in statement:
+            counted.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        everywhere = {b.belt.slug: b.products for b in belt_summaries()}
+        jade = {b.belt.slug: b.products for b in belt_summaries(
+            db.session.scalar(select(Industry.id).where(Industry.slug == "jade")))}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert len(counted) == 1
+    assert everywhere["zhenping-jade"] == jade["zhenping-jade"] == 6
+    assert everywhere["hangzhou-apparel"] == 1 and "hangzhou-apparel" not in jade
