@@ -380,37 +380,47 @@ def voted_today(user: User | None, campaign: Campaign, merchant_id: int) -> bool
 
 @functools.cache
 def _room_campaign_statement(signed_in: bool):
-    """The room's part in one query (built once per shape, run with parameters): approved,
-    votes, and for a signed-in viewer their vote today and balance."""
+    """The candidate campaigns (campaigns.candidates_statement) with, for each, this room's
+    approval and votes, and for a signed-in viewer their vote today and balance: one query,
+    built once per shape and run with parameters."""
+    from app.campaigns.campaigns import candidates_statement
     from app.campaigns.registration import approved_clause
 
-    campaign_id, merchant_id = bindparam("campaign_id"), bindparam("merchant_id")
-    columns = [approved_clause(campaign_id, merchant_id), _votes_column(campaign_id, merchant_id)]
+    merchant_id = bindparam("merchant_id")
+    columns = [approved_clause(Campaign.id, merchant_id), _votes_column(Campaign.id, merchant_id)]
     if signed_in:
         user_id = bindparam("user_id")
-        columns += [_voted_clause(campaign_id, user_id, merchant_id, bindparam("day")),
+        columns += [_voted_clause(Campaign.id, user_id, merchant_id, bindparam("day")),
                     _balance_column(user_id)]
-    return select(*columns)
+    return candidates_statement().add_columns(*columns)
 
 
 def room_campaign(room, viewer) -> dict | None:
     """The live room's 预热任务 part: the campaign in warm-up whose approved anchors include
     this room's shop, with the viewer's vote, balance and the gifts; None outside warm-up.
-    Two queries: the current campaign (kept for the request) and the rest in one."""
-    from app.campaigns.campaigns import current_campaign
+    One query: the current campaign's candidates, each with the room's part."""
+    from app.campaigns.campaigns import candidate_params, current_campaign
 
     now = clock.now()
-    campaign = current_campaign(now)
-    if campaign is None or phase_of(campaign, now) != "warmup":
-        return None
     signed_in = is_signed_in(viewer)
-    params = {"campaign_id": campaign.id, "merchant_id": room.merchant_id}
+    params = {**candidate_params(now), "merchant_id": room.merchant_id}
     if signed_in:
         params.update(user_id=viewer.id, day=clock.local_today())
-    row = db.session.execute(_room_campaign_statement(signed_in), params).one()
-    if not row[0]:
+    rows = db.session.execute(_room_campaign_statement(signed_in), params).all()
+    campaign = current_campaign(now, [row[0] for row in rows])
+    if campaign is None or phase_of(campaign, now) != "warmup":
+        return None
+    row = next((row for row in rows if row[0].id == campaign.id), None)
+    if row is None:  # the request read its current campaign earlier, and it is not among these
+        from app.campaigns.registration import is_approved
+
+        if not is_approved(campaign, room.merchant_id):
+            return None
+        row = (campaign, True, votes_for(campaign, room.merchant_id),
+               voted_today(viewer, campaign, room.merchant_id), balance(viewer))
+    if not row[1]:
         return None
     return {"campaign": campaign,
-            "voted": bool(row[2]) if signed_in else False,
-            "votes": row[1] or 0,
-            "balance": (row[3] or 0) if signed_in else 0, "gifts": gift_catalogue()}
+            "voted": bool(row[3]) if signed_in else False,
+            "votes": row[2] or 0,
+            "balance": (row[4] or 0) if signed_in else 0, "gifts": gift_catalogue()}
