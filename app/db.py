@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Insert, Update, bindparam, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 from app import clock
@@ -75,6 +76,108 @@ def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# --- read transactions end with COMMIT ---------------------------------------------------------
+# psycopg forgets every prepared statement on ROLLBACK (a rolled-back transaction may have
+# dropped what they name). A session that is closed rolls back, so before this every request
+# lost its prepared statements and PostgreSQL planned each query anew: planning a product
+# page's join took 1.5–2.5 ms against 0.2 ms to run it prepared. A request that only read
+# commits instead (the same to the database: nothing was written), and psycopg keeps them.
+# Any statement that is not a SELECT, and any flush, marks the transaction as writing: that
+# one still ends as it always did (committed by the code, or rolled back).
+_WROTE = "yt_wrote"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state) -> None:
+    if not state.is_select:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session, flush_context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def end_reads_with_commit(app) -> None:
+    """Register the teardown (after Flask-SQLAlchemy's init_app, so it runs before the
+    session is removed) that commits a context's transaction when all it did was read."""
+    from app.extensions import db
+
+    def commit_reads(exc: BaseException | None) -> None:
+        if exc is not None or not db.session.registry.has():
+            return
+        session = db.session()
+        if (session.in_transaction() and not session.info.get(_WROTE)
+                and not (session.new or session.dirty or session.deleted)):
+            session.commit()
+
+    app.teardown_appcontext(commit_reads)
+
+
+# --- transactions begin at the first write (PostgreSQL) ----------------------------------------
+# A page that only reads needs no transaction: under READ COMMITTED every statement takes its
+# own snapshot anyway, so reading outside one sees exactly what it would inside. Connections
+# sit in autocommit mode; the first statement that writes or locks rows (anything but a plain
+# SELECT, or a SELECT … FOR UPDATE/SHARE) turns it off just before it runs, so psycopg sends
+# BEGIN and everything from there is one transaction, committed or rolled back as the code
+# says. A read request so saves three round trips (the BEGIN before the pool's ping, the
+# BEGIN before its first query, the COMMIT/ROLLBACK), each of them a wait for the GIL under
+# load. A connection that asked for AUTOCOMMIT itself (Alembic's autocommit_block) is left so.
+_LOCKING_READ = re.compile(r"\bFOR (?:UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)\b")
+_WRITING = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b")
+_READS: dict[str, bool] = {}  # statement text → only reads (the app's statements are few)
+
+
+def only_reads(statement: str) -> bool:
+    """A plain SELECT (or WITH … SELECT) that writes nothing and locks no row."""
+    known = _READS.get(statement)
+    if known is None:
+        head = statement.lstrip()[:6].upper()
+        known = ((head == "SELECT" or head.startswith("WITH"))
+                 and not _LOCKING_READ.search(statement)
+                 and (head == "SELECT" or not _WRITING.search(statement)))
+        if len(_READS) < 5000:
+            _READS[statement] = known
+    return known
+
+
+def begin_now(dbapi_connection) -> None:
+    """Leave autocommit: the next statement begins a transaction (psycopg sends BEGIN)."""
+    if getattr(dbapi_connection, "autocommit", False):
+        dbapi_connection.autocommit = False
+
+
+def begin_at_first_write(engine) -> None:
+    """Install the above on a PostgreSQL (psycopg) engine."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _start_in_autocommit(dbapi_connection, connection_record) -> None:
+        dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "checkin")
+    def _back_to_autocommit(dbapi_connection, connection_record) -> None:
+        # after the pool's reset (rollback) and SQLAlchemy's own isolation reset
+        if dbapi_connection is not None and not dbapi_connection.closed and \
+                dbapi_connection.info.transaction_status == 0:  # IDLE
+            dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_writing(conn, cursor, statement, parameters, context,
+                              executemany) -> None:
+        raw = cursor.connection
+        if raw.autocommit and not only_reads(statement) and \
+                conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            raw.autocommit = False
+
+
 def is_postgres() -> bool:
     from app.extensions import db
 
@@ -141,6 +244,7 @@ def commit_hot(steps: list[HotStep]) -> None:
                        else step.statement, dialect)
              for index, step in enumerate(steps)]
     raw = session.connection().connection.driver_connection
+    begin_now(raw)  # the hot steps and their COMMIT run in the transaction, whatever came before
     binder = psycopg.ClientCursor(raw)
     message = "; ".join([*(binder.mogrify(sql, params) for sql, params in ready), "COMMIT"])
     try:

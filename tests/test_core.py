@@ -171,6 +171,17 @@ def test_money_parses_what_people_type():
     assert money.format_fen(-50) == "-¥0.50"
 
 
+@pytest.mark.parametrize("locale", ["zh_Hans_CN", "en"])
+def test_amounts_are_grouped_as_babel_groups_them_in_the_sites_languages(locale):
+    from babel.numbers import format_decimal
+
+    assert locale.startswith(money.PLAIN_GROUPING)  # formatted without Babel
+    for fen in (0, 99, 100, 99999, 100000, 123456789, -123456789, 10**15):
+        yuan = abs(fen) // 100
+        assert money.yuan_part(fen, locale) == format_decimal(yuan, format="#,##0", locale=locale)
+    assert money.yuan_part(123456789, "de_DE") == "1.234.567"  # others still through Babel
+
+
 def test_clock_can_be_frozen_and_moved():
     from datetime import UTC, datetime, timedelta
 

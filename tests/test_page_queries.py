@@ -89,10 +89,11 @@ def test_a_public_page_runs_the_same_few_queries_however_many_cards_it_shows(app
     assert len(many) == len(few), "\n".join(many)
 
 
-# The live room is not held to 6 yet: its parts (comments, likes, coupons, tasks, votes,
-# flash sales, vouchers, titles, replays) each read their own rows. Its count is stated here
-# so it cannot grow, and it does not grow with the goods in its 小黄车.
-LIVE_ROOM_BUDGET = 11
+# The live room is not held to 6 yet: besides its room (read with its chat's state), its goods
+# (the 小黄车 and the ETag's rows in one query), its broadcasts (on air and replays) and its
+# comments, other domains add their parts (coupons, the campaign, flash sales). Its count is
+# stated here so it cannot grow, and it does not grow with the goods in its 小黄车.
+LIVE_ROOM_BUDGET = 7
 
 
 def test_the_live_room_runs_a_stated_number_of_queries_however_many_goods_it_sells(

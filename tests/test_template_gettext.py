@@ -26,3 +26,14 @@ def test_the_reader_language_is_used(app):
 def test_a_percent_sign_in_text_without_variables_is_formatted_like_jinja_does(app):
     with app.test_request_context("/"):
         assert render_template_string('{{ _("满 100%% 可用") }}') == "满 100% 可用"
+
+
+def test_fixed_text_is_kept_per_language(app):
+    """The per-language memo of texts without variables never serves one language's text to
+    a reader of the other, and the same text comes back for the same language."""
+    page = '{{ _("登录") }}|{{ _("满 100%% 可用") }}'
+    for _round in range(2):
+        with app.test_request_context("/"):
+            assert render_template_string(page) == "登录|满 100% 可用"
+        with app.test_request_context("/", headers={"Cookie": f"{LOCALE_COOKIE}=en"}):
+            assert render_template_string(page).split("|")[0] == "Sign in"

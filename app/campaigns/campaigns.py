@@ -11,13 +11,14 @@ What other domains build on (documented in docs/CAMPAIGNS.md; names are stable):
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app import clock
 from app.accounts.models import User
@@ -120,22 +121,37 @@ def all_campaigns() -> list[Campaign]:
     return list(db.session.scalars(select(Campaign).order_by(Campaign.warmup_start.desc())))
 
 
-def current_campaign(now: datetime) -> Campaign | None:
+def current_campaign(now: datetime, candidates: list[Campaign] | None = None) -> Campaign | None:
     """The campaign to show on the home page: one running now (warm-up or sale), else the next
-    one to start within 30 days, else none. Read once per request (a page's parts each ask)."""
+    one to start within 30 days, else none. Read once per request (a page's parts each ask).
+    `candidates`: what `candidates_statement` found, for a caller that read them with more."""
     if has_request_context():
         if "yt_current_campaign" not in g:
-            g.yt_current_campaign = _current_campaign(now)
+            g.yt_current_campaign = _pick(
+                _candidates(now) if candidates is None else candidates, now)
         return g.yt_current_campaign
-    return _current_campaign(now)
+    return _pick(_candidates(now) if candidates is None else candidates, now)
 
 
-def _current_campaign(now: datetime) -> Campaign | None:
-    # One query for both: the campaigns not over that start within 30 days (a handful).
-    candidates = list(db.session.scalars(
-        select(Campaign).where(Campaign.sale_end > now,
-                               Campaign.warmup_start <= now + timedelta(days=30))
-        .order_by(Campaign.warmup_start, Campaign.id).limit(50)))
+@functools.cache
+def candidates_statement():
+    """The campaigns not over that start within 30 days (a handful), built once and run with
+    `candidate_params(now)`; a caller may add columns about each."""
+    return (select(Campaign)
+            .where(Campaign.sale_end > bindparam("now", type_=Campaign.sale_end.type),
+                   Campaign.warmup_start <= bindparam("horizon", type_=Campaign.warmup_start.type))
+            .order_by(Campaign.warmup_start, Campaign.id).limit(50))
+
+
+def candidate_params(now: datetime) -> dict:
+    return {"now": now, "horizon": now + timedelta(days=30)}
+
+
+def _candidates(now: datetime) -> list[Campaign]:
+    return list(db.session.scalars(candidates_statement(), candidate_params(now)))
+
+
+def _pick(candidates: list[Campaign], now: datetime) -> Campaign | None:
     running = [c for c in candidates if c.warmup_start <= now]
     if running:
         return max(running, key=lambda c: c.warmup_start)

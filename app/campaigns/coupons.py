@@ -24,12 +24,13 @@ reads 0 a grab answers 已抢光 without writing to the hot row, and with REDIS_
 in front of the database (app.campaigns.gate) turns the rush away before it queues on that row."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -207,15 +208,22 @@ def shop_coupons(actor: User | None) -> list[Coupon]:
 
 # --- buyers grab them ----------------------------------------------------------------------------
 
+@functools.cache
+def _room_coupons_statement():
+    # Built once, run with parameters (every live room page runs it).
+    now = bindparam("now", type_=Coupon.valid_until.type)
+    return (select(Coupon).where(
+        Coupon.source == "grab", Coupon.status == "active", Coupon.valid_from <= now,
+        Coupon.valid_until > now,
+        or_(Coupon.live_room_id == bindparam("room_id"),
+            (Coupon.merchant_id == bindparam("merchant_id")) & (Coupon.funded_by == "shop")))
+        .order_by(Coupon.remaining == 0, Coupon.amount_fen.desc(), Coupon.id))
+
+
 def grabbable_in_room(room, now: datetime) -> list[Coupon]:
     """Coupons shown in a live room: the shop's own, and platform ones restricted to the room."""
-    return list(db.session.scalars(
-        select(Coupon).where(
-            Coupon.source == "grab", Coupon.status == "active", Coupon.valid_from <= now,
-            Coupon.valid_until > now,
-            or_(Coupon.live_room_id == room.id,
-                (Coupon.merchant_id == room.merchant_id) & (Coupon.funded_by == "shop")))
-        .order_by(Coupon.remaining == 0, Coupon.amount_fen.desc(), Coupon.id)))
+    return list(db.session.scalars(_room_coupons_statement(), {
+        "now": now, "room_id": room.id, "merchant_id": room.merchant_id}))
 
 
 def held_counts(user: User | None, coupon_ids: list[int]) -> dict[int, int]:

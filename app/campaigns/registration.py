@@ -40,11 +40,16 @@ STATUS_NAMES = {
 
 # --- what the venue (and issue 7) reads ------------------------------------------------------
 
+def approved_clause(campaign_id, merchant_id):
+    """"The shop is approved for the campaign" as an EXISTS (values or bound parameters)."""
+    return select(Registration.id).where(
+        Registration.campaign_id == campaign_id, Registration.merchant_id == merchant_id,
+        Registration.status == RegistrationStatus.approved).exists()
+
+
 def is_approved(campaign: Campaign, merchant_id: int) -> bool:
-    """One indexed lookup (a live room asks this on every render)."""
-    return db.session.scalar(select(Registration.id).where(
-        Registration.campaign_id == campaign.id, Registration.merchant_id == merchant_id,
-        Registration.status == RegistrationStatus.approved).limit(1)) is not None
+    """One indexed lookup."""
+    return bool(db.session.scalar(select(approved_clause(campaign.id, merchant_id))))
 
 
 def approved_merchant_ids(campaign: Campaign) -> list[int]:

@@ -12,6 +12,7 @@ raffle entry for that Shanghai day (one entry per user per day, whatever the tas
   top-up is counted once."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -21,7 +22,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -183,18 +184,25 @@ def vote(actor: User | None, slug: str, room_id: int | None) -> Vote:
     return ballot
 
 
+def _votes_column(campaign_id, merchant_id):
+    return select(func.count()).select_from(Vote).where(
+        Vote.campaign_id == campaign_id, Vote.merchant_id == merchant_id).scalar_subquery()
+
+
 def votes_for(campaign: Campaign, merchant_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Vote).where(
-        Vote.campaign_id == campaign.id, Vote.merchant_id == merchant_id)) or 0
+    return db.session.scalar(select(_votes_column(campaign.id, merchant_id))) or 0
 
 
 # --- coins and gifts ---------------------------------------------------------------------------
 
+def _balance_column(user_id):
+    return select(CoinAccount.balance).where(CoinAccount.user_id == user_id).scalar_subquery()
+
+
 def balance(user: User | None) -> int:
     if not is_signed_in(user):
         return 0
-    return db.session.scalar(select(CoinAccount.balance).where(
-        CoinAccount.user_id == user.id)) or 0
+    return db.session.scalar(select(_balance_column(user.id))) or 0
 
 
 def ledger(user: User, limit: int = 20) -> list[CoinLedger]:
@@ -358,26 +366,61 @@ def task_board(actor: User | None, slug: str) -> TaskBoard:
                      ledger=ledger(user))
 
 
+def _voted_clause(campaign_id, user_id, merchant_id, day):
+    return select(Vote.id).where(Vote.campaign_id == campaign_id, Vote.user_id == user_id,
+                                 Vote.merchant_id == merchant_id, Vote.day == day).exists()
+
+
 def voted_today(user: User | None, campaign: Campaign, merchant_id: int) -> bool:
     if not is_signed_in(user):
         return False
-    return db.session.scalar(select(Vote.id).where(
-        Vote.campaign_id == campaign.id, Vote.user_id == user.id,
-        Vote.merchant_id == merchant_id, Vote.day == clock.local_today()).limit(1)) is not None
+    return bool(db.session.scalar(select(_voted_clause(campaign.id, user.id, merchant_id,
+                                                       clock.local_today()))))
+
+
+@functools.cache
+def _room_campaign_statement(signed_in: bool):
+    """The candidate campaigns (campaigns.candidates_statement) with, for each, this room's
+    approval and votes, and for a signed-in viewer their vote today and balance: one query,
+    built once per shape and run with parameters."""
+    from app.campaigns.campaigns import candidates_statement
+    from app.campaigns.registration import approved_clause
+
+    merchant_id = bindparam("merchant_id")
+    columns = [approved_clause(Campaign.id, merchant_id), _votes_column(Campaign.id, merchant_id)]
+    if signed_in:
+        user_id = bindparam("user_id")
+        columns += [_voted_clause(Campaign.id, user_id, merchant_id, bindparam("day")),
+                    _balance_column(user_id)]
+    return candidates_statement().add_columns(*columns)
 
 
 def room_campaign(room, viewer) -> dict | None:
     """The live room's 预热任务 part: the campaign in warm-up whose approved anchors include
-    this room's shop, with the viewer's vote, balance and the gifts; None outside warm-up."""
-    from app.campaigns.campaigns import current_campaign
-    from app.campaigns.registration import is_approved
+    this room's shop, with the viewer's vote, balance and the gifts; None outside warm-up.
+    One query: the current campaign's candidates, each with the room's part."""
+    from app.campaigns.campaigns import candidate_params, current_campaign
 
-    campaign = current_campaign(clock.now())
-    if campaign is None or phase_of(campaign, clock.now()) != "warmup":
+    now = clock.now()
+    signed_in = is_signed_in(viewer)
+    params = {**candidate_params(now), "merchant_id": room.merchant_id}
+    if signed_in:
+        params.update(user_id=viewer.id, day=clock.local_today())
+    rows = db.session.execute(_room_campaign_statement(signed_in), params).all()
+    campaign = current_campaign(now, [row[0] for row in rows])
+    if campaign is None or phase_of(campaign, now) != "warmup":
         return None
-    if not is_approved(campaign, room.merchant_id):
+    row = next((row for row in rows if row[0].id == campaign.id), None)
+    if row is None:  # the request read its current campaign earlier, and it is not among these
+        from app.campaigns.registration import is_approved
+
+        if not is_approved(campaign, room.merchant_id):
+            return None
+        row = (campaign, True, votes_for(campaign, room.merchant_id),
+               voted_today(viewer, campaign, room.merchant_id), balance(viewer))
+    if not row[1]:
         return None
     return {"campaign": campaign,
-            "voted": voted_today(viewer, campaign, room.merchant_id),
-            "votes": votes_for(campaign, room.merchant_id),
-            "balance": balance(viewer), "gifts": gift_catalogue()}
+            "voted": bool(row[3]) if signed_in else False,
+            "votes": row[2] or 0,
+            "balance": (row[4] or 0) if signed_in else 0, "gifts": gift_catalogue()}

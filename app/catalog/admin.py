@@ -101,7 +101,7 @@ def _forget_cached_reference() -> None:
     search and facets): dropped so a new belt or name shows at once. Facet counts of listings
     are cached per filter and catch up within REFERENCE_CACHE_TTL."""
     keys = ["catalog:industry-tiles", "catalog:vocabulary", "catalog:name-index",
-            "catalog:facet-labels", "catalog:belt-summaries:all"]
+            "catalog:facet-labels", "catalog:belt-summaries:all", "catalog:belt-goods-counts"]
     keys += [f"catalog:belt-summaries:{i}" for i in db.session.scalars(select(Industry.id))]
     cache.delete_many(*keys)
 

@@ -63,11 +63,26 @@ def listing_facets(f: ProductFilter, *, fixed: tuple[str, ...] = ()) -> dict[str
 
     key = "catalog:facets:" + "&".join(
         f"{k}={v}" for k, v in sorted(f.query_args(drop=("page", "sort")).items()))
-    return _cached(key + "|" + ",".join(fixed), lambda: _listing_facets(f, fixed))
+    key += f"|{','.join(fixed)}|{f.merchant_id or ''}"
+    return _cached(key, lambda: _listing_facets(f, fixed))
 
 
-def _listing_facets(f: ProductFilter, fixed: tuple[str, ...]) -> dict[str, list[Choice]]:
-    from app.catalog.services import _apply_filter, _cached, listable_products, query_terms
+def _facet_groups(f: ProductFilter, fixed: tuple[str, ...]) -> list[tuple]:
+    """The grouped counts behind every facet of listings like `f` (cached a minute). The query
+    applies only the page's own scope, the words, the price range and the shop, never a facet
+    choice (those are added up in Python), so one belt's or one search's filter variants —
+    each category, source, certified — share it instead of each scanning the same goods."""
+    from app.catalog.services import _cached
+
+    key = "catalog:facet-groups:" + "&".join(
+        f"{k}={v}" for k, v in sorted(f.query_args(drop=("page", "sort")).items())
+        if k in ("q", "min", "max") or k in fixed)
+    key += f"|{','.join(sorted(fixed))}|{f.merchant_id or ''}"
+    return _cached(key, lambda: _grouped_counts(f, fixed))
+
+
+def _grouped_counts(f: ProductFilter, fixed: tuple[str, ...]) -> list[tuple]:
+    from app.catalog.services import _apply_filter, listable_products, query_terms
 
     terms = query_terms(f.q)
     listable = listable_products()
@@ -93,7 +108,14 @@ def _listing_facets(f: ProductFilter, fixed: tuple[str, ...]) -> dict[str, list[
         scope = _apply_filter(listable, f, terms, facets=fixed).subquery()
         columns = [scope.c[c.name] for c in facet_columns]
         statement = select(*columns, func.count()).group_by(*columns)
-    groups = through_word_index(terms, lambda: db.session.execute(statement).all())
+    return [tuple(row) for row in
+            through_word_index(terms, lambda: db.session.execute(statement).all())]
+
+
+def _listing_facets(f: ProductFilter, fixed: tuple[str, ...]) -> dict[str, list[Choice]]:
+    from app.catalog.services import _cached
+
+    groups = _facet_groups(f, fixed)
     labels = _cached("catalog:facet-labels", _labels)
     ids = {kind: {v.slug: k for k, v in rows.items()} for kind, rows in labels.items()}
     chosen = {

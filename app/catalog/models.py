@@ -88,6 +88,15 @@ class Product(db.Model):
         # A shop's goods in the same order (its page, a product page's 本店更多好货).
         Index("ix_products_shop_listing", "merchant_id", "status", "merchant_certified",
               "sales_count"),
+        # A belt's / an industry's goods sorted by price (either way) or by sales, and a belt's
+        # goods of one source type: read in order instead of sorting thousands of rows
+        # (/portals/jade?sort=price took 123 ms at 100,000 goods; migration 0021).
+        Index("ix_products_belt_price", "belt_id", "status", "price_fen", "id"),
+        Index("ix_products_belt_sales", "belt_id", "status", "sales_count", "id"),
+        Index("ix_products_industry_price", "industry_id", "status", "price_fen", "id"),
+        Index("ix_products_industry_sales", "industry_id", "status", "sales_count", "id"),
+        Index("ix_products_belt_source", "belt_id", "status", "source_type",
+              "merchant_certified", "sales_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

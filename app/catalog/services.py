@@ -71,14 +71,16 @@ def card_select(query):
                        & (ProductPhoto.position == 0)))
 
 
-def _card(row) -> ProductCard:
+def card_of(row) -> ProductCard:
+    """One row of a `card_select` statement (its first columns) as a card, for a caller that
+    selects more columns after them."""
     return ProductCard(*row[:12], CardShop(row[9], row[12], row[11]),
                        CardPhoto(row[13], row[14], row[15]) if row[13] is not None else None)
 
 
 def cards_of(statement, params: dict | None = None) -> list[ProductCard]:
     """Run a `card_select` statement: one query, plain rows."""
-    return [_card(row) for row in db.session.execute(statement, params)]
+    return [card_of(row) for row in db.session.execute(statement, params)]
 
 
 def card_rows(query) -> list[ProductCard]:
@@ -430,15 +432,21 @@ def belt_summaries(industry_id: int | None = None) -> list[BeltSummary]:
                    lambda: _belt_summaries(industry_id))
 
 
+def _belt_goods_counts() -> dict[int, int]:
+    """Listable goods per belt, every belt at once (~90 ms at 100,000 goods): one count shared
+    by the home page's and every portal's belt chips instead of one such scan each."""
+    return dict(db.session.execute(
+        listable_products().with_only_columns(Product.belt_id, func.count())
+        .where(Product.belt_id.is_not(None)).group_by(Product.belt_id)
+    ).all())
+
+
 def _belt_summaries(industry_id: int | None) -> list[BeltSummary]:
     belts_query = select(Belt).order_by(Belt.industry_id, Belt.id)
     if industry_id is not None:
         belts_query = belts_query.where(Belt.industry_id == industry_id)
     belts = list(db.session.scalars(belts_query))
-    goods = dict(db.session.execute(
-        listable_products().with_only_columns(Product.belt_id, func.count())
-        .where(Product.belt_id.is_not(None)).group_by(Product.belt_id)
-    ).all())
+    goods = _cached("catalog:belt-goods-counts", _belt_goods_counts)
     summaries = []
     for b in belts:
         industry = IndustryCard(b.industry.slug, b.industry.name, b.industry.name_en)

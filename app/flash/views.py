@@ -123,11 +123,24 @@ def _current(query, now: datetime):
             .order_by(FlashSale.starts_at, FlashSale.id))
 
 
+@functools.cache
+def _room_sales_statement():
+    # Built once, run with parameters (every live room page runs it); the goods' photos joined
+    # too (one query: the room page shows each sale's cover).
+    return (select(FlashSale)
+            .where(FlashSale.live_room_id == bindparam("room_id"),
+                   FlashSale.status == FlashStatus.scheduled,
+                   FlashSale.ends_at > bindparam("now", type_=FlashSale.ends_at.type))
+            .options(joinedload(FlashSale.product).joinedload(Product.photos),
+                     joinedload(FlashSale.merchant))
+            .order_by(FlashSale.starts_at, FlashSale.id).limit(bindparam("limit")))
+
+
 def room_flash_views(room_id: int, limit: int = 4) -> list[FlashView]:
     """The live room's flash sales that have not ended (sold-out ones stay, greyed)."""
     now = clock.now()
-    sales = db.session.scalars(_current(select(FlashSale).where(
-        FlashSale.live_room_id == room_id), now).limit(limit)).all()
+    sales = db.session.scalars(_room_sales_statement(),
+                               {"room_id": room_id, "now": now, "limit": limit}).unique().all()
     return [view_of(sale, now) for sale in sales]
 
 

@@ -22,6 +22,7 @@ the list of muted users (a variant of its own ETag: `?v=m` in the poll URL only 
 ETag to compare; what is rendered is decided from the signed-in user)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -30,7 +31,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.accounts.models import BeltAdmin, User
 from app.accounts.services import is_signed_in
@@ -105,6 +106,38 @@ def _comments_state(room_id: int):
             .scalar_subquery())
 
 
+@dataclass(frozen=True)
+class StoredState:
+    """What the database says of a room's chat: its newest comment id, moderation version and
+    stored likes (read with the room: `state_columns`)."""
+
+    newest: int
+    version: int
+    likes: int
+
+
+def state_columns():
+    """The room's StoredState as three scalar subqueries on the bound parameter `room_id`, for
+    a statement that loads the room (the room page reads both in one query)."""
+    room_id = bindparam("room_id")
+    return (select(func.max(LiveComment.id)).where(LiveComment.room_id == room_id)
+            .scalar_subquery().label("chat_newest"),
+            select(LiveChatState.moderation_version).where(LiveChatState.room_id == room_id)
+            .scalar_subquery().label("chat_version"),
+            select(LiveChatState.likes).where(LiveChatState.room_id == room_id)
+            .scalar_subquery().label("chat_likes"))
+
+
+@functools.cache
+def _state_statement():
+    return select(*state_columns())
+
+
+def stored_state(room_id: int) -> StoredState:
+    newest, version, likes = db.session.execute(_state_statement(), {"room_id": room_id}).one()
+    return StoredState(newest or 0, version or 0, likes or 0)
+
+
 def _tag(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
@@ -151,8 +184,10 @@ def cached_tag(room_id: int, locale: str, variant: str) -> tuple[str, bool] | No
                  locale, variant), row.status == RoomStatus.live)
 
 
-def feed_tag(room: LiveRoom, locale: str, variant: str) -> str:
-    """The feed's ETag for a loaded room. Call it before reading the comments."""
+def feed_tag(room: LiveRoom, locale: str, variant: str,
+             stored: StoredState | None = None) -> str:
+    """The feed's ETag for a loaded room. Call it before reading the comments (`stored`: the
+    chat's state if the caller read it with the room, used without Redis)."""
     state = _room_state(room)
     client = redis_client()
     if client is not None:
@@ -166,8 +201,8 @@ def feed_tag(room: LiveRoom, locale: str, variant: str) -> str:
             return _tag("r", int(generation), state, locale, variant)
         except Exception:  # noqa: BLE001
             log.warning("live chat: Redis unavailable, ETag from the database", exc_info=True)
-    newest, version = db.session.execute(select(*_comments_state(room.id))).one()
-    return _tag("d", newest or 0, version or 0, state, locale, variant)
+    stored = stored or stored_state(room.id)
+    return _tag("d", stored.newest, stored.version, state, locale, variant)
 
 
 def shared_fragment(tag: str) -> str | None:
@@ -241,20 +276,26 @@ def poll_seconds(room: LiveRoom) -> int:
     return seconds if room.status == RoomStatus.live else max(seconds, 15)
 
 
+@functools.cache
+def _comments_statement(in_belt: bool):
+    # Built once per shape (the shop in a belt or not), run with parameters.
+    staff = User.is_operator
+    if in_belt:
+        staff = staff | select(BeltAdmin.user_id).where(
+            BeltAdmin.user_id == User.id, BeltAdmin.belt_id == bindparam("belt_id")).exists()
+    return (select(LiveComment.id, LiveComment.body, LiveComment.user_id, User.display_name,
+                   staff, LiveComment.created_at)
+            .join(User, User.id == LiveComment.user_id)
+            .where(LiveComment.room_id == bindparam("room_id"), LiveComment.removed_at.is_(None))
+            .order_by(LiveComment.id.desc()).limit(FEED_SIZE))
+
+
 def _comments(room: LiveRoom) -> list[FeedComment]:
     if room.status == RoomStatus.scheduled:
         return []
     belt_id = room.merchant.belt_id
-    staff = User.is_operator
-    if belt_id is not None:
-        staff = staff | select(BeltAdmin.user_id).where(
-            BeltAdmin.user_id == User.id, BeltAdmin.belt_id == belt_id).exists()
-    rows = db.session.execute(
-        select(LiveComment.id, LiveComment.body, LiveComment.user_id, User.display_name,
-               staff, LiveComment.created_at)
-        .join(User, User.id == LiveComment.user_id)
-        .where(LiveComment.room_id == room.id, LiveComment.removed_at.is_(None))
-        .order_by(LiveComment.id.desc()).limit(FEED_SIZE)).all()
+    rows = db.session.execute(_comments_statement(belt_id is not None),
+                              {"room_id": room.id, "belt_id": belt_id}).all()
     since = room.started_at
     anchor = room.merchant.owner_id
     return [FeedComment(id, body, user_id, name,
@@ -272,9 +313,11 @@ def variant_for(room: LiveRoom, viewer: User | None = None) -> str:
 
 
 def chat_view(room: LiveRoom, *, tag: str | None = None, viewer: User | None = None,
-              **shown) -> ChatView:
+              stored: StoredState | None = None, **shown) -> ChatView:
     """The panel for the current user (or `viewer`), in a fixed number of queries. `tag`: the
-    feed's ETag if the caller has it; `shown`: draft, error, notice."""
+    feed's ETag if the caller has it; `stored`: the chat's state if the caller read it with the
+    room (then, without Redis, the tag and likes cost no query); `shown`: draft, error,
+    notice."""
     from app.i18n import locale_code
     from app.live import likes
 
@@ -282,8 +325,10 @@ def chat_view(room: LiveRoom, *, tag: str | None = None, viewer: User | None = N
     signed_in = is_signed_in(viewer)
     variant = variant_for(room, viewer)
     locale = locale_code()
-    if tag is None:
-        tag = feed_tag(room, locale, variant)  # before the comments: see the module docstring
+    if stored is None and tag is None and redis_client() is None:
+        stored = stored_state(room.id)  # the tag's and the likes' one query
+    if tag is None:  # before the comments: see the module docstring
+        tag = feed_tag(room, locale, variant, stored)
     muted: list[MutedUser] = []
     viewer_muted = False
     if variant == MODERATOR_VARIANT:
@@ -292,7 +337,7 @@ def chat_view(room: LiveRoom, *, tag: str | None = None, viewer: User | None = N
             .where(LiveMute.room_id == room.id).order_by(LiveMute.created_at.desc()))]
     elif signed_in:
         viewer_muted = db.session.get(LiveMute, (room.id, viewer.id)) is not None
-    count = likes.total(room.id)
+    count = likes.total(room.id, stored.likes if stored is not None else None)
     return ChatView(room=room, comments=_comments(room), tag=tag,
                     can_moderate=variant == MODERATOR_VARIANT, signed_in=signed_in,
                     viewer_muted=viewer_muted, likes=count,

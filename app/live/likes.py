@@ -96,8 +96,9 @@ def _stored(room_id: int) -> int:
 
 # --- reading --------------------------------------------------------------------------------
 
-def total(room_id: int) -> int:
-    """The room's likes as viewers see them (Redis: no query)."""
+def total(room_id: int, stored: int | None = None) -> int:
+    """The room's likes as viewers see them (Redis: no query; `stored`: the database's total if
+    the caller read it, used without Redis)."""
     client = redis_client()
     if client is not None:
         try:
@@ -110,7 +111,7 @@ def total(room_id: int) -> int:
             return stored
         except Exception:  # noqa: BLE001 (the database answers instead)
             log.warning("likes: Redis unavailable, showing the stored total", exc_info=True)
-    return _stored(room_id) + _buffer().pending(room_id)
+    return (_stored(room_id) if stored is None else stored) + _buffer().pending(room_id)
 
 
 # --- tapping --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ A marker is a product pinned during the broadcast, at its offset in seconds: the
 lists the goods explained, each with links that start the replay where it was explained."""
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app import clock
@@ -247,6 +248,28 @@ def replays_of_shop(merchant_id: int, limit: int = 3) -> list[LiveBroadcast]:
         .where(LiveRoom.merchant_id == merchant_id,
                LiveBroadcast.replay_status == ReplayStatus.ready)
         .order_by(LiveBroadcast.started_at.desc(), LiveBroadcast.id.desc()).limit(limit)))
+
+
+@functools.cache
+def _room_broadcasts_statement():
+    # Built once, run with parameters (every room page runs it).
+    return (select(LiveBroadcast)
+            .where(LiveBroadcast.room_id == bindparam("room_id"),
+                   or_(LiveBroadcast.ended_at.is_(None),
+                       LiveBroadcast.replay_status == ReplayStatus.ready))
+            .order_by(LiveBroadcast.started_at.desc(), LiveBroadcast.id.desc())
+            .limit(bindparam("limit")))
+
+
+def room_broadcasts(room_id: int, limit: int = 6) -> tuple[LiveBroadcast | None,
+                                                            list[LiveBroadcast]]:
+    """The room's broadcast on air (None when none is) and its replays that can be watched,
+    newest first (`replays_of_room`), in one query: at most one broadcast is on air, and it is
+    the room's newest (a new one starts only after the last one ended)."""
+    found = db.session.scalars(_room_broadcasts_statement(),
+                               {"room_id": room_id, "limit": limit + 1}).all()
+    on_air = next((b for b in found if b.ended_at is None), None)
+    return on_air, [b for b in found if b.replay_status == ReplayStatus.ready][:limit]
 
 
 def latest_replay(room_id: int) -> LiveBroadcast | None:

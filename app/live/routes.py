@@ -66,33 +66,38 @@ def _is_owner(room: LiveRoom) -> bool:
 def room(room_id: int):
     """The live room. Its live part (status, 讲解中, 小黄车) is polled by htmx: the ETag comes
     from the room's state, so an unchanged room answers 304 without rendering anything."""
-    room = services.viewable_room(current_user, room_id)
-    if room is None:
+    found = services.room_page(current_user, room_id)
+    if found is None:
         abort(404)
+    room, stored_chat = found
     if room.is_live and presence.touch(room.id, viewer_key()):
         db.session.commit()  # end the read snapshot so the count includes this viewer
-    tag = services.state_tag(room, locale_code())
+    goods = services.room_goods_state(room.id)  # the 小黄车 and the ETag's rows: one query
+    tag = services.state_tag(room, locale_code(), goods)
     if requested_fragment(LIVE_FRAGMENTS) == "live_state":
-        return polled(tag, lambda: render_room(room, etag=tag, fragment=True))
-    return render_room(room, etag=tag)
+        return polled(tag, lambda: render_room(room, etag=tag, fragment=True, goods=goods))
+    return render_room(room, etag=tag, goods=goods, stored_chat=stored_chat)
 
 
 def render_room(room: LiveRoom, *, status: int = 200, etag: str | None = None,
-                chat: chat_feed.ChatView | None = None, fragment: bool = False):
+                chat: chat_feed.ChatView | None = None, fragment: bool = False,
+                goods: services.RoomGoods | None = None,
+                stored_chat: chat_feed.StoredState | None = None):
     """The room page, or (polled) its live part; `chat` when a comment or like came back
-    refused (the panel says why)."""
-    shown_replays = replays.replays_of_room(room.id)
-    view = services.room_view(room, shown_replays)
+    refused (the panel says why). `goods` and `stored_chat`: what the route has read already."""
+    goods = goods or services.room_goods_state(room.id)
+    broadcasts = replays.room_broadcasts(room.id)  # on air, and the replays listed below
+    view = services.room_view(room, broadcasts, goods)
     # Other domains' parts (flash sales, coupons, tasks, vouchers, titles, the hotline) are
     # laid out outside the polled fragment: gathered for the whole page only.
     parts = Parts() if fragment else gather("live_room", room=room, viewer=current_user)
     response = render_page(
         "live/room.html", LIVE_FRAGMENTS if fragment else None, status=status, room=room,
         parts=parts,
-        view=view, stage=view.stage, etag=etag or services.state_tag(room, locale_code()),
+        view=view, stage=view.stage, etag=etag or services.state_tag(room, locale_code(), goods),
         is_owner=_is_owner(room), poll_seconds=_poll_seconds(room),
-        replays=shown_replays,
-        chat=None if fragment else chat or chat_feed.chat_view(room))
+        replays=broadcasts[1],
+        chat=None if fragment else chat or chat_feed.chat_view(room, stored=stored_chat))
     response.headers["Content-Security-Policy"] = player_csp(view.stage.src)
     return response
 

@@ -22,15 +22,15 @@ from app.accounts.services import is_signed_in, require_signed_in
 from app.catalog.models import Product, ProductPhoto
 from app.catalog.services import (
     ProductCard,
+    card_of,
     card_select,
-    cards_of,
     listable_products,
     now_param,
 )
 from app.db import given, where_given
 from app.exceptions import PermissionDenied
 from app.extensions import db
-from app.live import presence
+from app.live import chat_feed, presence
 from app.live.models import LiveBroadcast, LiveRoom, LiveRoomItem, RoomStatus
 from app.merchants.models import Merchant
 from app.merchants.services import (
@@ -61,10 +61,15 @@ def own_shop(actor: User | None) -> Merchant:
 
 # --- reading --------------------------------------------------------------------------------
 
+@functools.cache
+def _room_statement():
+    # Built once, run with parameters: every room page, poll and action loads its room.
+    return (select(LiveRoom).options(joinedload(LiveRoom.merchant).joinedload(Merchant.belt))
+            .where(LiveRoom.id == bindparam("room_id")))
+
+
 def get_room(room_id: int) -> LiveRoom | None:
-    return db.session.scalar(
-        select(LiveRoom).options(joinedload(LiveRoom.merchant).joinedload(Merchant.belt))
-        .where(LiveRoom.id == room_id))
+    return db.session.scalar(_room_statement(), {"room_id": room_id})
 
 
 def room_of_shop(merchant_id: int) -> LiveRoom | None:
@@ -86,6 +91,23 @@ def viewable_room(viewer: User | None, room_id: int) -> LiveRoom | None:
     if room is None or not visible_to(viewer, room.merchant, public=is_visible(room)):
         return None
     return room
+
+
+@functools.cache
+def _room_page_statement():
+    # The room with its chat's state (newest comment, moderation version, likes): one query.
+    return _room_statement().add_columns(*chat_feed.state_columns())
+
+
+def room_page(viewer: User | None, room_id: int) -> tuple[LiveRoom, chat_feed.StoredState] | None:
+    """`viewable_room` for the room page, with its chat's state read in the same query."""
+    row = db.session.execute(_room_page_statement(), {"room_id": room_id}).one_or_none()
+    if row is None:
+        return None
+    room, newest, version, likes = row
+    if not visible_to(viewer, room.merchant, public=is_visible(room)):
+        return None
+    return room, chat_feed.StoredState(newest or 0, version or 0, likes or 0)
 
 
 def stream_kind(url: str) -> str | None:
@@ -116,24 +138,23 @@ class Stage:
         return bool(self.src) and urlsplit(self.src).path.endswith(".m3u8")
 
 
-def stage_of(room: LiveRoom, replays_shown: list[LiveBroadcast] | None = None) -> Stage:
-    """Two queries: the broadcast on air (if live) and the newest replay (none when the page
-    already read the room's replays, newest first: `replays_shown`)."""
+def stage_of(room: LiveRoom,
+             broadcasts: tuple[LiveBroadcast | None, list[LiveBroadcast]] | None = None) -> Stage:
+    """The stage from the room's broadcast on air (if live) and its newest replay: one query,
+    none when the page has read them already (`broadcasts`: replays.room_broadcasts)."""
     from app.live import ingest, replays
 
+    on_air, shown = broadcasts if broadcasts is not None else replays.room_broadcasts(room.id, 1)
     stage = Stage(room.status)
     if room.is_live:
-        stage.broadcast = ingest.on_air(room.id)
+        stage.broadcast = on_air
         if stage.broadcast is not None:
             stage.src = ingest.live_playlist_url(stage.broadcast)
         elif stream_kind(room.stream_url) == "video":
             stage.src = room.stream_url
         elif room.stream_url:
             stage.link = room.stream_url
-    if replays_shown is None:
-        stage.replay = replays.latest_replay(room.id)
-    else:
-        stage.replay = replays_shown[0] if replays_shown else None
+    stage.replay = shown[0] if shown else None
     return stage
 
 
@@ -166,45 +187,67 @@ def watching(room: LiveRoom) -> int:
     return max(presence.count(room.id), 1) if room.is_live else 0
 
 
+@dataclass
+class RoomGoods:
+    """The room's 小黄车 as buyers see it (`cards`: the goods they can buy, in order, as plain
+    card rows) and `state`: every good's row (listable or not) for the room's ETag."""
+
+    cards: list[ProductCard]
+    state: list[tuple]
+
+
 @functools.cache
-def _cart_statement():
-    # Built once, run with parameters: every room page and its polled part run it.
-    return card_select(listable_products(now_param())
-                       .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
-                       .where(LiveRoomItem.room_id == bindparam("room_id"))
-                       .order_by(LiveRoomItem.position, LiveRoomItem.product_id))
+def _goods_statement():
+    # Built once, run with parameters: every room page and its polled part run it. One query
+    # for both the 小黄车 and the ETag: each good of the room, listable or not, with what its
+    # card shows and whether buyers can see it (catalog's rule, as a column).
+    now = now_param()
+    return (card_select(select(Product)
+                        .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
+                        .where(LiveRoomItem.room_id == bindparam("room_id")))
+            .add_columns(Product.updated_at, LiveRoomItem.position,
+                         listable_products(now).whereclause.label("listable"))
+            .order_by(LiveRoomItem.position, LiveRoomItem.product_id))
+
+
+def room_goods_state(room_id: int) -> RoomGoods:
+    """Every good of the room in one query: buyers' cards and the ETag's rows."""
+    goods = RoomGoods([], [])
+    for row in db.session.execute(_goods_statement(), {"room_id": room_id, "now": clock.now()}):
+        listable = bool(row.listable)
+        goods.state.append((row.id, row.price_fen, row.stock, row.status, row.updated_at,
+                            listable, row.position))
+        if listable:
+            goods.cards.append(card_of(row))
+    return goods
 
 
 def room_cart(room_id: int) -> list[ProductCard]:
     """The room's 小黄车 as buyers see it (goods they can buy, in order), as plain card rows."""
-    return cards_of(_cart_statement(), {"room_id": room_id, "now": clock.now()})
+    return room_goods_state(room_id).cards
 
 
-def room_view(room: LiveRoom, replays_shown: list[LiveBroadcast] | None = None) -> RoomView:
-    goods = room_cart(room.id)
+def room_view(room: LiveRoom,
+              broadcasts: tuple[LiveBroadcast | None, list[LiveBroadcast]] | None = None,
+              goods: RoomGoods | None = None) -> RoomView:
+    goods = (goods or room_goods_state(room.id)).cards
     pinned = None
     if room.status != RoomStatus.ended and room.pinned_product_id is not None:
         pinned = next((p for p in goods if p.id == room.pinned_product_id), None)
     viewers = watching(room)
     numbers = {p.id: n for n, p in enumerate(goods, start=1)}
-    return RoomView(room, goods, pinned, viewers, numbers, stage_of(room, replays_shown))
+    return RoomView(room, goods, pinned, viewers, numbers, stage_of(room, broadcasts))
 
 
-def state_tag(room: LiveRoom, locale: str) -> str:
+def state_tag(room: LiveRoom, locale: str, goods: RoomGoods | None = None) -> str:
     """The ETag of a room's live part, from the server's own state (no rendering): the room's
-    version and status, each good's price, stock and status, the viewer count and language.
-    Anything that changes what a buyer sees changes one of these."""
-    rows = db.session.execute(
-        select(Product.id, Product.price_fen, Product.stock, Product.status, Product.updated_at,
-               Merchant.status, LiveRoomItem.position)
-        .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
-        .join(Merchant, Merchant.id == Product.merchant_id)
-        .where(LiveRoomItem.room_id == room.id)
-        .order_by(LiveRoomItem.position, LiveRoomItem.product_id)).all()
+    version and status, each good's price, stock, status and whether buyers may see it, the
+    viewer count and language. Anything that changes what a buyer sees changes one of these.
+    `goods`: the room's goods if the caller has read them (room_goods_state)."""
+    rows = (goods or room_goods_state(room.id)).state
     viewers = watching(room)
     state = repr((room.id, room.version, room.status, room.pinned_product_id,
-                  room.merchant.status, shop_is_open(room.merchant), viewers, locale,
-                  [tuple(r) for r in rows]))
+                  room.merchant.status, shop_is_open(room.merchant), viewers, locale, rows))
     return hashlib.sha256(state.encode()).hexdigest()[:32]
 
 

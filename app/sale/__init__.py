@@ -27,10 +27,17 @@ def init_sale(app: Flask) -> None:
         register_slot(app, slot, template)
 
     def industry_label(slug: str) -> str:
-        from app.catalog.names import industry_name
-        from app.catalog.services import industries_by_slug
+        """The industry's name in the page's language, from the cached reference data (a 卖货王
+        title on a shop page or live room costs no query)."""
+        from flask import g
 
-        industry = industries_by_slug().get(slug)
+        from app.catalog.names import industry_name
+        from app.catalog.services import industry_tiles
+
+        tiles = g.get("yt_industry_tiles")
+        if tiles is None:
+            tiles = g.yt_industry_tiles = {tile.slug: tile for tile in industry_tiles()}
+        industry = tiles.get(slug)
         return industry_name(industry) if industry is not None else slug
 
     app.jinja_env.globals.update(
