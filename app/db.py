@@ -120,6 +120,64 @@ def end_reads_with_commit(app) -> None:
     app.teardown_appcontext(commit_reads)
 
 
+# --- transactions begin at the first write (PostgreSQL) ----------------------------------------
+# A page that only reads needs no transaction: under READ COMMITTED every statement takes its
+# own snapshot anyway, so reading outside one sees exactly what it would inside. Connections
+# sit in autocommit mode; the first statement that writes or locks rows (anything but a plain
+# SELECT, or a SELECT … FOR UPDATE/SHARE) turns it off just before it runs, so psycopg sends
+# BEGIN and everything from there is one transaction, committed or rolled back as the code
+# says. A read request so saves three round trips (the BEGIN before the pool's ping, the
+# BEGIN before its first query, the COMMIT/ROLLBACK), each of them a wait for the GIL under
+# load. A connection that asked for AUTOCOMMIT itself (Alembic's autocommit_block) is left so.
+_LOCKING_READ = re.compile(r"\bFOR (?:UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)\b")
+_WRITING = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b")
+_READS: dict[str, bool] = {}  # statement text → only reads (the app's statements are few)
+
+
+def only_reads(statement: str) -> bool:
+    """A plain SELECT (or WITH … SELECT) that writes nothing and locks no row."""
+    known = _READS.get(statement)
+    if known is None:
+        head = statement.lstrip()[:6].upper()
+        known = ((head == "SELECT" or head.startswith("WITH"))
+                 and not _LOCKING_READ.search(statement)
+                 and (head == "SELECT" or not _WRITING.search(statement)))
+        if len(_READS) < 5000:
+            _READS[statement] = known
+    return known
+
+
+def begin_now(dbapi_connection) -> None:
+    """Leave autocommit: the next statement begins a transaction (psycopg sends BEGIN)."""
+    if getattr(dbapi_connection, "autocommit", False):
+        dbapi_connection.autocommit = False
+
+
+def begin_at_first_write(engine) -> None:
+    """Install the above on a PostgreSQL (psycopg) engine."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _start_in_autocommit(dbapi_connection, connection_record) -> None:
+        dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "checkin")
+    def _back_to_autocommit(dbapi_connection, connection_record) -> None:
+        # after the pool's reset (rollback) and SQLAlchemy's own isolation reset
+        if dbapi_connection is not None and not dbapi_connection.closed and \
+                dbapi_connection.info.transaction_status == 0:  # IDLE
+            dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_writing(conn, cursor, statement, parameters, context,
+                              executemany) -> None:
+        raw = cursor.connection
+        if raw.autocommit and not only_reads(statement) and \
+                conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            raw.autocommit = False
+
+
 def is_postgres() -> bool:
     from app.extensions import db
 
@@ -186,6 +244,7 @@ def commit_hot(steps: list[HotStep]) -> None:
                        else step.statement, dialect)
              for index, step in enumerate(steps)]
     raw = session.connection().connection.driver_connection
+    begin_now(raw)  # the hot steps and their COMMIT run in the transaction, whatever came before
     binder = psycopg.ClientCursor(raw)
     message = "; ".join([*(binder.mogrify(sql, params) for sql, params in ready), "COMMIT"])
     try:

@@ -6,7 +6,7 @@ stock and prices on it are never staler than that) and served with each visitor'
 Signed-in users, visitors with a cart or flash messages, and non-GET requests bypass it. If
 anything in the page generated a real token (a FlaskForm's csrf field), the page isn't cached.
 
-Listing pages (`public_page(revalidate=…)`) renew more cheaply: the product cards rendered on
+Listing and product pages (`public_page(revalidate=…)`) renew more cheaply: the product cards rendered on
 the page note the goods they show, and when the copy is due for renewal one small query
 compares those goods' price, stock, status … now with the values the cards were rendered from.
 Unchanged: the copy counts as fresh again, without re-rendering, for up to PUBLIC_PAGE_HOLD
@@ -51,6 +51,13 @@ def shown_product(product) -> str:
     if g.get("yt_public_render"):
         g.yt_shown_products.append(product)
     return ""
+
+
+def fresh_only() -> None:
+    """Called by a view whose page shows something revalidation does not check (a flash price,
+    a live room's state): its cached copy is renewed by rendering, never kept by the check."""
+    if g.get("yt_public_render"):
+        g.yt_fresh_only = True
 
 
 def _cacheable_request() -> bool:
@@ -113,6 +120,7 @@ def _render(key: str, view, args, kwargs, now: float, revalidate: Revalidation |
     before = dict(session)
     g.yt_public_render = True
     g.yt_shown_products = []
+    g.yt_fresh_only = False
     try:
         response = make_response(view(*args, **kwargs))
     finally:
@@ -127,7 +135,8 @@ def _render(key: str, view, args, kwargs, now: float, revalidate: Revalidation |
     shown = tuple(sorted({product.id for product in goods}))
     # From the very objects the cards were rendered from (not a second read, which could
     # already see a change the page does not show).
-    fingerprint = revalidate.shown(goods) if revalidate is not None and _hold() > 0 else None
+    fingerprint = (revalidate.shown(goods) if revalidate is not None and _hold() > 0
+                   and not g.get("yt_fresh_only") else None)
     entry = (now, response.get_data(), [(h, response.headers[h]) for h in KEPT_HEADERS
                                         if h in response.headers], now, shown, fingerprint)
     cache.set(key, entry, timeout=_lifetime(revalidate))

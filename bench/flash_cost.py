@@ -80,6 +80,7 @@ class Counter:
 def measure(label: str, presses, counter: Counter) -> dict:
     times, statements, trips = [], [], []
     statuses: dict[int, int] = {}
+    cpu0 = time.process_time()
     for press in presses:
         s0, r0 = counter.statements, counter.round_trips
         t0 = time.perf_counter()
@@ -88,10 +89,12 @@ def measure(label: str, presses, counter: Counter) -> dict:
         statements.append(counter.statements - s0)
         trips.append(counter.round_trips - r0)
         statuses[status] = statuses.get(status, 0) + 1
-    row = {"label": label, "n": len(times), "mean_ms": statistics.fmean(times),
+    cpu_ms = (time.process_time() - cpu0) * 1000 / max(len(times), 1)
+    row = {"label": label, "n": len(times), "mean_ms": statistics.fmean(times), "cpu_ms": cpu_ms,
            "median_ms": statistics.median(times), "statements": statistics.fmean(statements),
            "round_trips": statistics.fmean(trips), "statuses": statuses}
     print(f"{label:<34}{row['n']:>6}{row['mean_ms']:>10.2f}{row['median_ms']:>10.2f}"
+          f"{cpu_ms:>9.2f}"
           f"{row['statements']:>12.1f}{row['round_trips']:>13.1f}  "
           + " ".join(f"{k}:{v}" for k, v in sorted(statuses.items())))
     return row
@@ -103,7 +106,9 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--refusals", type=int, default=2000)
-    parser.add_argument("--profile", metavar="FILE", help="cProfile the admitted presses")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="cProfile the admitted presses (FILE), the sold-out ones "
+                             "(FILE.refusals)")
     args = parser.parse_args()
 
     prefix = f"yt-cost-{secrets.token_hex(4)}:"
@@ -146,7 +151,7 @@ def main() -> None:
     def ping() -> int:
         return client.get("/ping").status_code
 
-    print(f"{'press':<34}{'n':>6}{'mean ms':>10}{'median ms':>10}{'statements':>12}"
+    print(f"{'press':<34}{'n':>6}{'mean ms':>10}{'median ms':>10}{'cpu ms':>9}{'statements':>12}"
           f"{'round trips':>13}  answers")
     measure("/ping", [ping] * 300, counter)
     # warm: one sold-out press caches the ticket and the refusal page
@@ -173,9 +178,17 @@ def main() -> None:
     measure("limit reached (gate, open sale)",
             [press(sale["sale_id"], i, sale["price_fen"]) for i in range(args.refusals // 4)],
             counter)
-    measure("sold out (ticket, no Redis/DB)",
-            [press(sold_out["sale_id"], i, sold_out["price_fen"]) for i in range(args.refusals)],
-            counter)
+    refusals = [press(sold_out["sale_id"], i, sold_out["price_fen"]) for i in range(args.refusals)]
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        measure("sold out (ticket, no Redis/DB)", refusals, counter)
+        profiler.disable()
+        profiler.dump_stats(args.profile + ".refusals")
+    else:
+        measure("sold out (ticket, no Redis/DB)", refusals, counter)
     measure("/ping", [ping] * 300, counter)
 
     import redis

@@ -284,8 +284,12 @@ def wrk(port: int, path: str, connections: int, duration: int, script: str | Non
 
 
 def check(url: str, sale_id: int, product_id: int) -> dict:
-    """The truth, from the database."""
+    """The truth, from the database: one snapshot (orders still committing when wrk stops
+    must not make `sold` and the stock read at different moments look inconsistent)."""
+    import psycopg
+
     with pg_connect(url) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         quantity, sold, limit = conn.execute(
             "SELECT quantity, sold, per_user_limit FROM flash_sales WHERE id = %s",
             (sale_id,)).fetchone()

@@ -230,3 +230,38 @@ def test_a_change_while_a_listing_renders_is_not_mistaken_for_what_it_shows(cach
     listing_clock[0] += 1.05
     page = _belt(client)
     assert "999" in page and "1,280" not in page
+
+
+def _product(client, product_id: int) -> str:
+    page = client.get(f"/products/{product_id}").get_data(as_text=True)
+    return re.sub(r"m\.[A-Za-z0-9_\-=]+", lambda m: unmask(m.group()).split(".")[0], page)
+
+
+def test_a_product_page_whose_goods_are_unchanged_is_kept_without_rendering(cached, client, ctx,
+                                                                           listing_clock):
+    item = make.product(make.merchant("玉匠人"), "冰种手镯", price_fen=128000, stock=5)
+    assert "冰种手镯" in _product(client, item.id)
+    item.title = "冰种飘花手镯"  # not a price or stock: may wait for the hold
+    db.session.commit()
+    listing_clock[0] += 5
+    assert "冰种飘花手镯" not in _product(client, item.id)
+    item.stock = 2  # the product's own stock is checked: rendered again after the TTL
+    db.session.commit()
+    listing_clock[0] += 1.05
+    page = _product(client, item.id)
+    assert "库存 2 件" in page and "冰种飘花手镯" in page
+
+
+def test_a_product_page_with_a_flash_sale_or_live_room_is_rendered_every_ttl(cached, client, ctx,
+                                                                            listing_clock):
+    shop = make.merchant("玉匠人")
+    item = make.product(shop, "冰种手镯")
+    make.live_room(shop, goods=[item], pinned=item)
+    db.session.commit()
+    db.session.refresh(item)
+    assert item.has_extras
+    _product(client, item.id)
+    item.title = "冰种飘花手镯"
+    db.session.commit()
+    listing_clock[0] += 1.05
+    assert "冰种飘花手镯" in _product(client, item.id)

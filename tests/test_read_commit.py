@@ -120,3 +120,89 @@ def test_postgres_keeps_prepared_statements_across_requests(app, product_id):
                 select(func.count()).select_from(table("pg_prepared_statements"))
                 .where(column("statement").like(f"%{marker}%"))).scalar_one()
     assert prepared >= 1
+
+
+# --- PostgreSQL: transactions begin at the first write (app.db.begin_at_first_write) ----------
+
+def test_which_statements_only_read():
+    from app.db import only_reads
+
+    assert only_reads("SELECT products.id FROM products WHERE products.id = %(id)s")
+    assert only_reads("  WITH matched AS MATERIALIZED (SELECT 1) SELECT * FROM matched")
+    assert only_reads("SELECT products.updated_at FROM products")  # a column is no UPDATE
+    for statement in ("SELECT users.id FROM users WHERE users.id = 1 FOR UPDATE",
+                      "SELECT t.id FROM t FOR UPDATE SKIP LOCKED", "SELECT 1 FROM t FOR SHARE",
+                      "WITH hot_0 AS (UPDATE flash_sales SET sold = sold + 1 RETURNING 1) "
+                      "SELECT count(*) FROM hot_0",
+                      "INSERT INTO t VALUES (1)", "UPDATE t SET a = 1", "DELETE FROM t",
+                      "SET LOCAL enable_seqscan = off", "TRUNCATE t"):
+        assert not only_reads(statement), statement
+
+
+@pytest.fixture
+def pg(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("psycopg's autocommit")
+
+
+def status(session=None) -> str:
+    raw = (session or db.session).connection().connection.driver_connection
+    return raw.info.transaction_status.name
+
+
+def test_reads_run_outside_a_transaction_and_a_write_begins_one(app, pg, product_id):
+    with app.app_context():
+        db.session.execute(select(Product.title).where(Product.id == product_id)).one()
+        assert status() == "IDLE"  # no BEGIN was sent
+        db.session.execute(update(Product).where(Product.id == product_id).values(stock=4))
+        assert status() == "INTRANS"
+        db.session.execute(select(Product.title)).all()
+        assert status() == "INTRANS"  # everything after the first write is in it
+        db.session.rollback()
+    assert stock(app, product_id) == 3  # the rollback undid it: it was a transaction
+    with app.app_context():  # the connection came back to the pool in autocommit
+        db.session.execute(select(Product.title)).all()
+        assert status() == "IDLE"
+
+
+def test_a_locking_read_begins_the_transaction_and_holds_the_lock(app, pg, product_id):
+    import psycopg
+
+    with app.app_context():
+        db.session.execute(select(Product.id).where(Product.id == product_id)
+                           .with_for_update()).one()
+        assert status() == "INTRANS"
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with (psycopg.connect(url, autocommit=True) as other,
+              pytest.raises(psycopg.errors.LockNotAvailable)):
+            other.execute("SELECT id FROM products WHERE id = %s FOR UPDATE NOWAIT",
+                          (product_id,))
+        db.session.commit()
+
+
+def test_an_explicit_autocommit_connection_stays_so(app, pg, product_id):
+    """Alembic's autocommit_block (CREATE INDEX CONCURRENTLY) asks for AUTOCOMMIT itself."""
+    with app.app_context(), db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.execute(update(Product).where(Product.id == product_id).values(stock=6))
+        assert conn.connection.driver_connection.info.transaction_status.name == "IDLE"
+    assert stock(app, product_id) == 6
+
+
+def test_a_product_page_sends_no_begin(app, pg, client, product_id):
+    import psycopg
+
+    sent: list[bytes] = []
+    original = psycopg.Connection._exec_command
+
+    def spy(self, command, *args, **kwargs):
+        sent.append(bytes(command) if not isinstance(command, bytes) else command)
+        return original(self, command, *args, **kwargs)
+
+    psycopg.Connection._exec_command = spy
+    try:
+        assert client.get(f"/products/{product_id}").status_code == 200
+    finally:
+        psycopg.Connection._exec_command = original
+    assert not [c for c in sent if c.strip().upper() in (b"BEGIN", b"COMMIT", b"ROLLBACK")]

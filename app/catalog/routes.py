@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from app.catalog import services, views
 from app.catalog.filters import parse_filter
 from app.catalog.reference import SOURCE_TYPE_NAMES
-from app.pagecache import Revalidation, public_page
+from app.pagecache import Revalidation, fresh_only, public_page, shown_product
 from app.rendering import render_page
 
 bp = Blueprint("catalog", __name__)
@@ -62,7 +62,7 @@ def search():
 
 
 @bp.get("/products/<id:product_id>")
-@public_page
+@public_page(revalidate=LISTED_GOODS)
 def product(product_id: int):
     from flask_login import current_user
 
@@ -71,5 +71,11 @@ def product(product_id: int):
         abort(404)
     if not page.visible:
         return render_page("catalog/product_gone.html", product=page.product, status=404)
+    # A cached copy is kept while the product (price, stock, sales, status, its shop's state)
+    # and its related cards show the same; goods with a flash sale or a live room show prices
+    # and states the check does not cover: those copies are rendered again every TTL.
+    shown_product(page.product)
+    if page.product.has_extras:
+        fresh_only()
     return render_page("catalog/product.html", product=page.product, listable=page.listable,
                        related=page.related, parts=page.parts, venue_groups=page.venue_groups)

@@ -33,6 +33,9 @@ def init_flash(app: Flask) -> None:
     app.config.setdefault("FLASH_TICKET_SECONDS", 0.0 if app.testing else float(
         os.environ.get("FLASH_TICKET_SECONDS", "1")))
     app.register_blueprint(bp)
+    from app.flash import door
+
+    door.install(app)  # presses on a sale known to be closed, answered before Flask
     register_unit_price_rule(flash_buy.flash_unit_price)
     for slot, template in (("head", "flash/_slot_head.html"),
                            ("live_room_top", "flash/_slot_live.html"),

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -39,6 +39,7 @@ from app.extensions import db
 from app.flash import gate as flash_gate
 from app.flash.models import FlashClaim, FlashSale, FlashState, FlashStatus
 from app.flash.services import FLASH_SOURCE, sale_state
+from app.i18n import locale_code
 from app.merchants.models import Merchant
 from app.orders.pricing import UnitPrice
 
@@ -143,8 +144,23 @@ def forget_ticket(sale_id: int) -> None:
 
 # --- refusing early -----------------------------------------------------------------------
 
+_CLOSED = {
+    FlashState.cancelled: lambda: _("秒杀已取消。"),
+    FlashState.ended: lambda: _("秒杀已结束。"),
+    FlashState.sold_out: lambda: _("已抢光，下次早点来。"),
+    FlashState.upcoming: lambda: _("还没开抢，请等倒计时结束。"),
+}
+
+
+@lru_cache(maxsize=64)
+def _closed_message(state: str, locale: str) -> str:
+    """The few words refusing a press on a closed sale, translated once per process and
+    language (in a rush thousands of presses get them)."""
+    return str(_CLOSED[state]())
+
+
 def sold_out_error() -> Conflict:
-    return Conflict(_("已抢光，下次早点来。"))
+    return Conflict(_closed_message(FlashState.sold_out, locale_code()))
 
 
 def limit_error(limit: int, mine: int) -> Conflict:
@@ -152,15 +168,9 @@ def limit_error(limit: int, mine: int) -> Conflict:
 
 
 def _state_error(state: str) -> DomainError | None:
-    if state == FlashState.cancelled:
-        return Conflict(_("秒杀已取消。"))
-    if state == FlashState.ended:
-        return Conflict(_("秒杀已结束。"))
-    if state == FlashState.sold_out:
-        return sold_out_error()
-    if state == FlashState.upcoming:
-        return Conflict(_("还没开抢，请等倒计时结束。"))
-    return None
+    if state not in _CLOSED:
+        return None
+    return Conflict(_closed_message(state, locale_code()))
 
 
 @dataclass
@@ -185,16 +195,35 @@ class Admission:
             flash_gate.release(self.ticket, self.lease)
 
 
+class Closed(Conflict):
+    """A press refused from the ticket because the sale is not open now: `ticket` and
+    `state` say which copy of the sale said so (app.flash.door answers the same again)."""
+
+    def __init__(self, message: str, ticket: SaleTicket, state: str):
+        super().__init__(message)
+        self.ticket = ticket
+        self.state = state
+
+
 def refuse_closed(sale_id: int) -> SaleTicket:
     """A press on a sale that is not open now (unknown, sold out, not yet, over, cancelled) is
     refused from the ticket alone: no database (once cached), no rate-limit counter."""
     ticket = sale_ticket(sale_id)
     if ticket is None or not ticket.visible:
         raise NotFound(_("秒杀活动不存在。"))
-    refusal = _state_error(ticket.state(clock.now()))
-    if refusal is not None:
-        raise refusal
+    state = ticket.state(clock.now())
+    if state in _CLOSED:
+        raise Closed(_closed_message(state, locale_code()), ticket, state)
     return ticket
+
+
+def current_ticket(sale_id: int) -> SaleTicket | None:
+    """This process's copy of the sale while it is fresh (None when there is none or it is
+    due): what app.flash.door checks a press against, without the database."""
+    cached = _TICKETS.get(sale_id)
+    if cached is None or cached[0] <= time.monotonic():
+        return None
+    return cached[1]
 
 
 def admit(sale_id: int, buyer_id: int, quantity: int | None, price_fen: int | None) -> Admission:

@@ -23,8 +23,9 @@ from flask_login import current_user, login_required
 from app.catalog.models import Product
 from app.catalog.services import listable_products
 from app.exceptions import DomainError
-from app.extensions import db, limiter
+from app.extensions import csrf, db, limiter
 from app.flash import buy as flash_buy
+from app.flash import door
 from app.flash import services as flash_sales
 from app.flash.forms import FlashSaleForm
 from app.flash.views import view_of
@@ -89,19 +90,33 @@ def sale_page(sale_id: int):
 
 
 @bp.post("/flash/<id:sale_id>/buy")
+@csrf.exempt  # checked below, once the press is known to matter
+@limiter.exempt  # limited below (RATELIMIT_FLASH), in one round trip
 def buy(sale_id: int):
     """立即抢购. In a rush most presses come after the units are gone: they are refused from
-    the sale's ticket (a small page, no database, no account lookup). The rest are rate
+    the sale's ticket (a small cached page: no database, no account, no CSRF check — the
+    refusal changes nothing — no rate-limit counter). The rest pass the CSRF check, are rate
     limited per buyer, pass the Redis gate, and the admitted ones place a real order."""
     buyer_id = session_buyer_id()
     if buyer_id is None:
         return current_app.login_manager.unauthorized()
     try:
         flash_buy.refuse_closed(sale_id)
+    except flash_buy.Closed as error:
+        door.remember(request.environ, error)  # the next presses are answered at the door
+        return _refused(sale_id, error)
     except DomainError as error:
         return _refused(sale_id, error)
+    _check_csrf()
     _rate_limit()
     return _buy(sale_id, buyer_id)
+
+
+def _check_csrf() -> None:
+    """What CSRFProtect's before_request does for every other form post (400 when wrong)."""
+    config = current_app.config
+    if config.get("WTF_CSRF_ENABLED", True) and config.get("WTF_CSRF_CHECK_DEFAULT", True):
+        csrf.protect()
 
 
 @lru_cache(maxsize=16)
