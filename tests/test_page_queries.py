@@ -114,6 +114,24 @@ def test_the_live_room_runs_a_stated_number_of_queries_however_many_goods_it_sel
     assert len(many) == len(few), "\n".join(few) + "\n----\n" + "\n".join(many)
 
 
+def test_the_live_room_of_an_anchor_in_a_campaigns_warm_up_runs_no_more_queries(
+        app, client, ctx, monkeypatch):
+    """The 预热任务 part (the campaign, the shop's approval, its votes) is one query, the same
+    one that finds no campaign outside a warm-up."""
+    from app.live.models import LiveRoom
+
+    monkeypatch.setitem(app.config, "REFERENCE_CACHE_TTL", 60)
+    shop, goods = a_busy_shop()
+    room = db.session.query(LiveRoom).filter_by(merchant_id=shop.id).one()
+    selects(client, f"/live/{room.id}")
+    outside, page = selects(client, f"/live/{room.id}")
+    assert "预热任务" not in page
+    make.registration(make.campaign(), shop)
+    during, page = selects(client, f"/live/{room.id}")
+    assert "预热任务" in page and "为主播投票" in page and "0 票" in page
+    assert len(during) == len(outside), "\n".join(during)
+
+
 def test_goods_nobody_attached_anything_to_skip_the_other_domains_queries(client, ctx):
     """catalog.extras: no certificate, video, flash sale or live room → their page does not
     ask for them; attach a certificate and it shows at once."""
