@@ -67,8 +67,9 @@ def until(page, script: str, timeout: float = 15_000):
         page.wait_for_timeout(100)
 
 
-def expect_playing(page, seconds: float = 1.5, timeout: float = 20_000) -> float:
-    """currentTime advances: frames are really being decoded and shown."""
+def expect_playing(page, seconds: float = 1.5, timeout: float = 45_000) -> float:
+    """currentTime advances: frames are really being decoded and shown. The first frame may
+    take long on a loaded 2-core machine (ffmpeg encodes while Chromium decodes): 45 s."""
     video = page.locator("video.live-video")
     expect(video).to_be_visible(timeout=timeout)
     until(page, "() => { const v = document.querySelector('video.live-video');"
