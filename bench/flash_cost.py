@@ -100,6 +100,17 @@ def measure(label: str, presses, counter: Counter) -> dict:
     return row
 
 
+def profiled(path: str, run) -> None:
+    """Run `run()` under cProfile and write its statistics to `path`."""
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run()
+    profiler.disable()
+    profiler.dump_stats(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/yt_flash_cost")
@@ -160,13 +171,7 @@ def main() -> None:
     press(sold_out["sale_id"], 1, sold_out["price_fen"])()
     admitted = [press(sale["sale_id"], i, sale["price_fen"]) for i in range(args.orders)]
     if args.profile:
-        import cProfile
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-        measure("admitted (an order placed)", admitted, counter)
-        profiler.disable()
-        profiler.dump_stats(args.profile)
+        profiled(args.profile, lambda: measure("admitted (an order placed)", admitted, counter))
     else:
         counter.record = True
         measure("admitted (an order placed)", admitted, counter)
@@ -180,13 +185,8 @@ def main() -> None:
             counter)
     refusals = [press(sold_out["sale_id"], i, sold_out["price_fen"]) for i in range(args.refusals)]
     if args.profile:
-        import cProfile
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-        measure("sold out (ticket, no Redis/DB)", refusals, counter)
-        profiler.disable()
-        profiler.dump_stats(args.profile + ".refusals")
+        profiled(args.profile + ".refusals",
+                 lambda: measure("sold out (ticket, no Redis/DB)", refusals, counter))
     else:
         measure("sold out (ticket, no Redis/DB)", refusals, counter)
     measure("/ping", [ping] * 300, counter)
