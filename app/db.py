@@ -240,8 +240,7 @@ def commit_hot(steps: list[HotStep]) -> None:
     if not inline:
         session.flush()
     dialect = db.engine.dialect
-    ready = [_compiled(_exactly_one(step.statement, index) if step.refusal is not None
-                       else step.statement, dialect)
+    ready = [_compiled(step.statement, dialect, index if step.refusal is not None else None)
              for index, step in enumerate(steps)]
     raw = session.connection().connection.driver_connection
     begin_now(raw)  # the hot steps and their COMMIT run in the transaction, whatever came before
@@ -291,16 +290,22 @@ def id_columns(counts: list[tuple[str, int]]) -> list:
 _COMPILED: dict = {}  # statement shape → its compiled form (compiling costs ~4 ms a time)
 
 
-def _compiled(statement, dialect) -> tuple[str, dict]:
+def _compiled(statement, dialect, exactly_one: int | None = None) -> tuple[str, dict]:
     """SQL and parameters for the driver, compiled once per statement shape (as SQLAlchemy
-    does for the statements it runs itself) and filled with this statement's values."""
+    does for the statements it runs itself) and filled with this statement's values. With
+    `exactly_one` (the step's index), the statement wrapped by `_exactly_one`: the wrapper
+    adds no parameters of its own, so it is built and compiled once per shape too, keyed
+    and filled by the inner statement's cache key (building it each time cost more than
+    running it)."""
     key = statement._generate_cache_key()
-    compiled = _COMPILED.get(key.key)
+    shape = (key.key, exactly_one)
+    compiled = _COMPILED.get(shape)
     if compiled is None:
-        compiled = dialect.statement_compiler(dialect, statement, cache_key=key)
+        whole = statement if exactly_one is None else _exactly_one(statement, exactly_one)
+        compiled = dialect.statement_compiler(dialect, whole, cache_key=key)
         if len(_COMPILED) > 500:
             _COMPILED.clear()
-        _COMPILED[key.key] = compiled
+        _COMPILED[shape] = compiled
     params = compiled.construct_params(extracted_parameters=key.bindparams)
     return compiled.string, _with_onupdates(compiled, params)
 
@@ -316,13 +321,14 @@ def _with_onupdates(compiled, params: dict) -> dict:
 
 def _exactly_one(statement: Update, index: int):
     """SELECT over the UPDATE that fails, in the server, unless it changed one row: the CASE
-    depends on the row count, so PostgreSQL can't fold the failing cast at planning time."""
-    from sqlalchemy import Integer, case, cast, func, literal, literal_column, select
+    depends on the row count, so PostgreSQL can't fold the failing cast at planning time.
+    Literal SQL only (no bound parameters): `_compiled` fills it from `statement`'s own."""
+    from sqlalchemy import Integer, case, cast, func, literal_column, select
 
     changed = statement.returning(literal_column("1")).cte(f"hot_{index}")
     count = select(func.count()).select_from(changed).scalar_subquery()
-    return select(cast(case((count == 1, literal("0")),
-                            else_=literal(f"hot-step-refused:{index}")), Integer))
+    return select(cast(case((count == literal_column("1"), literal_column("'0'")),
+                            else_=literal_column(f"'hot-step-refused:{index}'")), Integer))
 
 
 # Statements built once per shape (functools.cache) and run with parameters: a function that
