@@ -15,13 +15,14 @@ revocation at once, with no extra query and no cache.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
 from flask import current_app, g, session
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from werkzeug.local import LocalProxy
 
 from app import clock
@@ -69,14 +70,21 @@ def load_user(alternative_id: str) -> User | None:
     user_id, _, token = (alternative_id or "").partition(":")
     if not user_id.isdigit() or not token or len(token) > 100:
         return None
-    user = db.session.scalar(
-        select(User).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _digest(token), User.id == int(user_id),
-               UserSession.ended_at.is_(None), UserSession.expires_at > clock.now(),
-               UserSession.generation == User.session_version))
+    user = db.session.scalar(_user_of_session(), {
+        "token_hash": _digest(token), "user_id": int(user_id), "now": clock.now()})
     if user is not None:
         user.session_token = token
     return user
+
+
+@functools.cache
+def _user_of_session():
+    """load_user's query, built once (every signed-in request runs it)."""
+    return (select(User).join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == bindparam("token_hash"),
+                   User.id == bindparam("user_id"), UserSession.ended_at.is_(None),
+                   UserSession.expires_at > bindparam("now"),
+                   UserSession.generation == User.session_version))
 
 
 def current_is_remembered(user: User) -> bool:

@@ -4,6 +4,7 @@ idempotency key (unique per buyer) so a double click or a resubmission returns t
 checkout instead of a second one."""
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections import defaultdict
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -123,19 +124,7 @@ def plan_checkout(buyer: User, items: list[tuple[int, int]], now: datetime,
     for _pid, quantity in items:
         cart.check_quantity(quantity)
     ids = [pid for pid, _qty in items]
-    # One round trip: the goods with their shop and photos, and the units expired unpaid
-    # orders hold on each (free to sell again, even before the tick job gives them back).
-    # The expired orders first, once (MATERIALIZED: a planner without statistics would
-    # otherwise re-scan the unpaid orders for each line of the goods).
-    due = (select(Order.id).where(Order.status == OrderStatus.pending_payment,
-                                  Order.pay_deadline <= now)
-           .cte("due").prefix_with("MATERIALIZED"))
-    held = (select(func.sum(OrderLine.quantity))
-            .where(OrderLine.product_id == Product.id, OrderLine.order_id.in_(select(due.c.id)))
-            .correlate(Product).scalar_subquery())
-    rows = db.session.execute(
-        select(Product, held).options(joinedload(Product.merchant), joinedload(Product.photos))
-        .where(Product.id.in_(ids))).unique().all()
+    rows = db.session.execute(_goods_and_held(), {"ids": ids, "now": now}).unique().all()
     products = {product.id: product for product, _held in rows}
     freed = {product.id: int(units) for product, units in rows if units}
     by_shop: dict[int, list[tuple[Product, int]]] = defaultdict(list)
@@ -157,6 +146,23 @@ def plan_checkout(buyer: User, items: list[tuple[int, int]], now: datetime,
         by_shop[product.merchant_id].append((product, quantity))
     groups = [(group[0][0].merchant, group) for _shop, group in sorted(by_shop.items())]
     return CheckoutPlan(price_checkout(groups, buyer, now, choices), list(items), freed)
+
+
+@functools.cache
+def _goods_and_held():
+    """One round trip, built once: the goods with their shop and photos, and the units
+    expired unpaid orders hold on each (free to sell again, even before the tick job gives
+    them back). The expired orders first, once (MATERIALIZED: a planner without statistics
+    would otherwise re-scan the unpaid orders for each line of the goods)."""
+    due = (select(Order.id).where(Order.status == OrderStatus.pending_payment,
+                                  Order.pay_deadline <= bindparam("now"))
+           .cte("due").prefix_with("MATERIALIZED"))
+    held = (select(func.sum(OrderLine.quantity))
+            .where(OrderLine.product_id == Product.id, OrderLine.order_id.in_(select(due.c.id)))
+            .correlate(Product).scalar_subquery())
+    return (select(Product, held)
+            .options(joinedload(Product.merchant), joinedload(Product.photos))
+            .where(Product.id.in_(bindparam("ids", expanding=True))))
 
 
 def preview_checkout(actor: User | None, items: list[tuple[int, int]],
