@@ -11,6 +11,7 @@ def init_catalog(app: Flask) -> None:
     # industry_name, portal_name, belt_name, belt_place, belt_region: names in the reader's
     # language (app.catalog.names).
     app.jinja_env.globals.update(NAMES)
+    app.jinja_env.globals["facets_panel"] = facets_panel
     _register_audit_subjects()
     from app.accounts.services import register_audit_action
 
@@ -42,3 +43,21 @@ def _register_audit_subjects() -> None:
     register_audit_subject("industry", lambda ids: select(
         Industry.id, local(Industry.name, Industry.name_en), Industry.slug)
         .where(Industry.id.in_(ids)), url="/portals/{}")
+
+
+def facets_panel(filter, facets: dict, base_url: str, notes: list, fixed: tuple[str, ...],
+                 show_query: bool):
+    """A listing's filter form with its counts (catalog/_facets.html), rendered once per
+    filter, counts, language and kind of request (a full page or htmx's swap): every value
+    the template prints or branches on is in the key (the facets' choices are frozen
+    dataclasses with their names)."""
+    from flask import request
+
+    from app.cards import render_partial_once
+
+    hx_request = bool(request.headers.get("HX-Request"))
+    key = (filter, filter.implied, base_url, tuple(notes), fixed, show_query, hx_request,
+           tuple((kind, tuple(choices)) for kind, choices in facets.items()))
+    return render_partial_once(key, "catalog/_facets.html", filter=filter, facets=facets,
+                               base_url=base_url, notes=notes, fixed=fixed,
+                               show_query=show_query, hx_request=hx_request)
