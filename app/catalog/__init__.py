@@ -20,6 +20,40 @@ def init_catalog(app: Flask) -> None:
     from app.slots import register_slot
 
     register_slot(app, "account_menu", "catalog/_account_menu.html")
+    _forget_page_reference_on_change()
+
+
+def _forget_page_reference_on_change() -> None:
+    """Belt and portal pages read their belt or industry from a per-process copy
+    (services.page_belt): dropped after any commit that changed a belt or industry row."""
+    from flask import has_app_context
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from app.catalog.models import Belt, Industry
+    from app.catalog.services import forget_page_reference
+
+    if getattr(Session, "_yt_page_reference_listening", False):
+        return  # one listener for every app made in this process (tests make many)
+    Session._yt_page_reference_listening = True
+
+    @event.listens_for(Session, "after_flush")
+    def note(session, _context):
+        for row in (*session.new, *session.dirty, *session.deleted):
+            if isinstance(row, (Belt, Industry)):
+                session.info["yt_page_reference_changed"] = True
+                if has_app_context():
+                    forget_page_reference()  # and again after the commit (below)
+                return
+
+    @event.listens_for(Session, "after_commit")
+    def forget(session):
+        if session.info.pop("yt_page_reference_changed", False) and has_app_context():
+            forget_page_reference()
+
+    @event.listens_for(Session, "after_soft_rollback")
+    def drop_note(session, _previous):
+        session.info.pop("yt_page_reference_changed", None)
 
 
 def _register_audit_subjects() -> None:

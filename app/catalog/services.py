@@ -5,9 +5,11 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import selectinload
 
 from app import clock
@@ -412,6 +414,42 @@ def all_belts() -> list[Belt]:
 
 def belt_by_slug(slug: str) -> Belt | None:
     return db.session.scalar(_by_slug_statement(Belt), {"slug": slug})
+
+
+# --- the belt or industry a page is about, kept per process -------------------------------
+# A belt page and a portal page each began with a query for their row by slug. The rows are
+# reference data (operators change them rarely): kept as plain copies with the other reference
+# data (REFERENCE_CACHE_TTL), and dropped at once when a belt or industry row changes
+# (`forget_page_reference`, run after every commit that flushed one: init_catalog).
+
+PAGE_REFERENCE_KEYS = ("catalog:page-belts", "catalog:page-industries")
+
+
+def _row_copy(row, **extra) -> SimpleNamespace:
+    """A plain copy of a row's columns (pickles, outlives its session; the attribute names
+    are the model's, so templates, app.catalog.names and page providers read either)."""
+    return SimpleNamespace(**{attribute.key: getattr(row, attribute.key)
+                              for attribute in sa_inspect(row).mapper.column_attrs}, **extra)
+
+
+def page_belt(slug: str) -> SimpleNamespace | None:
+    """The belt with this slug and its industry, as plain copies (one query for every belt
+    when not cached: Belt.industry is joined)."""
+    belts = _cached(PAGE_REFERENCE_KEYS[0], lambda: {
+        belt.slug: _row_copy(belt, industry=_row_copy(belt.industry))
+        for belt in db.session.scalars(select(Belt))})
+    return belts.get(slug)
+
+
+def page_industry(slug: str) -> SimpleNamespace | None:
+    """The industry with this slug, as a plain copy (one query for all when not cached)."""
+    industries = _cached(PAGE_REFERENCE_KEYS[1], lambda: {
+        industry.slug: _row_copy(industry) for industry in db.session.scalars(select(Industry))})
+    return industries.get(slug)
+
+
+def forget_page_reference() -> None:
+    cache.delete_many(*PAGE_REFERENCE_KEYS)
 
 
 def all_categories() -> list[Category]:
