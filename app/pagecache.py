@@ -11,15 +11,22 @@ the page note the goods they show, and when the copy is due for renewal one smal
 compares those goods' price, stock, status … now with the values the cards were rendered from.
 Unchanged: the copy counts as fresh again, without re-rendering, for up to PUBLIC_PAGE_HOLD
 seconds since its render (the rest of such a page — rankings, live rooms — may lag that long;
-stock and prices on it never lag more than MAX_AGE). Changed: it is rendered again."""
+stock and prices on it never lag more than MAX_AGE). Changed: it is rendered again.
+
+A copy is kept gzip-compressed once, in pieces cut at the token's places (see `Body`): a
+visitor who accepts gzip gets the pieces joined around their own token, without compressing
+the page again (which cost more than everything else a cached page does)."""
 from __future__ import annotations
 
+import re
+import struct
 import time
+import zlib
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Flask, current_app, g, make_response, request, session
+from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -35,8 +42,56 @@ KEPT_HEADERS = ("Content-Type", "Vary")
 # others keep getting the previous copy (no stampede of renders), which is never served once
 # it is MAX_AGE old: stock and prices on a served page are at most ~2 s old.
 MAX_AGE = 1.9
-# (checked_at, body, headers, rendered_at, ids of the goods shown, what they showed)
-ENTRY_FIELDS = 6
+# (version, checked_at, body, headers, rendered_at, ids of the goods shown, what they showed)
+ENTRY_VERSION = "body-v2"
+ENTRY_FIELDS = 7
+_TOKEN_PLACES = re.compile(re.escape(PLACEHOLDER.encode()) + b"|" + re.escape(PLACEHOLDER_JSON.encode()))
+# A gzip member's header: deflate, no name or time, "unknown" OS (RFC 1952).
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+COMPRESS_LEVEL = 6
+
+
+def _deflated(data: bytes, level: int = COMPRESS_LEVEL) -> bytes:
+    """`data` as raw deflate blocks ending in a full flush: byte-aligned, not final, and
+    referring to nothing before them, so such pieces joined in order are one deflate stream."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+_FINAL_BLOCK = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS).flush(zlib.Z_FINISH)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A shared page's text cut at the places where each visitor's CSRF token goes: `texts`
+    (one more than the places) and the same texts as deflate pieces (`_deflated`)."""
+
+    texts: tuple[bytes, ...]
+    pieces: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, data: bytes) -> Body:
+        texts = tuple(_TOKEN_PLACES.split(data))
+        return cls(texts, tuple(_deflated(text) for text in texts))
+
+    def plain(self, token: bytes) -> bytes:
+        return token.join(self.texts)
+
+    def gzipped(self, token: bytes) -> bytes:
+        """The page with `token` in its places as one gzip member: the kept pieces, the token
+        deflated (a few bytes) between them, and the checksum of the whole text."""
+        between = _deflated(token, 1) if len(self.texts) > 1 else b""
+        crc = 0
+        out = [GZIP_HEADER]
+        for i, (text, piece) in enumerate(zip(self.texts, self.pieces, strict=True)):
+            if i:
+                out.append(between)
+                crc = zlib.crc32(token, crc)
+            out.append(piece)
+            crc = zlib.crc32(text, crc)
+        size = sum(map(len, self.texts)) + len(token) * (len(self.texts) - 1)
+        out += [_FINAL_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
+        return b"".join(out)
 
 
 def csrf_token() -> str:
@@ -95,19 +150,18 @@ def public_page(view=None, *, revalidate: Revalidation | None = None):
             return view(*args, **kwargs)
         key = _key()
         entry = cache.get(key)
-        if entry is not None and len(entry) != ENTRY_FIELDS:
+        if entry is not None and (len(entry) != ENTRY_FIELDS or entry[0] != ENTRY_VERSION):
             entry = None  # written by an earlier version (a shared cache across a deploy)
         now = time.time()
         if entry is not None:
-            age = now - entry[0]
+            age = now - entry[1]
             if age > MAX_AGE or (age > ttl and cache.add(key + ":renewing", 1, timeout=5)):
                 entry = _renew_cheaply(key, entry, now, revalidate)  # None: render it again
         if entry is None:
             entry = _render(key, view, args, kwargs, now, revalidate)
             if not isinstance(entry, tuple):
                 return _with_token(entry)  # not shareable: this visitor's own response
-        body, headers = entry[1], entry[2]
-        return _with_token(make_response(body, 200, headers))
+        return _served(entry[2], entry[3])
 
     return wrapper
 
@@ -137,8 +191,9 @@ def _render(key: str, view, args, kwargs, now: float, revalidate: Revalidation |
     # already see a change the page does not show).
     fingerprint = (revalidate.shown(goods) if revalidate is not None and _hold() > 0
                    and not g.get("yt_fresh_only") else None)
-    entry = (now, response.get_data(), [(h, response.headers[h]) for h in KEPT_HEADERS
-                                        if h in response.headers], now, shown, fingerprint)
+    entry = (ENTRY_VERSION, now, Body.of(response.get_data()),
+             [(h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers],
+             now, shown, fingerprint)
     cache.set(key, entry, timeout=_lifetime(revalidate))
     cache.delete(key + ":renewing")
     return entry
@@ -147,11 +202,11 @@ def _render(key: str, view, args, kwargs, now: float, revalidate: Revalidation |
 def _renew_cheaply(key: str, entry: tuple, now: float, revalidate: Revalidation | None):
     """The copy is due: keep it if the goods on it show the same as when it was rendered and
     it is younger than the hold; else None (render again)."""
-    _checked_at, body, headers, rendered_at, shown, fingerprint = entry
+    version, _checked_at, body, headers, rendered_at, shown, fingerprint = entry
     if (revalidate is None or fingerprint is None or now - rendered_at > _hold()
             or revalidate.current(shown) != fingerprint):
         return None
-    entry = (now, body, headers, rendered_at, shown, fingerprint)
+    entry = (version, now, body, headers, rendered_at, shown, fingerprint)
     cache.set(key, entry, timeout=_lifetime(revalidate))
     cache.delete(key + ":renewing")
     return entry
@@ -160,6 +215,22 @@ def _renew_cheaply(key: str, entry: tuple, now: float, revalidate: Revalidation 
 def _lifetime(revalidate: Revalidation | None) -> int:
     """How long the cache keeps an entry: a little over what it may be served for."""
     return int(_hold()) + 2 if revalidate is not None else 2
+
+
+def _served(body: Body, headers: list) -> Response:
+    """A kept copy with this visitor's token: gzip from the kept pieces when the browser takes
+    it, else the plain text (which Flask-Compress may still compress, e.g. for brotli only)."""
+    token = masked_csrf().encode() if len(body.texts) > 1 else b""
+    if request.accept_encodings["gzip"]:
+        response = make_response(body.gzipped(token), 200, headers)
+        response.headers["Content-Encoding"] = "gzip"
+        vary = response.headers.get("Vary")
+        if not vary:
+            response.headers["Vary"] = "Accept-Encoding"
+        elif "accept-encoding" not in vary.lower():
+            response.headers["Vary"] = f"{vary}, Accept-Encoding"
+        return response
+    return make_response(body.plain(token), 200, headers)
 
 
 def _with_token(response):

@@ -265,3 +265,62 @@ def test_a_product_page_with_a_flash_sale_or_live_room_is_rendered_every_ttl(cac
     db.session.commit()
     listing_clock[0] += 1.05
     assert "冰种飘花手镯" in _product(client, item.id)
+
+
+def _gunzip(response) -> str:
+    import gzip
+
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    # gzip.decompress checks the member's CRC-32 and length against the text
+    return gzip.decompress(response.get_data()).decode()
+
+
+def test_a_kept_page_goes_out_gzipped_with_each_visitors_own_token(cached, make_client, ctx):
+    shop = make.merchant("玉匠人")
+    make.product(shop, "冰种手镯")
+    gzip_only = {"Accept-Encoding": "gzip, deflate, br"}
+    alice, bob, plain = make_client(), make_client(), make_client()
+    first = _gunzip(alice.get("/belts/zhenping-jade", headers=gzip_only))  # rendered and kept
+    second = _gunzip(bob.get("/belts/zhenping-jade", headers=gzip_only))   # from the kept pieces
+    uncompressed = plain.get("/belts/zhenping-jade").get_data(as_text=True)
+    assert "Content-Encoding" not in plain.get("/belts/zhenping-jade").headers
+    tokens = [TOKEN.search(page).group(1) for page in (first, second, uncompressed)]
+    assert len(set(tokens)) == 3
+    for page, token in zip((first, second, uncompressed), tokens, strict=True):
+        assert "yt-csrf-token" not in page and "冰种手镯" in page
+        assert page.count(token) >= 2  # the forms' field and the htmx header
+        assert page.replace(token, "T") == uncompressed.replace(tokens[2], "T")
+    assert bob.post("/lang", data={"lang": "en", "csrf_token": tokens[1]}).status_code == 303
+    assert alice.post("/lang", data={"lang": "en", "csrf_token": tokens[1]}).status_code == 400
+
+
+def test_a_browser_refusing_gzip_gets_another_encoding_or_none(cached, make_client, ctx):
+    import brotli
+
+    shop = make.merchant("玉匠人")
+    make.product(shop, "冰种手镯")
+    make_client().get("/belts/zhenping-jade")  # kept
+    refused = make_client().get("/belts/zhenping-jade", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in refused.headers
+    assert "冰种手镯" in refused.get_data(as_text=True)
+    brotli_only = make_client().get("/belts/zhenping-jade", headers={"Accept-Encoding": "br"})
+    assert brotli_only.headers["Content-Encoding"] == "br"
+    page = brotli.decompress(brotli_only.get_data()).decode()
+    assert "冰种手镯" in page and "yt-csrf-token" not in page
+
+
+def test_kept_pieces_join_into_valid_gzip_for_any_cut():
+    import gzip
+
+    from app.pagecache import PLACEHOLDER, PLACEHOLDER_JSON, Body
+
+    texts = [b"", "<p>页</p>".encode() * 500, PLACEHOLDER.encode(), b"x" * 70_000,
+             PLACEHOLDER_JSON.encode(), PLACEHOLDER.encode(), b"end"]
+    for cut in range(len(texts) + 1):
+        data = b"".join(texts[:cut])
+        body = Body.of(data)
+        token = b"tok.en-" + str(cut).encode()
+        expected = data.replace(PLACEHOLDER.encode(), token).replace(PLACEHOLDER_JSON.encode(), token)
+        assert gzip.decompress(body.gzipped(token)) == expected
+        assert body.plain(token) == expected
