@@ -20,7 +20,9 @@ a few pages are very popular, most are seen rarely) over every listed product id
 the 12 belts × their filters and 200 searches, 60 / 25 / 15 %, with 20 % of the requests from
 signed-in buyers (real server sessions, made by the app, so they never hit the anonymous page
 cache) and every request accepting gzip/brotli as a browser does. `--only "real traffic"` runs
-just that scenario beside /ping.
+just that scenario beside /ping. `--costs` then times cold renders of its requests in process;
+`--replay N` replays its first N requests in process with the page cache on and says where the
+time went (per kind, visitor, and whether the cache kept, renewed or rendered the page).
 """
 from __future__ import annotations
 
@@ -308,6 +310,65 @@ def cold_costs(env: dict, plan: str, per_kind: int = 40) -> None:
               f"{urllib.parse.unquote(path)}")
 
 
+def replay(env: dict, plan: str, count: int) -> None:
+    """Where the real traffic's time goes with the page cache on, as the server has it (one
+    worker's own cache, its TTL and hold): the plan's first `count` requests in order, in
+    process, one at a time; per kind of request, visitor, and what the cache did (served a
+    kept copy, renewed it with the one-query check, or rendered), the share of requests and
+    of this process's CPU and wall time (the wall time includes the SQL)."""
+    import collections
+
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "MEDIA_ROOT")})
+    os.environ.pop("PUBLIC_PAGE_TTL", None)
+    os.environ.pop("REDIS_URL", None)
+    sys.path.insert(0, str(ROOT))
+    from app import create_app, pagecache
+
+    app = create_app()
+    outcome = ["kept"]
+    render, renew = pagecache._render, pagecache._renew_cheaply
+
+    def rendering(*args, **kwargs):
+        outcome[0] = "rendered"
+        return render(*args, **kwargs)
+
+    def renewing(*args, **kwargs):
+        entry = renew(*args, **kwargs)
+        outcome[0] = "renewed" if entry is not None else "rendered"
+        return entry
+
+    pagecache._render, pagecache._renew_cheaply = rendering, renewing
+    client = app.test_client()
+    totals: dict[tuple, list[float]] = collections.defaultdict(lambda: [0, 0.0, 0.0])
+    started, started_cpu = time.perf_counter(), time.process_time()
+    lines = Path(plan).read_text().splitlines()[:count]
+    for line in lines:
+        cookie, path = line.split("\t")
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, br"}
+        if cookie:
+            headers["Cookie"] = f"session={cookie}"
+        outcome[0] = "kept"
+        wall, cpu = time.perf_counter(), time.process_time()
+        client.get(path, headers=headers)
+        kind = path.split("/")[1].split("?")[0]
+        key = (kind, "signed in" if cookie else "anonymous", "rendered" if cookie else outcome[0])
+        total = totals[key]
+        total[0] += 1
+        total[1] += time.process_time() - cpu
+        total[2] += time.perf_counter() - wall
+    pagecache._render, pagecache._renew_cheaply = render, renew
+    n, wall_all = len(lines), time.perf_counter() - started
+    cpu_all = time.process_time() - started_cpu
+    print(f"\nreplay in process, page cache on: {n} requests of the plan, {n / wall_all:.0f} req/s, "
+          f"{cpu_all / n * 1000:.2f} ms CPU and {wall_all / n * 1000:.2f} ms wall per request")
+    print(f"{'kind':<10}{'visitor':<11}{'cache':<10}{'requests':>9}{'CPU ms':>8}{'wall ms':>9}"
+          f"{'of CPU':>8}{'of wall':>9}")
+    cpu_sum, wall_sum = sum(t[1] for t in totals.values()), sum(t[2] for t in totals.values())
+    for (kind, visitor, cached), (k, cpu, wall) in sorted(totals.items(), key=lambda kv: -kv[1][2]):
+        print(f"{kind:<10}{visitor:<11}{cached:<10}{k / n:>9.1%}{cpu / k * 1000:>8.2f}"
+              f"{wall / k * 1000:>9.2f}{cpu / cpu_sum:>8.1%}{wall / wall_sum:>9.1%}")
+
+
 def lua_rotating(paths: list[str]) -> str:
     quoted = ",".join('"' + p.replace('"', '\\"') + '"' for p in paths)
     return (f"local paths = {{{quoted}}}\nlocal i = 0\n"
@@ -385,6 +446,9 @@ def main() -> None:
                         help="run only this scenario (repeatable) beside /ping")
     parser.add_argument("--costs", action="store_true",
                         help="then time cold renders of the real traffic's requests in process")
+    parser.add_argument("--replay", type=int, default=0, metavar="N",
+                        help="then replay the real traffic's first N requests in process, page "
+                             "cache on: where the time goes, per kind and cache outcome")
     args = parser.parse_args()
 
     wrk = ensure_wrk()
@@ -460,10 +524,13 @@ def main() -> None:
         errors = server_errors()
         if errors:
             print(f"\nthe server logged errors ({SERVER_LOG}):\n{errors}")
-        if args.costs:
+        if args.costs or args.replay:
             os.killpg(server.pid, signal.SIGTERM)  # the measurement has the cores to itself
             server.wait(timeout=10)
+        if args.costs:
             cold_costs(env, plan)
+        if args.replay:
+            replay(env, plan, args.replay)
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)

@@ -14,6 +14,7 @@ def init_accounts(app: Flask) -> None:
     # What ends a session is the server's session row (app.accounts.sessions), not the address.
     login_manager.session_protection = "basic"
     login_manager.user_loader(sessions.load_user)
+    sessions.register_viewer_count("unread_notifications", services.unread_count_of)
     if not any(name == "accounts.purge_sessions" for name, _fn in tick.JOBS):
         tick.job("accounts.purge_sessions")(sessions.purge_expired)
     app.register_blueprint(routes.bp)
@@ -25,5 +26,7 @@ def init_accounts(app: Flask) -> None:
 
         unread = 0
         if current_user.is_authenticated:
-            unread = services.unread_count(current_user.id)
+            unread = sessions.viewer_count(current_user, "unread_notifications")
+            if unread is None:
+                unread = services.unread_count(current_user.id)
         return {"unread_notifications": unread}

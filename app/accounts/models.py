@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import MappingProxyType
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
@@ -41,6 +42,9 @@ class User(UserMixin, db.Model):
     # The token of the session this request runs under, set by app.accounts.sessions when it
     # starts or loads one. Not a column: it lives only in the signed cookies.
     session_token = None
+    # Counts other domains show beside the user on every page (cart, unread notifications),
+    # read by the query that loads the user (app.accounts.sessions.register_viewer_count).
+    viewer_counts = MappingProxyType({})
 
     def get_id(self) -> str:
         """Flask-Login's alternative token, "<user id>:<session token>": the session's token

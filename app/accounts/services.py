@@ -6,7 +6,7 @@ import re
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -165,11 +165,15 @@ def notify(user_id: int, message: str, link: str = "", **params) -> None:
     db.session.add(Notification(user_id=user_id, message=message, params=params, link=link))
 
 
+def unread_count_of(user_id) -> ScalarSelect:
+    """The user's unread notifications, as a scalar subquery (`user_id` a value or a column)."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .scalar_subquery())
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    ) or 0
+    return db.session.scalar(select(unread_count_of(user_id))) or 0
 
 
 def recent_notifications(user_id: int, limit: int = 50) -> list[Notification]:

@@ -15,13 +15,16 @@ revocation at once, with no extra query and no cache.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
+from types import MappingProxyType
 
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, delete, or_, select, update
 from werkzeug.local import LocalProxy
 
 from app import clock
@@ -63,20 +66,55 @@ def start(user: User, *, remember: bool = False) -> None:
     login_user(user, remember=remember, duration=lifetime() if remember else None)
 
 
+# name → the count for a user id column, as a scalar subquery (see register_viewer_count)
+_VIEWER_COUNTS: dict[str, Callable[[ColumnElement[int]], ScalarSelect]] = {}
+
+
+def register_viewer_count(name: str, count_for: Callable[[ColumnElement[int]], ScalarSelect]) -> None:
+    """A number another domain shows beside the signed-in user on every page (the cart icon's,
+    the unread notifications'): read in the query that loads the user, instead of one more
+    round trip each per request. `count_for(User.id)` gives it as a scalar subquery; the
+    domain reads it back with `viewer_count(user, name)`."""
+    _VIEWER_COUNTS[name] = count_for
+    _session_user_statement.cache_clear()
+
+
+@functools.cache
+def _session_user_statement():
+    """Built once (a select and its cache key cost more Python than running it)."""
+    counts = [count_for(User.id).label(name) for name, count_for in sorted(_VIEWER_COUNTS.items())]
+    return (select(User, *counts).join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == bindparam("token_hash"),
+                   User.id == bindparam("user_id"), UserSession.ended_at.is_(None),
+                   UserSession.expires_at > bindparam("now", type_=UserSession.expires_at.type),
+                   UserSession.generation == User.session_version))
+
+
 def load_user(alternative_id: str) -> User | None:
     """Flask-Login's user_loader: the user whose session "<user id>:<token>" opens, or None
-    when the session was ended, has expired or belongs to an older generation (one query)."""
+    when the session was ended, has expired or belongs to an older generation (one query,
+    which also reads the registered viewer counts)."""
     user_id, _, token = (alternative_id or "").partition(":")
-    if not user_id.isdigit() or not token or len(token) > 100:
+    if not user_id.isdigit() or not token or len(token) > 100 or len(user_id) > 18:
         return None
-    user = db.session.scalar(
-        select(User).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _digest(token), User.id == int(user_id),
-               UserSession.ended_at.is_(None), UserSession.expires_at > clock.now(),
-               UserSession.generation == User.session_version))
-    if user is not None:
-        user.session_token = token
+    row = db.session.execute(_session_user_statement(), {
+        "token_hash": _digest(token), "user_id": int(user_id), "now": clock.now()}).first()
+    if row is None:
+        return None
+    user = row[0]
+    user.session_token = token
+    user.viewer_counts = MappingProxyType(
+        {name: value for name, value in row._mapping.items() if name in _VIEWER_COUNTS})
     return user
+
+
+def viewer_count(user, name: str) -> int | None:
+    """The count `name` read with the signed-in `user` at the start of this request, or None
+    when it must be counted now: not loaded, or the request may have changed it (only
+    GET and HEAD requests, which change no cart or notification, trust the early count)."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    return user.viewer_counts.get(name)
 
 
 def current_is_remembered(user: User) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import clock
@@ -135,13 +135,23 @@ def shown_goods(products: Sequence[Product]) -> tuple:
     return tuple(sorted({_shown_row(p) for p in products}))
 
 
+@functools.cache
+def _current_goods_statement(dialect: str):
+    """Built once. On PostgreSQL the ids go as one array (`= ANY`), so every page's check is the
+    same prepared statement whatever its number of goods; elsewhere an expanding IN."""
+    columns = select(*(getattr(Product, name) for name in _SHOWN_PRODUCT))
+    if dialect == "postgresql":
+        ids = bindparam("ids", type_=ARRAY(Integer))
+        return columns.where(Product.id == any_(ids)).order_by(Product.id)
+    return columns.where(Product.id.in_(bindparam("ids", expanding=True))).order_by(Product.id)
+
+
 def current_goods(product_ids: Sequence[int]) -> tuple:
     """The same as `shown_goods`, read from the database now (one indexed query)."""
     if not product_ids:
         return ()
-    return tuple(tuple(row) for row in db.session.execute(
-        select(*(getattr(Product, name) for name in _SHOWN_PRODUCT))
-        .where(Product.id.in_(product_ids)).order_by(Product.id)))
+    statement = _current_goods_statement(db.engine.dialect.name)
+    return tuple(tuple(row) for row in db.session.execute(statement, {"ids": list(product_ids)}))
 
 
 

@@ -25,12 +25,14 @@ def init_orders(app: Flask) -> None:
     from flask_login import user_logged_in
 
     from app import tick
+    from app.accounts.sessions import register_viewer_count, viewer_count
     from app.orders import cart, orders, routes
     from app.orders.reviews import dsr_summary
     from app.pagedata import register_page_data
     from app.slots import register_slot
 
     app.register_blueprint(routes.bp)
+    register_viewer_count("cart", cart.cart_count_of)
     for slot, template in (
         ("header_icons", "orders/_header_cart.html"),
         ("tab_bar", "orders/_tab_cart.html"),
@@ -50,7 +52,11 @@ def init_orders(app: Flask) -> None:
         from flask_login import current_user
 
         if "orders_cart_count" not in g:
-            g.orders_cart_count = cart.cart_count(current_user, routes.guest_cart())
+            count = None
+            if current_user.is_authenticated:  # read with the user when it still holds
+                count = viewer_count(current_user, "cart")
+            g.orders_cart_count = (count if count is not None
+                                   else cart.cart_count(current_user, routes.guest_cart()))
         return g.orders_cart_count
 
     def current_shop_id() -> int | None:

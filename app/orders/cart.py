@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import ScalarSelect, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -217,11 +217,16 @@ def remove_from_cart(user: User | None, product_ids: list[int],
     return result.rowcount
 
 
+def cart_count_of(user_id) -> ScalarSelect:
+    """Distinct goods in the user's cart, as a scalar subquery (`user_id` a value or a column)."""
+    return (select(func.count()).select_from(CartItem).where(CartItem.user_id == user_id)
+            .scalar_subquery())
+
+
 def cart_count(user: User | None, guest: GuestCart | None = None) -> int:
     """The number on the cart icon: distinct goods in the cart."""
     if is_signed_in(user):
-        return db.session.scalar(select(func.count()).select_from(CartItem)
-                                 .where(CartItem.user_id == user.id)) or 0
+        return db.session.scalar(select(cart_count_of(user.id))) or 0
     return len(guest or {})
 
 
