@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from markupsafe import Markup
 
 from app.i18n import template_locale
@@ -67,6 +67,47 @@ def render_once(key: tuple, macro_name: str, *args: Any) -> Markup:
     return html
 
 
+def render_partial_once(key: tuple, template: str, **context: Any) -> Markup:
+    """`template` rendered with `context` alone — no request, no context processors: what it
+    shows comes in `context` — reused while `key` (every value it prints or branches on) is
+    the same (the reader's language is added here). For a listing's filter form: the same
+    for every page of the same filter and counts."""
+    cache: CardCache = current_app.extensions["yt_cards"]
+    full_key = (template, template_locale(), *key)
+    html = cache.get(full_key)
+    if html is None:
+        html = Markup(  # noqa: S704 (the template's autoescaped output)
+            current_app.jinja_env.get_template(template).render(**context))
+        cache.put(full_key, html)
+    return html
+
+
+def chrome(part: str, *args: Any) -> Markup:
+    """A fixed part of the site's chrome (the `part` macro of _chrome.html: the header's
+    brand and search form, the tab bar), rendered once per language, address root and
+    `args` (every value the macro reads besides the language)."""
+    cache: CardCache = current_app.extensions["yt_cards"]
+    key = ("_chrome.html", part, template_locale(), request.script_root, *args)
+    html = cache.get(key)
+    if html is None:
+        macro = getattr(current_app.jinja_env.get_template("_chrome.html").module, part)
+        html = Markup(macro(*args))  # noqa: S704 (the macro's autoescaped output)
+        cache.put(key, html)
+    return html
+
+
+def tab_bar(end: bool = False) -> Markup:
+    """The tab bar's links before the domains' tabs (the `tab_bar` slot) or after them, with
+    the current page's tab marked."""
+    endpoint = request.endpoint or ""
+    if end:
+        return chrome("tab_bar_end", endpoint.startswith("accounts."))
+    view_args = request.view_args
+    return chrome("tab_bar_start", endpoint == "catalog.home",
+                  bool(view_args) and view_args.get("industry_slug") == "jade",
+                  endpoint == "catalog.search")
+
+
 def card_key(product: Any, loading: str) -> tuple:
     """Every value `product_card_markup` in macros.html prints or branches on."""
     merchant = product.merchant
@@ -87,3 +128,4 @@ def product_card(product: Any, loading: str = "lazy") -> Markup:
 def init_cards(app: Flask) -> None:
     app.extensions["yt_cards"] = CardCache(app.config.get("PRODUCT_CARD_CACHE", MAX_CARDS))
     app.jinja_env.globals["product_card"] = product_card
+    app.jinja_env.globals.update(chrome=chrome, tab_bar=tab_bar)

@@ -11,6 +11,7 @@ def init_catalog(app: Flask) -> None:
     # industry_name, portal_name, belt_name, belt_place, belt_region: names in the reader's
     # language (app.catalog.names).
     app.jinja_env.globals.update(NAMES)
+    app.jinja_env.globals["facets_panel"] = facets_panel
     _register_audit_subjects()
     from app.accounts.services import register_audit_action
 
@@ -19,6 +20,40 @@ def init_catalog(app: Flask) -> None:
     from app.slots import register_slot
 
     register_slot(app, "account_menu", "catalog/_account_menu.html")
+    _forget_page_reference_on_change()
+
+
+def _forget_page_reference_on_change() -> None:
+    """Belt and portal pages read their belt or industry from a per-process copy
+    (services.page_belt): dropped after any commit that changed a belt or industry row."""
+    from flask import has_app_context
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from app.catalog.models import Belt, Industry
+    from app.catalog.services import forget_page_reference
+
+    if getattr(Session, "_yt_page_reference_listening", False):
+        return  # one listener for every app made in this process (tests make many)
+    Session._yt_page_reference_listening = True
+
+    @event.listens_for(Session, "after_flush")
+    def note(session, _context):
+        for row in (*session.new, *session.dirty, *session.deleted):
+            if isinstance(row, (Belt, Industry)):
+                session.info["yt_page_reference_changed"] = True
+                if has_app_context():
+                    forget_page_reference()  # and again after the commit (below)
+                return
+
+    @event.listens_for(Session, "after_commit")
+    def forget(session):
+        if session.info.pop("yt_page_reference_changed", False) and has_app_context():
+            forget_page_reference()
+
+    @event.listens_for(Session, "after_soft_rollback")
+    def drop_note(session, _previous):
+        session.info.pop("yt_page_reference_changed", None)
 
 
 def _register_audit_subjects() -> None:
@@ -42,3 +77,21 @@ def _register_audit_subjects() -> None:
     register_audit_subject("industry", lambda ids: select(
         Industry.id, local(Industry.name, Industry.name_en), Industry.slug)
         .where(Industry.id.in_(ids)), url="/portals/{}")
+
+
+def facets_panel(filter, facets: dict, base_url: str, notes: list, fixed: tuple[str, ...],
+                 show_query: bool):
+    """A listing's filter form with its counts (catalog/_facets.html), rendered once per
+    filter, counts, language and kind of request (a full page or htmx's swap): every value
+    the template prints or branches on is in the key (the facets' choices are frozen
+    dataclasses with their names)."""
+    from flask import request
+
+    from app.cards import render_partial_once
+
+    hx_request = bool(request.headers.get("HX-Request"))
+    key = (filter, filter.implied, base_url, tuple(notes), fixed, show_query, hx_request,
+           tuple((kind, tuple(choices)) for kind, choices in facets.items()))
+    return render_partial_once(key, "catalog/_facets.html", filter=filter, facets=facets,
+                               base_url=base_url, notes=notes, fixed=fixed,
+                               show_query=show_query, hx_request=hx_request)

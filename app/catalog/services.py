@@ -5,9 +5,11 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, func, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import selectinload
 
 from app import clock
@@ -302,8 +304,53 @@ def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term],
     return [cards[i] for i in ids if i in cards]
 
 
+# The filters of a listing without words, as (field, condition on a bound parameter named
+# after the field): the same conditions as _apply_filter's, so the same SQL.
+_BROWSE_CONDITIONS = (
+    ("industry", lambda: Product.industry_id == select(Industry.id)
+     .where(Industry.slug == bindparam("industry")).scalar_subquery()),
+    ("belt", lambda: Product.belt_id == select(Belt.id)
+     .where(Belt.slug == bindparam("belt")).scalar_subquery()),
+    ("category", lambda: Product.category_id == select(Category.id)
+     .where(Category.slug == bindparam("category")).scalar_subquery()),
+    ("merchant_id", lambda: Product.merchant_id == bindparam("merchant_id")),
+    ("source", lambda: Product.source_type == bindparam("source")),
+    ("certified", lambda: Product.merchant_certified.is_(True)),
+    ("min_fen", lambda: Product.price_fen >= bindparam("min_fen")),
+    ("max_fen", lambda: Product.price_fen <= bindparam("max_fen")),
+)
+
+
+@functools.cache
+def _browse_shape(shape: tuple[tuple[str, ...], str]):
+    """The card statement for the filters named in `shape` and a sort, with every value a
+    bound parameter (offset, limit and now too): built once per shape (see now_param)."""
+    named, sort = shape
+    query = listable_products(now_param()).where(
+        *(condition() for field, condition in _BROWSE_CONDITIONS if field in named))
+    return card_select(query.order_by(*_ordering(ProductFilter(sort=sort), []))
+                       .offset(bindparam("offset")).limit(bindparam("limit")))
+
+
+def _browse_statement(f: ProductFilter) -> tuple:
+    """`_browse_shape`'s statement for `f` and its parameters (`f` has no words)."""
+    params = {}
+    for field, _condition in _BROWSE_CONDITIONS:
+        value = getattr(f, field)
+        if value is not None and value is not False and value != "":
+            params[field] = value
+    named = tuple(params)
+    params.pop("certified", None)
+    return _browse_shape((named, f.sort)), params
+
+
 def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
     """One page of listable goods matching the filter; page_size+1 rows tell if more exist."""
+    if not f.q:  # browsing (a belt, portal, shop, the home page): a statement built once
+        statement, params = _browse_statement(f)
+        params.update(offset=(f.page - 1) * page_size, limit=page_size + 1, now=clock.now())
+        rows = cards_of(statement, params)
+        return ProductPage(rows[:page_size], f.page, len(rows) > page_size)
     exact = query_terms(f.q)
     for relaxed in (False, True):
         terms = query_terms(f.q, relaxed=True) if relaxed else exact
@@ -377,6 +424,42 @@ def all_belts() -> list[Belt]:
 
 def belt_by_slug(slug: str) -> Belt | None:
     return db.session.scalar(_by_slug_statement(Belt), {"slug": slug})
+
+
+# --- the belt or industry a page is about, kept per process -------------------------------
+# A belt page and a portal page each began with a query for their row by slug. The rows are
+# reference data (operators change them rarely): kept as plain copies with the other reference
+# data (REFERENCE_CACHE_TTL), and dropped at once when a belt or industry row changes
+# (`forget_page_reference`, run after every commit that flushed one: init_catalog).
+
+PAGE_REFERENCE_KEYS = ("catalog:page-belts", "catalog:page-industries")
+
+
+def _row_copy(row, **extra) -> SimpleNamespace:
+    """A plain copy of a row's columns (pickles, outlives its session; the attribute names
+    are the model's, so templates, app.catalog.names and page providers read either)."""
+    return SimpleNamespace(**{attribute.key: getattr(row, attribute.key)
+                              for attribute in sa_inspect(row).mapper.column_attrs}, **extra)
+
+
+def page_belt(slug: str) -> SimpleNamespace | None:
+    """The belt with this slug and its industry, as plain copies (one query for every belt
+    when not cached: Belt.industry is joined)."""
+    belts = _cached(PAGE_REFERENCE_KEYS[0], lambda: {
+        belt.slug: _row_copy(belt, industry=_row_copy(belt.industry))
+        for belt in db.session.scalars(select(Belt))})
+    return belts.get(slug)
+
+
+def page_industry(slug: str) -> SimpleNamespace | None:
+    """The industry with this slug, as a plain copy (one query for all when not cached)."""
+    industries = _cached(PAGE_REFERENCE_KEYS[1], lambda: {
+        industry.slug: _row_copy(industry) for industry in db.session.scalars(select(Industry))})
+    return industries.get(slug)
+
+
+def forget_page_reference() -> None:
+    cache.delete_many(*PAGE_REFERENCE_KEYS)
 
 
 def all_categories() -> list[Category]:

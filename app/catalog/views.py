@@ -95,12 +95,12 @@ class ListingView:
 
 @dataclass
 class BeltView(ListingView):
-    belt: Belt | None = None
+    belt: Belt | None = None  # a plain copy (services.page_belt)
 
 
 @dataclass
 class PortalView(ListingView):
-    industry: Industry | None = None
+    industry: Industry | None = None  # a plain copy (services.page_industry)
     belts: list[services.BeltSummary] | None = None
 
 
@@ -121,9 +121,10 @@ def _listing(parsed: ParsedFilter, page_size: int, base_url: str, fixed: tuple[s
 
 
 def belt_page(slug: str, parsed: ParsedFilter, page_size: int, base_url: str) -> BeltView | None:
-    """The belt, its goods (one query with their shops and photos), facet counts (cached), and
-    the other domains' parts: its shops, live rooms, source videos."""
-    belt = services.belt_by_slug(slug)
+    """The belt (cached reference data), its goods (one query with their shops and photos),
+    facet counts (cached), and the other domains' parts: its shops, live rooms, source
+    videos."""
+    belt = services.page_belt(slug)
     if belt is None:
         return None
     parsed.filter = parsed.filter.with_(belt=belt.slug, implied=("belt",))
@@ -133,7 +134,7 @@ def belt_page(slug: str, parsed: ParsedFilter, page_size: int, base_url: str) ->
 
 def portal_page(slug: str, parsed: ParsedFilter, page_size: int,
                 base_url: str) -> PortalView | None:
-    industry = services.industry_by_slug(slug)
+    industry = services.page_industry(slug)
     if industry is None:
         return None
     parsed.filter = parsed.filter.with_(industry=industry.slug, implied=("industry",))

@@ -213,7 +213,7 @@ def _goods_statement():
 def room_goods_state(room_id: int) -> RoomGoods:
     """Every good of the room in one query: buyers' cards and the ETag's rows."""
     goods = RoomGoods([], [])
-    for row in db.session.execute(_goods_statement(), {"room_id": room_id, "now": clock.now()}):
+    for row in chat_feed.plain_rows(_goods_statement(), {"room_id": room_id, "now": clock.now()}):
         listable = bool(row.listable)
         goods.state.append((row.id, row.price_fen, row.stock, row.status, row.updated_at,
                             listable, row.position))

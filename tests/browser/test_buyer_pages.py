@@ -85,3 +85,27 @@ def test_the_search_hint_is_not_cut_off_on_a_phone(page, live_server, ctx, signe
         assert fit["text"] <= fit["room"], (lang, fit)
         expect(page.get_by_role("button", name="Search" if lang == "en" else "搜索")).to_be_visible()
     check_accessibility(page)
+
+
+def test_a_kept_page_arrives_gzipped_whole_and_its_forms_work(app, page, new_page, live_server,
+                                                              bangle):
+    """The page cache on: the second visitor gets the kept copy from its gzip pieces (joined
+    around their own token); Chromium reads the whole page and its language switch posts."""
+    app.config["PUBLIC_PAGE_TTL"] = 1
+    try:
+        first = new_page()
+        first.goto(f"{live_server}/products/{bangle}")  # rendered and kept
+        answers = []
+        page.on("response", lambda response: answers.append(response)
+                if response.url.endswith(f"/products/{bangle}") else None)
+        page.goto(f"{live_server}/products/{bangle}")
+        assert answers[0].header_value("content-encoding") == "gzip"
+        expect(page.get_by_role("heading", name="冰种飘花翡翠手镯 附证书")).to_be_visible()
+        expect(page.locator(".action-bar")).to_be_visible()  # the end of the page arrived too
+        tokens = {tab.locator('.lang-switch input[name="csrf_token"]').get_attribute("value")
+                  for tab in (first, page)}
+        assert len(tokens) == 2  # each visitor their own
+        page.get_by_role("button", name="English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+    finally:
+        app.config["PUBLIC_PAGE_TTL"] = 0

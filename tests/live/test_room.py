@@ -2,6 +2,7 @@
 live part that polls cheaply — 304 while nothing changed, the new state as soon as it does."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from app import clock
@@ -29,6 +30,24 @@ def test_a_buyer_sees_the_pinned_product_and_the_cart_in_order(client, studio):
     assert "已抢光" in cart  # the bracelet has no stock left: greyed, no buy button
     assert f'href="/products/{studio.bracelet.id}" aria-label' not in cart
     assert "¥</span><span class=\"price-yuan\">1,280</span>" in page
+
+
+def test_each_row_a_buyer_can_buy_adds_its_own_good_to_the_cart(client, make_client, studio):
+    studio.pendant.title = "<b>独山玉</b>平安扣"
+    db.session.commit()
+    page = client.get(f"/live/{studio.room.id}").get_data(as_text=True)
+    cart = page[page.index('class="cart-list"'):page.index("</ol>", page.index('class="cart-list"'))]
+    # One form per row in stock (the sold-out bracelet has none), each for its own good, with
+    # the token and the way back to the room.
+    assert re.findall(r'name="product_id" value="(\d+)"', cart) == [str(studio.bangle.id),
+                                                                   str(studio.pendant.id)]
+    assert cart.count('name="csrf_token" value="') == 2
+    assert cart.count(f'name="next" value="/live/{studio.room.id}"') == 2
+    assert "加入购物车：&lt;b&gt;独山玉&lt;/b&gt;平安扣" in cart and "<b>独山玉" not in cart
+    anchor = make_client()
+    make.sign_in(anchor, studio.owner)
+    own = anchor.get(f"/live/{studio.room.id}").get_data(as_text=True)
+    assert 'name="product_id"' not in own and "去抢购" in own  # no buying from oneself
 
 
 def test_goods_a_buyer_cannot_buy_are_left_out(client, studio):
