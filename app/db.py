@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -199,8 +200,10 @@ class HotStep:
 _REFUSED = re.compile(r"hot-step-refused:(\d+)")
 
 
-def commit_hot(steps: list[HotStep]) -> None:
-    """Run `steps` in order as the transaction's last statements, then commit.
+def commit_hot(steps: list[HotStep], rows: Sequence[object] = ()) -> None:
+    """Insert `rows` (new ORM objects, not in the session, their keys set: parents first),
+    run `steps` in order as the transaction's last statements, then commit. The rows join
+    the session afterwards, as if loaded (what they were not given reads as expired).
 
     A row a statement updates stays locked until the commit. On PostgreSQL the steps and the
     COMMIT go to the server as one message (one query string, the values bound by psycopg on
@@ -216,6 +219,9 @@ def commit_hot(steps: list[HotStep]) -> None:
     from app.extensions import db
 
     if not is_postgres():
+        if rows:
+            db.session.add_all(rows)
+            db.session.flush()
         for step in steps:
             result = db.session.execute(step.statement)
             # an upsert's row count is not reliable across drivers: its RETURNING rows are
@@ -240,9 +246,10 @@ def commit_hot(steps: list[HotStep]) -> None:
     if not inline:
         session.flush()
     dialect = db.engine.dialect
-    ready = [_compiled(_exactly_one(step.statement, index) if step.refusal is not None
-                       else step.statement, dialect)
-             for index, step in enumerate(steps)]
+    inserts = [_insert_values(row, dialect) for row in rows]
+    ready = inserts + [_compiled(step.statement, dialect,
+                                 index if step.refusal is not None else None)
+                       for index, step in enumerate(steps)]
     raw = session.connection().connection.driver_connection
     begin_now(raw)  # the hot steps and their COMMIT run in the transaction, whatever came before
     binder = psycopg.ClientCursor(raw)
@@ -266,6 +273,51 @@ def commit_hot(steps: list[HotStep]) -> None:
         session.rollback()
         raise
     session.commit()  # the session's own bookkeeping; the connection has committed
+    if rows:
+        from sqlalchemy.orm import make_transient_to_detached
+
+        for row in rows:
+            make_transient_to_detached(row)
+        session.add_all(rows)
+
+
+_INSERTS: dict = {}  # table → its INSERT of every column, compiled
+
+
+def _insert_values(row, dialect) -> tuple[str, dict]:
+    """The INSERT of a new ORM object (its primary key set), compiled once per table, and
+    its parameters as SQLAlchemy's flush would send them: every column, a column the object
+    was not given takes its Python-side default (set on the object too), else NULL."""
+    from sqlalchemy import insert, inspect
+
+    state = inspect(row)
+    mapper = state.mapper
+    table = mapper.local_table
+    compiled = _INSERTS.get(table)
+    if compiled is None:
+        compiled = dialect.statement_compiler(dialect, insert(table),
+                                              column_keys=[c.key for c in table.columns])
+        _INSERTS[table] = compiled
+    values = {}
+    for column in table.columns:
+        attribute = mapper.get_property_by_column(column).key
+        if attribute in state.dict:
+            value = state.dict[attribute]
+        elif column.default is not None and column.default.is_scalar:
+            value = column.default.arg
+            setattr(row, attribute, value)
+        elif column.default is not None and column.default.is_callable:
+            value = column.default.arg(None)
+            setattr(row, attribute, value)
+        elif column.default is None and column.server_default is None:
+            value = None
+        else:
+            raise ValueError(f"{table.name}.{column.key}: a default commit_hot can't compute")
+        values[column.key] = value
+    params = compiled.construct_params(values)
+    processors = compiled._bind_processors
+    return compiled.string, {name: processors[name](value) if name in processors else value
+                             for name, value in params.items()}
 
 
 def prefetch_ids(counts: list[tuple[str, int]]) -> list[list[int]]:
@@ -291,16 +343,22 @@ def id_columns(counts: list[tuple[str, int]]) -> list:
 _COMPILED: dict = {}  # statement shape → its compiled form (compiling costs ~4 ms a time)
 
 
-def _compiled(statement, dialect) -> tuple[str, dict]:
+def _compiled(statement, dialect, exactly_one: int | None = None) -> tuple[str, dict]:
     """SQL and parameters for the driver, compiled once per statement shape (as SQLAlchemy
-    does for the statements it runs itself) and filled with this statement's values."""
+    does for the statements it runs itself) and filled with this statement's values. With
+    `exactly_one` (the step's index), the statement wrapped by `_exactly_one`: the wrapper
+    adds no parameters of its own, so it is built and compiled once per shape too, keyed
+    and filled by the inner statement's cache key (building it each time cost more than
+    running it)."""
     key = statement._generate_cache_key()
-    compiled = _COMPILED.get(key.key)
+    shape = (key.key, exactly_one)
+    compiled = _COMPILED.get(shape)
     if compiled is None:
-        compiled = dialect.statement_compiler(dialect, statement, cache_key=key)
+        whole = statement if exactly_one is None else _exactly_one(statement, exactly_one)
+        compiled = dialect.statement_compiler(dialect, whole, cache_key=key)
         if len(_COMPILED) > 500:
             _COMPILED.clear()
-        _COMPILED[key.key] = compiled
+        _COMPILED[shape] = compiled
     params = compiled.construct_params(extracted_parameters=key.bindparams)
     return compiled.string, _with_onupdates(compiled, params)
 
@@ -316,13 +374,14 @@ def _with_onupdates(compiled, params: dict) -> dict:
 
 def _exactly_one(statement: Update, index: int):
     """SELECT over the UPDATE that fails, in the server, unless it changed one row: the CASE
-    depends on the row count, so PostgreSQL can't fold the failing cast at planning time."""
-    from sqlalchemy import Integer, case, cast, func, literal, literal_column, select
+    depends on the row count, so PostgreSQL can't fold the failing cast at planning time.
+    Literal SQL only (no bound parameters): `_compiled` fills it from `statement`'s own."""
+    from sqlalchemy import Integer, case, cast, func, literal_column, select
 
     changed = statement.returning(literal_column("1")).cte(f"hot_{index}")
     count = select(func.count()).select_from(changed).scalar_subquery()
-    return select(cast(case((count == 1, literal("0")),
-                            else_=literal(f"hot-step-refused:{index}")), Integer))
+    return select(cast(case((count == literal_column("1"), literal_column("'0'")),
+                            else_=literal_column(f"'hot-step-refused:{index}'")), Integer))
 
 
 # Statements built once per shape (functools.cache) and run with parameters: a function that

@@ -65,11 +65,12 @@ class Counter:
 
         original = appdb.commit_hot
 
-        def counted(steps):
+        def counted(steps, rows=()):
             if appdb.is_postgres():
-                self.statements += len(steps) + 1  # the hot steps and the COMMIT
+                # the new rows' INSERTs, the hot steps and the COMMIT
+                self.statements += len(rows) + len(steps) + 1
                 self.round_trips += 1 - 1  # one round trip; the session's commit counts one
-            return original(steps)
+            return original(steps, rows)
 
         appdb.commit_hot = counted
         import app.orders.checkout as checkout

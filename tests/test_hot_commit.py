@@ -46,3 +46,44 @@ def test_a_refused_step_raises_its_refusal_and_nothing_is_kept(goods):
     # the session is usable afterwards, and statements of the same shape still work
     commit_hot([HotStep(take_stock_update(first, 3), Conflict("手镯不够"))])
     assert stock(first) == 0
+
+
+def _new_checkout(buyer_id: int, key: str):
+    from app.db import is_postgres, prefetch_ids
+    from app.orders.models import Checkout
+
+    row = Checkout(buyer_id=buyer_id, idempotency_key=key, payment_method="cod")
+    if is_postgres():
+        row.id = prefetch_ids([("checkouts", 1)])[0][0]
+    return row
+
+
+def test_new_rows_go_with_the_commit_and_join_the_session(goods):
+    from app.orders.models import Checkout
+
+    first, _second = goods
+    buyer = make.user("新买家", email="rows@example.com")
+    row = _new_checkout(buyer.id, "k" * 20)
+    commit_hot([HotStep(take_stock_update(first, 1), Conflict("手镯不够"))], [row])
+    assert row.created_at is not None  # the column's default, computed as the flush would
+    assert row in db.session and not db.session.new and not db.session.dirty
+    assert row.buyer_id == buyer.id and row.orders == []  # readable, nothing to load
+    db.session.expire_all()
+    stored = db.session.get(Checkout, row.id)
+    assert (stored.buyer_id, stored.idempotency_key, stored.payment_method) == \
+        (buyer.id, "k" * 20, "cod")
+    assert stock(first) == 2
+
+
+def test_a_refused_step_writes_none_of_the_new_rows(goods):
+    from sqlalchemy import func, select
+
+    from app.orders.models import Checkout
+
+    first, _second = goods
+    buyer = make.user("新买家", email="refused@example.com")
+    with pytest.raises(Conflict, match="手镯不够"):
+        commit_hot([HotStep(take_stock_update(first, 4), Conflict("手镯不够"))],
+                   [_new_checkout(buyer.id, "r" * 20)])
+    assert db.session.scalar(select(func.count()).select_from(Checkout)) == 0
+    assert stock(first) == 3

@@ -10,10 +10,11 @@ Spending is `UPDATE coupon_claims SET status='used' … WHERE id=:id AND status=
 the placement transaction; a lost race refuses the order."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -31,12 +32,19 @@ from app.orders.pricing import (
 
 
 def usable_claims(user_id: int, now: datetime) -> list[CouponClaim]:
-    return list(db.session.scalars(
-        select(CouponClaim).join(Coupon, Coupon.id == CouponClaim.coupon_id)
-        .options(selectinload(CouponClaim.coupon).selectinload(Coupon.campaign))
-        .where(CouponClaim.user_id == user_id, CouponClaim.status == ClaimStatus.unused,
-               Coupon.status == "active", Coupon.valid_from <= now, Coupon.valid_until > now)
-        .order_by(Coupon.valid_until, CouponClaim.id)))
+    return list(db.session.scalars(_usable_claims(), {"user_id": user_id, "now": now}))
+
+
+@functools.cache
+def _usable_claims():
+    """usable_claims' query, built once (every priced order runs it)."""
+    now = bindparam("now")
+    return (select(CouponClaim).join(Coupon, Coupon.id == CouponClaim.coupon_id)
+            .options(selectinload(CouponClaim.coupon).selectinload(Coupon.campaign))
+            .where(CouponClaim.user_id == bindparam("user_id"),
+                   CouponClaim.status == ClaimStatus.unused, Coupon.status == "active",
+                   Coupon.valid_from <= now, Coupon.valid_until > now)
+            .order_by(Coupon.valid_until, CouponClaim.id))
 
 
 def _spender(claim_id: int, user_id: int, now: datetime) -> Callable[[int], bool]:

@@ -27,7 +27,7 @@ from functools import lru_cache, partial
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Update, and_, literal, select, true, update
+from sqlalchemy import Update, and_, bindparam, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
@@ -315,13 +315,8 @@ def flash_unit_price(product: Product, quantity: int, buyer: User | None,
     `take`, sent with the placement's commit, then make all three true."""
     if not is_signed_in(buyer):
         return None
-    row = db.session.execute(
-        select(FlashSale, FlashClaim.quantity)
-        .outerjoin(FlashClaim, and_(FlashClaim.sale_id == FlashSale.id,
-                                    FlashClaim.user_id == buyer.id))
-        .where(FlashSale.product_id == product.id, FlashSale.status == FlashStatus.scheduled,
-               FlashSale.starts_at <= now, FlashSale.ends_at > now)
-        .order_by(FlashSale.price_fen).limit(1)).first()
+    row = db.session.execute(_open_sale_and_claim(), {
+        "product_id": product.id, "buyer_id": buyer.id, "now": now}).first()
     if row is None:
         return None
     sale, mine = row
@@ -330,6 +325,20 @@ def flash_unit_price(product: Product, quantity: int, buyer: User | None,
     return UnitPrice(sale.price_fen, FLASH_SOURCE,
                      claim=partial(_claim, sale.id, buyer.id, sale.per_user_limit),
                      take=partial(_take_units, sale.id))
+
+
+@lru_cache(maxsize=1)
+def _open_sale_and_claim():
+    """flash_unit_price's query (the open sale of a product and the buyer's claim), built
+    once: every priced line runs it."""
+    now = bindparam("now")
+    return (select(FlashSale, FlashClaim.quantity)
+            .outerjoin(FlashClaim, and_(FlashClaim.sale_id == FlashSale.id,
+                                        FlashClaim.user_id == bindparam("buyer_id")))
+            .where(FlashSale.product_id == bindparam("product_id"),
+                   FlashSale.status == FlashStatus.scheduled,
+                   FlashSale.starts_at <= now, FlashSale.ends_at > now)
+            .order_by(FlashSale.price_fen).limit(1))
 
 
 def _claim(sale_id: int, user_id: int, limit: int, quantity: int):
@@ -434,22 +443,36 @@ def _key_and_address(buyer: User, key: str, address_id: int | None):
     the order ships to (the one asked for, else the default; None when there is none) and,
     on PostgreSQL, ids for the order's new rows (a flash order without coupons: one of each;
     app.orders.checkout writes them with the commit)."""
-    from app.db import id_columns, is_postgres
+    from app.db import is_postgres
+
+    postgres = is_postgres()
+    query, tables = _key_and_address_query(postgres, address_id is not None)
+    row = db.session.execute(query, {"buyer_id": buyer.id, "key": key,
+                                     "address_id": address_id}).one()
+    return row[0], row[1], {t: list(ids or ()) for t, ids in zip(tables, row[2:], strict=True)}
+
+
+@lru_cache(maxsize=4)
+def _key_and_address_query(postgres: bool, by_id: bool):
+    """`_key_and_address`'s query, built once per shape (on PostgreSQL or not, an address
+    asked for or the default): every admitted press runs it."""
+    from app.db import id_columns
     from app.orders import checkout
     from app.orders.models import Address, Checkout
 
-    placed = (select(Checkout.id).where(Checkout.buyer_id == buyer.id,
-                                        Checkout.idempotency_key == key).scalar_subquery())
-    tables = [t for t in checkout.NEW_ROW_TABLES if t != "order_discounts"] \
-        if is_postgres() else []
+    buyer_id = bindparam("buyer_id")
+    placed = (select(Checkout.id).where(Checkout.buyer_id == buyer_id,
+                                        Checkout.idempotency_key == bindparam("key"))
+              .scalar_subquery())
+    tables = tuple(t for t in checkout.NEW_ROW_TABLES if t != "order_discounts") \
+        if postgres else ()
     query = select(placed, Address, *id_columns([(t, 1) for t in tables])).select_from(
         select(literal(1)).subquery()).outerjoin(
-        Address, and_(Address.user_id == buyer.id,
-                      Address.id == address_id if address_id is not None else true()))
-    if address_id is None:
+        Address, and_(Address.user_id == buyer_id,
+                      Address.id == bindparam("address_id") if by_id else true()))
+    if not by_id:
         query = query.order_by(Address.is_default.desc(), Address.id.desc())
-    row = db.session.execute(query.limit(1)).one()
-    return row[0], row[1], {t: list(ids or ()) for t, ids in zip(tables, row[2:], strict=True)}
+    return query.limit(1), tables
 
 
 def _place(buyer: User, ticket: SaleTicket, request: FlashBuy, address,

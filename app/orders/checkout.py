@@ -4,6 +4,7 @@ idempotency key (unique per buyer) so a double click or a resubmission returns t
 checkout instead of a second one."""
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections import defaultdict
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -123,19 +124,7 @@ def plan_checkout(buyer: User, items: list[tuple[int, int]], now: datetime,
     for _pid, quantity in items:
         cart.check_quantity(quantity)
     ids = [pid for pid, _qty in items]
-    # One round trip: the goods with their shop and photos, and the units expired unpaid
-    # orders hold on each (free to sell again, even before the tick job gives them back).
-    # The expired orders first, once (MATERIALIZED: a planner without statistics would
-    # otherwise re-scan the unpaid orders for each line of the goods).
-    due = (select(Order.id).where(Order.status == OrderStatus.pending_payment,
-                                  Order.pay_deadline <= now)
-           .cte("due").prefix_with("MATERIALIZED"))
-    held = (select(func.sum(OrderLine.quantity))
-            .where(OrderLine.product_id == Product.id, OrderLine.order_id.in_(select(due.c.id)))
-            .correlate(Product).scalar_subquery())
-    rows = db.session.execute(
-        select(Product, held).options(joinedload(Product.merchant), joinedload(Product.photos))
-        .where(Product.id.in_(ids))).unique().all()
+    rows = db.session.execute(_goods_and_held(), {"ids": ids, "now": now}).unique().all()
     products = {product.id: product for product, _held in rows}
     freed = {product.id: int(units) for product, units in rows if units}
     by_shop: dict[int, list[tuple[Product, int]]] = defaultdict(list)
@@ -157,6 +146,23 @@ def plan_checkout(buyer: User, items: list[tuple[int, int]], now: datetime,
         by_shop[product.merchant_id].append((product, quantity))
     groups = [(group[0][0].merchant, group) for _shop, group in sorted(by_shop.items())]
     return CheckoutPlan(price_checkout(groups, buyer, now, choices), list(items), freed)
+
+
+@functools.cache
+def _goods_and_held():
+    """One round trip, built once: the goods with their shop and photos, and the units
+    expired unpaid orders hold on each (free to sell again, even before the tick job gives
+    them back). The expired orders first, once (MATERIALIZED: a planner without statistics
+    would otherwise re-scan the unpaid orders for each line of the goods)."""
+    due = (select(Order.id).where(Order.status == OrderStatus.pending_payment,
+                                  Order.pay_deadline <= bindparam("now"))
+           .cte("due").prefix_with("MATERIALIZED"))
+    held = (select(func.sum(OrderLine.quantity))
+            .where(OrderLine.product_id == Product.id, OrderLine.order_id.in_(select(due.c.id)))
+            .correlate(Product).scalar_subquery())
+    return (select(Product, held)
+            .options(joinedload(Product.merchant), joinedload(Product.photos))
+            .where(Product.id.in_(bindparam("ids", expanding=True))))
 
 
 def preview_checkout(actor: User | None, items: list[tuple[int, int]],
@@ -248,7 +254,7 @@ def place_checkout(actor: User | None, request: CheckoutRequest) -> tuple[Checko
         raise
 
 
-def _take_all_stock_and_commit(plan: CheckoutPlan, now: datetime) -> None:
+def _take_all_stock_and_commit(plan: CheckoutPlan, now: datetime, rows: list = ()) -> None:
     """The contended rows, then the commit. First the expired unpaid orders holding these
     goods are cancelled and each line's `reserve` runs (the buyer's allowance): no hot row
     yet. Then, sent with the commit (`app.db.commit_hot`), each line's `take` (a flash sale's
@@ -282,16 +288,22 @@ def _take_all_stock_and_commit(plan: CheckoutPlan, now: datetime) -> None:
         if line is not None:
             hot.append(HotStep(take_stock_update(product_id, line.quantity), Conflict(
                 _("%(title)s 库存不足，刚刚被抢光了。", title=line.product.title), field="lines")))
-    commit_hot(hot)
+    commit_hot(hot, rows)
 
 
 def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
            provider: payments.PaymentProvider, address, note: str, key: str,
            now: datetime) -> Checkout:
     fees = [commission.quote(priced, now) for priced in plan.orders]  # reads first
+    # PostgreSQL, no coupon copy to spend (its UPDATE needs the order's row first): the new
+    # rows are not flushed by the session but written as plain INSERTs in the commit's own
+    # message (app.db.commit_hot), and join the session once committed.
+    with_commit = is_postgres() and not any(
+        d.spend is not None for priced in plan.orders for d in priced.discounts)
     checkout = Checkout(buyer_id=buyer.id, idempotency_key=key,
                         payment_method=provider.code, created_at=now)
-    db.session.add(checkout)
+    if not with_commit:
+        db.session.add(checkout)
     deadline = now + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"])
     placed: list[tuple[Order, PricedOrder]] = []
     for priced, fee in zip(plan.orders, fees, strict=True):
@@ -327,12 +339,15 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
             status=order.status, actor_id=buyer.id, created_at=now,
             note=N_("货到付款，等待商家发货") if provider.pays_on_delivery
             else N_("订单已提交，等待付款")))
-        db.session.add(order)
+        if not with_commit:
+            db.session.add(order)
         placed.append((order, priced))
-    if is_postgres() and not any(d.spend is not None for _o, p in placed for d in p.discounts):
+    orders = [order for order, _priced in placed]
+    rows: list = []
+    if with_commit:
         # The rows get their ids now and are written with the commit, in its round trip
         # (app.db.commit_hot); a concurrent twin with the same key stops there.
-        _give_ids(checkout, [order for order, _priced in placed], request.ids or {})
+        rows = _give_ids(checkout, orders, request.ids or {})
     else:
         # One flush writes the checkout, its orders, lines, discounts and events; a
         # concurrent twin with the same key stops here (unique constraint).
@@ -343,7 +358,7 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
         if provider.pays_on_delivery:
             notify(priced.merchant.owner_id, N_("新订单 %(number)s（货到付款），请尽快发货。"),
                    link=f"/sell/orders/{order.id}", number=order.number)
-    kept = _loaded(checkout, [order for order, _priced in placed])
+    kept = [] if with_commit else _loaded(checkout, orders)
     # The buyer's own rows (coupon copies), then the contended ones (flash-sale units,
     # stock), then the commit: a hot row stays locked for a statement or two, not the whole
     # placement.
@@ -351,7 +366,7 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
         for discount in priced.discounts:
             if discount.spend is not None and not discount.spend(order.id):
                 raise CouponTaken(_("优惠券已被使用或已失效，请重新结算。"), field="lines")
-    _take_all_stock_and_commit(plan, now)
+    _take_all_stock_and_commit(plan, now, rows)
     _keep(kept)
     return checkout
 
@@ -359,9 +374,11 @@ def _place(buyer: User, request: CheckoutRequest, plan: CheckoutPlan,
 NEW_ROW_TABLES = ("checkouts", "orders", "order_lines", "order_discounts", "order_events")
 
 
-def _give_ids(checkout: Checkout, orders: list[Order], taken: dict[str, list[int]]) -> None:
+def _give_ids(checkout: Checkout, orders: list[Order], taken: dict[str, list[int]]) -> list:
     """PostgreSQL: ids for the new rows, from those the caller `taken` from the sequences
-    when there are enough, else from the sequences now (one round trip)."""
+    when there are enough, else from the sequences now (one round trip), and the keys that
+    tie them together (what the session's flush would set). Returns the rows, parents
+    first (the order `commit_hot` inserts them in)."""
     rows = dict(zip(NEW_ROW_TABLES, (
         [checkout], orders, [line for order in orders for line in order.lines],
         [d for order in orders for d in order.discounts],
@@ -375,6 +392,11 @@ def _give_ids(checkout: Checkout, orders: list[Order], taken: dict[str, list[int
     for table, new in rows.items():
         for row, row_id in zip(new, given.get(table, ()), strict=False):
             row.id = row_id
+    for order in orders:
+        order.checkout_id = checkout.id
+        for child in (*order.lines, *order.discounts, *order.events):
+            child.order_id = order.id
+    return [row for table in NEW_ROW_TABLES for row in rows[table]]
 
 
 def _loaded(checkout: Checkout, orders: list[Order]) -> list[tuple[object, dict]]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -23,7 +24,7 @@ from app.inputs import clean_text
 from app.merchants.models import Merchant
 from app.orders.models import CommissionRate, CommissionTier, Order
 from app.orders.pricing import PricedOrder, allocate
-from app.orders.reviews import DIMENSIONS, Dsr, shop_dsr_and
+from app.orders.reviews import DIMENSIONS, Dsr, dsr_of_row, dsr_since, shop_dsr_query
 
 MAX_BP = 10_000
 
@@ -53,6 +54,16 @@ def best_tier(merchant: Merchant, dsr: Dsr) -> CommissionTier | None:
     return None
 
 
+@lru_cache(maxsize=16)
+def _dsr_and_rates(categories: int):
+    """The shop's DSR and the base rates of `categories` categories (parameters
+    `category_0`…), one query built once per number of categories: every order runs it."""
+    return shop_dsr_query(*(
+        select(CommissionRate.rate_bp)
+        .where(CommissionRate.category_id == bindparam(f"category_{i}")).scalar_subquery()
+        for i in range(categories)))
+
+
 @dataclass
 class CommissionQuote:
     line_rates_bp: list[int]
@@ -70,9 +81,10 @@ def quote(priced: PricedOrder, now: datetime | None = None) -> CommissionQuote:
     # The shop's DSR and the base rates of the order's categories in one query.
     categories = sorted({ln.product.category_id for ln in priced.lines
                          if ln.product.category_id is not None})
-    dsr, found = shop_dsr_and(merchant.id, now or clock.now(), *(
-        select(CommissionRate.rate_bp).where(CommissionRate.category_id == category_id)
-        .scalar_subquery() for category_id in categories))
+    row = db.session.execute(_dsr_and_rates(len(categories)), {
+        "merchant_id": merchant.id, "since": dsr_since(now or clock.now()),
+        **{f"category_{i}": category_id for i, category_id in enumerate(categories)}}).one()
+    dsr, found = dsr_of_row(row)
     rates = {c: rate for c, rate in zip(categories, found, strict=True) if rate is not None}
     tier = best_tier(merchant, dsr)
     reduction = tier.reduction_bp if tier else 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -62,18 +62,32 @@ def _dsr(where, now: datetime, *also) -> Dsr:
 
 def _dsr_and(where, now: datetime, *also) -> tuple[Dsr, tuple]:
     row = db.session.execute(
-        select(func.count(Review.id), func.coalesce(func.sum(Review.description), 0),
-               func.coalesce(func.sum(Review.service), 0),
-               func.coalesce(func.sum(Review.logistics), 0), *also)
-        .where(Review.created_at > now - DSR_WINDOW, *where)
+        select(*_dsr_columns(), *also).where(Review.created_at > now - DSR_WINDOW, *where)
     ).one()
+    return dsr_of_row(row)
+
+
+def _dsr_columns() -> list:
+    return [func.count(Review.id), func.coalesce(func.sum(Review.description), 0),
+            func.coalesce(func.sum(Review.service), 0),
+            func.coalesce(func.sum(Review.logistics), 0)]
+
+
+def dsr_of_row(row) -> tuple[Dsr, tuple]:
+    """The Dsr of a `shop_dsr_query` row, and the values of its `also` columns."""
     return Dsr(int(row[0]), int(row[1]), int(row[2]), int(row[3])), tuple(row[4:])
 
 
-def shop_dsr_and(merchant_id: int, now: datetime, *also) -> tuple[Dsr, tuple]:
+def shop_dsr_query(*also):
     """The shop's DSR and the values of `also` (the caller's scalar subqueries) in one
-    query."""
-    return _dsr_and([Review.merchant_id == merchant_id], now, *also)
+    statement with parameters (`merchant_id`, `since`: now less DSR_WINDOW, see
+    `dsr_since`), for a caller that builds it once and runs it often."""
+    return select(*_dsr_columns(), *also).where(Review.created_at > bindparam("since"),
+                                                Review.merchant_id == bindparam("merchant_id"))
+
+
+def dsr_since(now: datetime) -> datetime:
+    return now - DSR_WINDOW
 
 
 def shop_dsr(merchant_id: int, now: datetime | None = None) -> Dsr:
