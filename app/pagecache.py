@@ -58,6 +58,13 @@ def _deflated(data: bytes, level: int = COMPRESS_LEVEL) -> bytes:
     return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
 
 
+def _stored(data: bytes) -> bytes:
+    """`data` as one stored (uncompressed) deflate block, not final: for the token, a few dozen
+    bytes, not worth a compressor (RFC 1951 3.2.4: a zero header byte, since the pieces end
+    byte-aligned, then LEN and its complement)."""
+    return b"\x00" + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data
+
+
 _FINAL_BLOCK = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS).flush(zlib.Z_FINISH)
 
 
@@ -79,8 +86,8 @@ class Body:
 
     def gzipped(self, token: bytes) -> bytes:
         """The page with `token` in its places as one gzip member: the kept pieces, the token
-        deflated (a few bytes) between them, and the checksum of the whole text."""
-        between = _deflated(token, 1) if len(self.texts) > 1 else b""
+        as a stored block between them, and the checksum of the whole text."""
+        between = _stored(token) if len(self.texts) > 1 else b""
         crc = 0
         out = [GZIP_HEADER]
         for i, (text, piece) in enumerate(zip(self.texts, self.pieces, strict=True)):
