@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -57,12 +58,21 @@ class CardCache:
 def render_once(key: tuple, macro_name: str, *args: Any) -> Markup:
     """macros.html's `macro_name(*args)`, reused while `key` — every value the macro prints or
     branches on — is the same (the reader's language is added here)."""
+    return _kept((macro_name, template_locale(), *key),
+                 lambda: _macro("macros.html", macro_name)(*args))
+
+
+def _macro(template: str, name: str):
+    return getattr(current_app.jinja_env.get_template(template).module, name)
+
+
+def _kept(full_key: tuple, render: Callable[[], str]) -> Markup:
+    """The HTML `render()` makes, kept under `full_key` in the card cache (every value the
+    markup prints or branches on is in the key, so a kept copy is never stale)."""
     cache: CardCache = current_app.extensions["yt_cards"]
-    full_key = (macro_name, template_locale(), *key)
     html = cache.get(full_key)
     if html is None:
-        macro = getattr(current_app.jinja_env.get_template("macros.html").module, macro_name)
-        html = Markup(macro(*args))  # noqa: S704 (the macro's autoescaped output)
+        html = Markup(render())  # noqa: S704 (a template's autoescaped output)
         cache.put(full_key, html)
     return html
 
@@ -72,28 +82,16 @@ def render_partial_once(key: tuple, template: str, **context: Any) -> Markup:
     shows comes in `context` — reused while `key` (every value it prints or branches on) is
     the same (the reader's language is added here). For a listing's filter form: the same
     for every page of the same filter and counts."""
-    cache: CardCache = current_app.extensions["yt_cards"]
-    full_key = (template, template_locale(), *key)
-    html = cache.get(full_key)
-    if html is None:
-        html = Markup(  # noqa: S704 (the template's autoescaped output)
-            current_app.jinja_env.get_template(template).render(**context))
-        cache.put(full_key, html)
-    return html
+    return _kept((template, template_locale(), *key),
+                 lambda: current_app.jinja_env.get_template(template).render(**context))
 
 
 def chrome(part: str, *args: Any) -> Markup:
     """A fixed part of the site's chrome (the `part` macro of _chrome.html: the header's
     brand and search form, the tab bar), rendered once per language, address root and
     `args` (every value the macro reads besides the language)."""
-    cache: CardCache = current_app.extensions["yt_cards"]
-    key = ("_chrome.html", part, template_locale(), request.script_root, *args)
-    html = cache.get(key)
-    if html is None:
-        macro = getattr(current_app.jinja_env.get_template("_chrome.html").module, part)
-        html = Markup(macro(*args))  # noqa: S704 (the macro's autoescaped output)
-        cache.put(key, html)
-    return html
+    return _kept(("_chrome.html", part, template_locale(), request.script_root, *args),
+                 lambda: _macro("_chrome.html", part)(*args))
 
 
 def tab_bar(end: bool = False) -> Markup:
