@@ -106,3 +106,33 @@ def test_the_belt_chips_of_home_and_every_portal_share_one_count(app, goods, mon
     assert len(counted) == 1
     assert everywhere["zhenping-jade"] == jade["zhenping-jade"] == 6
     assert everywhere["hangzhou-apparel"] == 1 and "hangzhou-apparel" not in jade
+
+
+def test_the_belts_reference_copies_are_read_in_one_query(app, ctx):
+    """services.page_belt on a cold cache: every belt with its industry in one statement
+    (not one more per industry)."""
+    from sqlalchemy import event
+
+    from app.catalog import services
+    from app.extensions import db
+    from tests import factories as make
+
+    make.merchant("玉匠人")  # the demo belts and industries are there
+    db.session.commit()
+    db.session.expunge_all()  # nothing in the identity map to hide a query per industry
+    app.config["REFERENCE_CACHE_TTL"] = 60
+    services.forget_page_reference()
+    seen = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        belt = services.page_belt("zhenping-jade")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+        app.config["REFERENCE_CACHE_TTL"] = 0
+        services.forget_page_reference()
+    assert belt is not None and belt.industry.slug == "jade"
+    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1
