@@ -16,6 +16,7 @@ from app import clock
 from app.catalog import matching
 from app.catalog.filters import ProductFilter
 from app.catalog.models import Belt, Category, Industry, Product, ProductPhoto, ProductStatus
+from app.db import plain_rows
 from app.extensions import cache, db
 
 
@@ -81,12 +82,14 @@ def card_of(row) -> ProductCard:
 
 
 def cards_of(statement, params: dict | None = None) -> list[ProductCard]:
-    """Run a `card_select` statement: one query, plain rows."""
-    return [card_of(row) for row in db.session.execute(statement, params)]
+    """Run a `card_select` statement built once (functools.cache), with `params`: one query,
+    plain rows (app.db.plain_rows)."""
+    return [card_of(row) for row in plain_rows(statement, params)]
 
 
 def card_rows(query) -> list[ProductCard]:
-    return cards_of(card_select(query))
+    """Run a `card_select` of `query`, a statement built for this call."""
+    return [card_of(row) for row in db.session.execute(card_select(query))]
 
 
 @dataclass

@@ -1,0 +1,101 @@
+"""app.db.plain_rows: a statement built once, run with a driver cursor on the session's
+connection, gives the rows SQLAlchemy gives (the same values and types, by position and by
+name), is seen by before_cursor_execute listeners, and refuses what it cannot run."""
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import bindparam, column, event, select, table
+from sqlalchemy.exc import DBAPIError
+
+from app import clock
+from app.catalog import services
+from app.catalog.models import Product
+from app.db import plain_rows
+from app.extensions import db
+from tests import factories as make
+
+
+@functools.cache
+def _goods_statement():
+    return (select(Product.id, Product.title, Product.price_fen, Product.status,
+                   Product.merchant_suspended_until, Product.merchant_active,
+                   Product.created_at, Product.is_lightning)
+            .where(Product.merchant_id == bindparam("merchant_id"))
+            .order_by(Product.id))
+
+
+@pytest.fixture
+def shop(app):
+    with app.app_context():
+        shop = make.merchant("玉匠人")
+        make.product(shop, "手镯", price_fen=128000)
+        other = make.product(shop, "吊坠", price_fen=9900)
+        other.merchant_suspended_until = clock.now() + timedelta(days=1)
+        db.session.commit()
+        return shop.id
+
+
+def test_the_rows_are_the_sessions_rows_with_the_same_types(app, shop):
+    with app.app_context():
+        params = {"merchant_id": shop}
+        expected = [tuple(row) for row in db.session.execute(_goods_statement(), params)]
+        rows = plain_rows(_goods_statement(), params)
+        assert rows == expected and len(rows) == 2
+        for row, want in zip(rows, expected, strict=True):
+            assert [type(value) for value in row] == [type(value) for value in want]
+        # the suspension read back as an aware datetime (SQLite stores text: converted)
+        assert rows[1].merchant_suspended_until.tzinfo is not None
+        assert rows[0].title == "手镯" and rows[1].price_fen == 9900
+
+
+def test_card_statements_give_the_same_cards_as_the_session(app, shop):
+    with app.app_context():
+        statement = services._browse_shape(((("merchant_id",)), "default"))
+        params = {"merchant_id": shop, "offset": 0, "limit": 10, "now": clock.now()}
+        via_session = [services.card_of(row) for row in db.session.execute(statement, params)]
+        assert services.cards_of(statement, params) == via_session
+        assert [card.title for card in via_session] == ["手镯"]  # the suspended shop's good is not listed
+
+
+def test_each_run_is_announced_to_statement_listeners(app, shop):
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            plain_rows(_goods_statement(), {"merchant_id": shop})
+            plain_rows(_goods_statement(), {"merchant_id": shop})
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+    assert len([sql for sql in seen if "FROM products" in sql]) == 2
+
+
+def test_it_reads_in_the_sessions_transaction(app, shop):
+    with app.app_context():
+        first = plain_rows(_goods_statement(), {"merchant_id": shop})[0]
+        db.session.get(Product, first.id).title = "改名手镯"
+        db.session.flush()  # written, not committed: the same connection sees it
+        assert plain_rows(_goods_statement(), {"merchant_id": shop})[0].title == "改名手镯"
+        db.session.rollback()
+        assert plain_rows(_goods_statement(), {"merchant_id": shop})[0].title == "手镯"
+
+
+def test_an_expanding_in_list_is_refused(app):
+    statement = select(Product.id).where(Product.id.in_(bindparam("ids", expanding=True)))
+    with app.app_context(), pytest.raises(ValueError, match="expanding"):
+        plain_rows(statement, {"ids": [1, 2]})
+
+
+def test_a_driver_error_comes_as_sqlalchemys(app):
+    statement = select(column("id")).select_from(table("no_such_table")) \
+        .where(column("id") == bindparam("wanted"))
+    with app.app_context(), pytest.raises(DBAPIError):
+        plain_rows(statement, {"wanted": 1})
+    with app.app_context():
+        db.session.rollback()
