@@ -319,6 +319,13 @@ class _SearchStatements:
             return card_select(self.query.where(chosen))
         return self._once("cards", build)
 
+    def run(self, statement, params: dict) -> list[ProductCard]:
+        """A card statement's cards: plain rows (app.db.plain_rows) on PostgreSQL, where a kept
+        search statement has no expanding IN (matching._in_ids); through the session elsewhere."""
+        if db.engine.dialect.name == "postgresql":
+            return cards_of(statement, params)
+        return [card_of(row) for row in db.session.execute(statement, params)]
+
 
 @functools.lru_cache(maxsize=SEARCH_STATEMENTS_KEPT)
 def _search_statements(f: ProductFilter, terms: tuple[matching.Term, ...],
@@ -351,7 +358,7 @@ def _ranked_rows(search: _SearchStatements, f: ProductFilter,
             break  # fewer goods than that: none of the longer prefixes either
         prefixes.append(prefix)
     if not prefixes:
-        return cards_of(search.page(), {"offset": offset, "limit": wanted - offset, "now": now})
+        return search.run(search.page(), {"offset": offset, "limit": wanted - offset, "now": now})
 
     def key(row) -> tuple:
         return (-row[0], not row[1], -row[2], -row[3])  # relevance, certified, sales, id
@@ -375,7 +382,7 @@ def _ranked_rows(search: _SearchStatements, f: ProductFilter,
     ids = [row[3] for row in rows[offset:wanted]]
     if not ids:
         return []
-    cards = {card.id: card for card in cards_of(search.cards(), {"ids": ids, "now": now})}
+    cards = {card.id: card for card in search.run(search.cards(), {"ids": ids, "now": now})}
     return [cards[i] for i in ids if i in cards]
 
 
@@ -439,7 +446,7 @@ def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
             params = {"offset": (f.page - 1) * page_size, "limit": page_size + 1,
                       "now": clock.now()}
             rows = matching.through_word_index(
-                terms, lambda search=search, params=params: cards_of(search.page(), params))
+                terms, lambda search=search, params=params: search.run(search.page(), params))
         if rows or f.page > 1 or not f.q:
             return ProductPage(rows[:page_size], f.page, len(rows) > page_size, relaxed)
     return ProductPage([], f.page, False, False)
