@@ -319,12 +319,17 @@ class _SearchStatements:
             return card_select(self.query.where(chosen))
         return self._once("cards", build)
 
-    def run(self, statement, params: dict) -> list[ProductCard]:
-        """A card statement's cards: plain rows (app.db.plain_rows) on PostgreSQL, where a kept
+    @staticmethod
+    def rows(statement, params: dict) -> list:
+        """A kept statement's rows: plain rows (app.db.plain_rows) on PostgreSQL, where a kept
         search statement has no expanding IN (matching._in_ids); through the session elsewhere."""
         if db.engine.dialect.name == "postgresql":
-            return cards_of(statement, params)
-        return [card_of(row) for row in db.session.execute(statement, params)]
+            return plain_rows(statement, params)
+        return list(db.session.execute(statement, params))
+
+    def run(self, statement, params: dict) -> list[ProductCard]:
+        """A card statement's cards (see `rows`)."""
+        return [card_of(row) for row in self.rows(statement, params)]
 
 
 @functools.lru_cache(maxsize=SEARCH_STATEMENTS_KEPT)
@@ -377,7 +382,7 @@ def _ranked_rows(search: _SearchStatements, f: ProductFilter,
                 break
         statement = search.ranked(None if seen is None else bool(seen[0]),
                                   None if prefix is None else bool(prefix[0]), least)
-        rows = sorted([*rows, *db.session.execute(statement, params)], key=key)[:wanted]
+        rows = sorted([*rows, *search.rows(statement, params)], key=key)[:wanted]
         seen = prefix
     ids = [row[3] for row in rows[offset:wanted]]
     if not ids:
