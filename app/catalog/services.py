@@ -448,10 +448,19 @@ def _row_copy(row, **extra) -> SimpleNamespace:
 def page_belt(slug: str) -> SimpleNamespace | None:
     """The belt with this slug and its industry, as plain copies (one query for every belt
     when not cached: Belt.industry is joined)."""
-    belts = _cached(PAGE_REFERENCE_KEYS[0], lambda: {
+    return _page_belts().get(slug)
+
+
+def page_belts_by_id() -> dict[int, SimpleNamespace]:
+    """Every belt by id, the same plain copies as `page_belt`'s (for lists that name each
+    row's belt: the shop cards of a belt or portal page)."""
+    return {belt.id: belt for belt in _page_belts().values()}
+
+
+def _page_belts() -> dict[str, SimpleNamespace]:
+    return _cached(PAGE_REFERENCE_KEYS[0], lambda: {
         belt.slug: _row_copy(belt, industry=_row_copy(belt.industry))
         for belt in db.session.scalars(select(Belt))})
-    return belts.get(slug)
 
 
 def page_industry(slug: str) -> SimpleNamespace | None:

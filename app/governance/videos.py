@@ -26,8 +26,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 from app import clock
 from app.accounts.models import User
 from app.catalog.models import Product, ProductStatus
-from app.catalog.services import listable_products, now_param
-from app.db import given, where_given
+from app.catalog.services import CardShop, listable_products, now_param
+from app.db import given, plain_rows, where_given
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.governance.models import SourceVideo, SourceVideoProduct, VideoKind
@@ -273,6 +273,21 @@ def _public(now=None):
             .order_by(SourceVideo.created_at.desc(), SourceVideo.id.desc()))
 
 
+@dataclass(frozen=True, slots=True)
+class VideoCard:
+    """A video as a 源头实拍 strip shows it, read as plain columns (the attribute names are the
+    SourceVideo's, so the strip reads either)."""
+
+    id: int
+    caption: str
+    kind: str
+    poster_key: str | None
+    width: int
+    height: int
+    duration_ms: int
+    merchant: CardShop
+
+
 @functools.cache
 def _strip_statement(shape: tuple[str, ...]):
     """The strip's query for the subjects named in `shape`, built once per shape and run with
@@ -283,17 +298,21 @@ def _strip_statement(shape: tuple[str, ...]):
     if "product_id" in shape:  # through the video's goods
         query = query.join(SourceVideoProduct, SourceVideoProduct.video_id == SourceVideo.id) \
             .where(SourceVideoProduct.product_id == bindparam("product_id"))
-    return query.limit(bindparam("limit"))
+    return query.with_only_columns(
+        SourceVideo.id, SourceVideo.caption, SourceVideo.kind, SourceVideo.poster_key,
+        SourceVideo.width, SourceVideo.height, SourceVideo.duration_ms,
+        Merchant.id, Merchant.name, Merchant.certified).limit(bindparam("limit"))
 
 
 def strip(*, belt_id: int | None = None, industry_id: int | None = None,
           merchant_id: int | None = None, product_id: int | None = None,
-          limit: int = 6) -> list[SourceVideo]:
-    """The newest videos for a 源头实拍 strip: one indexed query, nothing lazy-loaded after."""
+          limit: int = 6) -> list[VideoCard]:
+    """The newest videos for a 源头实拍 strip: one indexed query, plain rows."""
     subjects = given(belt_id=belt_id, industry_id=industry_id, merchant_id=merchant_id,
                      product_id=product_id)
-    return list(db.session.scalars(_strip_statement(tuple(subjects)),
-                                   {**subjects, "limit": limit, "now": clock.now()}))
+    return [VideoCard(*row[:7], CardShop(*row[7:]))
+            for row in plain_rows(_strip_statement(tuple(subjects)),
+                                  {**subjects, "limit": limit, "now": clock.now()})]
 
 
 @dataclass

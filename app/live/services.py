@@ -10,32 +10,37 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import ARRAY, Integer, any_, bindparam, case, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import clock
 from app.accounts.models import User
 from app.accounts.services import is_signed_in, require_signed_in
 from app.catalog.models import Product, ProductPhoto
 from app.catalog.services import (
+    CardPhoto,
     ProductCard,
     card_of,
     card_select,
     listable_products,
     now_param,
 )
-from app.db import given, where_given
+from app.db import given, plain_rows, where_given
 from app.exceptions import PermissionDenied
 from app.extensions import db
 from app.live import chat_feed, presence
 from app.live.models import LiveBroadcast, LiveRoom, LiveRoomItem, RoomStatus
 from app.merchants.models import Merchant
 from app.merchants.services import (
+    SHOP_CARD_COLUMNS,
+    ShopCard,
     is_shop_owner,
     open_shops_clause,
+    shop_cards_of,
     shop_is_open,
     shop_of,
     visible_to,
@@ -251,10 +256,27 @@ def state_tag(room: LiveRoom, locale: str, goods: RoomGoods | None = None) -> st
     return hashlib.sha256(state.encode()).hexdigest()[:32]
 
 
+@dataclass(frozen=True, slots=True)
+class CardRoom:
+    """A room as its card shows it, read as plain columns (the attribute names are the
+    LiveRoom's); its shop is a merchants.services.ShopCard."""
+
+    id: int
+    title: str
+    status: str
+    scheduled_start: datetime | None
+    pinned_product_id: int | None
+    merchant: ShopCard
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == RoomStatus.live
+
+
 @dataclass
 class RoomCard:
-    room: LiveRoom
-    cover: ProductPhoto | None
+    room: CardRoom
+    cover: CardPhoto | None
     goods_count: int
     viewers: int
 
@@ -267,8 +289,9 @@ _STATUS_RANK = case((LiveRoom.status == RoomStatus.live, 0),
 def _room_cards_statement(shape: tuple[str, ...], include_ended: bool):
     """`room_cards`' rooms for the subjects named in `shape`, built once per shape and run with
     parameters (building a select costs more Python than running it; pages run this one)."""
-    query = (select(LiveRoom).join(LiveRoom.merchant)
-             .options(contains_eager(LiveRoom.merchant).joinedload(Merchant.belt))
+    query = (select(*SHOP_CARD_COLUMNS, LiveRoom.id, LiveRoom.title, LiveRoom.status,
+                    LiveRoom.scheduled_start, LiveRoom.pinned_product_id)
+             .select_from(LiveRoom).join(LiveRoom.merchant)
              .where(open_shops_clause(now_param())))
     query = where_given(query, shape, {"merchant_id": LiveRoom.merchant_id,
                                        "belt_id": Merchant.belt_id,
@@ -282,45 +305,58 @@ def _room_cards_statement(shape: tuple[str, ...], include_ended: bool):
 
 
 @functools.cache
-def _room_covers_statement():
+def _room_covers_statement(dialect: str):
+    """Every listed good of the rooms `ids` with its cover photo's columns. On PostgreSQL the
+    ids go as one array (`= ANY`: one prepared statement for any number of rooms)."""
+    if dialect == "postgresql":
+        in_rooms = LiveRoomItem.room_id == any_(bindparam("ids", type_=ARRAY(Integer)))
+    else:
+        in_rooms = LiveRoomItem.room_id.in_(bindparam("ids", expanding=True))
     return (listable_products(now_param())
-            .with_only_columns(LiveRoomItem.room_id, Product.id, ProductPhoto)
+            .with_only_columns(LiveRoomItem.room_id, Product.id, ProductPhoto.image_key,
+                               ProductPhoto.width, ProductPhoto.height)
             .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
             .outerjoin(ProductPhoto, (ProductPhoto.product_id == Product.id)
                        & (ProductPhoto.position == 0))
-            .where(LiveRoomItem.room_id.in_(bindparam("ids", expanding=True)))
+            .where(in_rooms)
             .order_by(LiveRoomItem.room_id, LiveRoomItem.position, LiveRoomItem.product_id))
+
+
+def _room_covers(ids: list[int], now) -> list:
+    dialect = db.engine.dialect.name
+    statement, params = _room_covers_statement(dialect), {"ids": ids, "now": now}
+    if dialect == "postgresql":
+        return plain_rows(statement, params)
+    return db.session.execute(statement, params).all()
 
 
 def room_cards(*, merchant_id: int | None = None, belt_id: int | None = None,
                industry_id: int | None = None, include_ended: bool = False,
                limit: int = 8) -> list[RoomCard]:
     """Rooms for a shop, belt, industry or everywhere: live now first (latest start first),
-    then the coming ones by start time, then (if asked) ended ones."""
+    then the coming ones by start time, then (if asked) ended ones. Two queries, plain rows."""
     subjects = given(merchant_id=merchant_id, belt_id=belt_id, industry_id=industry_id)
     now = clock.now()
-    rooms = list(db.session.scalars(_room_cards_statement(tuple(subjects), include_ended),
-                                    {**subjects, "limit": limit, "now": now}))
+    rooms = [CardRoom(*room, shop) for shop, *room in shop_cards_of(
+        plain_rows(_room_cards_statement(tuple(subjects), include_ended),
+                   {**subjects, "limit": limit, "now": now}), extra=5)]
     if not rooms:
         return []
-    ids = [r.id for r in rooms]
     # Every room's goods with their cover photo, in one query.
-    covers = db.session.execute(_room_covers_statement(), {"ids": ids, "now": now}).all()
     goods_count: dict[int, int] = {}
-    first_photo: dict[int, ProductPhoto] = {}
-    pinned_photo: dict[int, ProductPhoto] = {}
+    first_photo: dict[int, CardPhoto] = {}
+    pinned_photo: dict[int, CardPhoto] = {}
     pinned_of = {r.id: r.pinned_product_id for r in rooms}
-    for room_id, product_id, photo in covers:
+    for room_id, product_id, image_key, width, height in _room_covers([r.id for r in rooms], now):
         goods_count[room_id] = goods_count.get(room_id, 0) + 1
-        if photo is not None:
+        if image_key is not None:
+            photo = CardPhoto(image_key, width, height)
             first_photo.setdefault(room_id, photo)
             if product_id == pinned_of[room_id]:
                 pinned_photo[room_id] = photo
     viewers = presence.counts([r.id for r in rooms if r.is_live])
     return [RoomCard(r, pinned_photo.get(r.id) or first_photo.get(r.id),
                      goods_count.get(r.id, 0), viewers.get(r.id, 0)) for r in rooms]
-
-
 
 
 def cart_number(room: LiveRoom, product_id: int) -> tuple[int | None, bool]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.accounts.models import User
@@ -17,7 +17,7 @@ from app.catalog.listing import require_shop_owner
 from app.catalog.models import Belt, Industry
 from app.catalog.reference import SOURCE_TYPES_NEEDING_BELT, SourceType
 from app.catalog.services import now_param
-from app.db import given, where_given
+from app.db import given, plain_rows, where_given
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.merchants.checks import normalise_hotline, plain_text, store_photo
@@ -98,25 +98,56 @@ def product_certificates(product_id: int) -> list[Certificate]:
     return list(db.session.scalars(_certificates_statement(), {"product_id": product_id}))
 
 
+@dataclass(frozen=True, slots=True)
+class ShopCard:
+    """What a shop card shows (app.merchants.cards), read as plain columns; its belt is the
+    catalog's plain copy (services.page_belts_by_id). The attribute names are the Merchant's,
+    so the card reads either."""
+
+    id: int
+    name: str
+    certified: bool
+    source_type: str
+    sales_count: int
+    belt_id: int | None
+    belt: object | None
+
+
+SHOP_CARD_COLUMNS = (Merchant.id, Merchant.name, Merchant.certified, Merchant.source_type,
+                      Merchant.sales_count, Merchant.belt_id)
+
+
+def shop_cards_of(rows, extra: int = 0) -> list:
+    """`rows` (`SHOP_CARD_COLUMNS` first, then `extra` columns) as shop cards; with `extra`,
+    each as a tuple of its card and its extra columns."""
+    from app.catalog.services import page_belts_by_id
+
+    belts = page_belts_by_id()
+    cards = [ShopCard(*row[:6], belts.get(row[5])) for row in rows]
+    if not extra:
+        return cards
+    return [(card, *row[6:]) for card, row in zip(cards, rows, strict=True)]
+
+
 def ranked_shops(*, belt_id: int | None = None, industry_id: int | None = None,
-                 certified_only: bool = False, limit: int = 12) -> list[Merchant]:
-    """Open shops of a belt or industry, with their belts (one query): certified first (the
-    seed's traffic support for certified merchants), then by sales."""
+                 certified_only: bool = False, limit: int = 12) -> list[ShopCard]:
+    """Open shops of a belt or industry as cards (one query): certified first (the seed's
+    traffic support for certified merchants), then by sales."""
     subjects = given(belt_id=belt_id, industry_id=industry_id)
-    return list(db.session.scalars(_ranked_shops_statement(tuple(subjects), certified_only),
-                                   {**subjects, "limit": limit, "now": clock.now()}))
+    return shop_cards_of(plain_rows(_ranked_shops_statement(tuple(subjects), certified_only),
+                                  {**subjects, "limit": limit, "now": clock.now()}))
 
 
 @functools.cache
 def _ranked_shops_statement(shape: tuple[str, ...], certified_only: bool):
     """`ranked_shops` for the subjects named in `shape`, built once per shape and run with
     parameters (the portal page runs it for every render)."""
-    query = where_given(select(Merchant).where(open_shops_clause(now_param())), shape,
-                        {"belt_id": Merchant.belt_id, "industry_id": Merchant.industry_id})
+    query = where_given(select(*SHOP_CARD_COLUMNS).where(open_shops_clause(now_param())),
+                        shape, {"belt_id": Merchant.belt_id, "industry_id": Merchant.industry_id})
     if certified_only:
         query = query.where(Merchant.certified.is_(True))
     return (query.order_by(Merchant.certified.desc(), Merchant.sales_count.desc(), Merchant.id)
-            .limit(bindparam("limit")).options(joinedload(Merchant.belt)))
+            .limit(bindparam("limit")))
 
 
 def belt_shop_counts() -> dict[str, tuple[int, int]]:
@@ -141,8 +172,8 @@ def belt_shop_counts() -> dict[str, tuple[int, int]]:
 
 @dataclass
 class BeltShops:
-    ranked: list[Merchant]    # certified first, then by sales
-    featured: list[Merchant]  # the base's picks (belt_pages), in its order
+    ranked: list[ShopCard]    # certified first, then by sales
+    featured: list[ShopCard]  # the base's picks (belt_pages), in its order
 
 
 @functools.cache
@@ -155,19 +186,18 @@ def _belt_shops_statement():
            .order_by(Merchant.certified.desc(), Merchant.sales_count.desc(), Merchant.id)
            .limit(bindparam("limit")))
     picked = select(BeltFeaturedShop.merchant_id).where(BeltFeaturedShop.belt_id == belt_id)
-    return (select(Merchant, BeltFeaturedShop.position)
+    return (select(*SHOP_CARD_COLUMNS, BeltFeaturedShop.position)
             .outerjoin(BeltFeaturedShop, and_(BeltFeaturedShop.merchant_id == Merchant.id,
                                               BeltFeaturedShop.belt_id == belt_id))
             .where(or_(Merchant.id.in_(top), Merchant.id.in_(picked)),
-                   open_shops_clause(now_param()))
-            .options(joinedload(Merchant.belt)))
+                   open_shops_clause(now_param())))
 
 
 def belt_shops(belt_id: int, limit: int = 12) -> BeltShops:
-    """The belt page's shops and the base's featured ones, in one query: the top `limit` open
-    shops united with the featured ones, sorted apart in Python."""
-    rows = db.session.execute(_belt_shops_statement(), {
-        "belt_id": belt_id, "limit": limit, "now": clock.now()}).all()
+    """The belt page's shops and the base's featured ones as cards, in one query: the top
+    `limit` open shops united with the featured ones, sorted apart in Python."""
+    rows = shop_cards_of(plain_rows(_belt_shops_statement(), {
+        "belt_id": belt_id, "limit": limit, "now": clock.now()}), extra=1)
     ranked = sorted((m for m, _position in rows if m.belt_id == belt_id),
                     key=lambda m: (not m.certified, -m.sales_count, m.id))[:limit]
     featured = [m for m, position in sorted(
