@@ -87,3 +87,26 @@ def test_a_refused_step_writes_none_of_the_new_rows(goods):
                    [_new_checkout(buyer.id, "r" * 20)])
     assert db.session.scalar(select(func.count()).select_from(Checkout)) == 0
     assert stock(first) == 3
+
+
+def test_steps_built_once_take_each_use_s_own_values(goods):
+    """The stock's step is one statement built once (app.db.Bound), filled per use: the
+    product, the quantity and the time (a suspended shop's goods are refused until the
+    suspension ends)."""
+    from datetime import timedelta
+
+    from app import clock
+
+    first, second = goods
+    assert take_stock_update(first, 1).statement is take_stock_update(second, 2).statement
+    product = db.session.get(Product, second)
+    product.merchant_suspended_until = clock.now() + timedelta(hours=1)
+    db.session.commit()
+    with pytest.raises(Conflict, match="店铺暂停"):
+        commit_hot([HotStep(take_stock_update(first, 1), Conflict("手镯不够")),
+                    HotStep(take_stock_update(second, 1), Conflict("店铺暂停"))])
+    assert (stock(first), stock(second)) == (3, 1)
+    clock.travel(timedelta(hours=2))
+    commit_hot([HotStep(take_stock_update(first, 2), Conflict("手镯不够")),
+                HotStep(take_stock_update(second, 1), Conflict("店铺暂停"))])
+    assert (stock(first), stock(second)) == (1, 0)

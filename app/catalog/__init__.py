@@ -12,6 +12,7 @@ def init_catalog(app: Flask) -> None:
     # language (app.catalog.names).
     app.jinja_env.globals.update(NAMES)
     app.jinja_env.globals["facets_panel"] = facets_panel
+    app.jinja_env.globals["home_directory"] = home_directory
     _register_audit_subjects()
     from app.accounts.services import register_audit_action
 
@@ -130,6 +131,16 @@ def _register_audit_subjects() -> None:
     register_audit_subject("industry", lambda ids: select(
         Industry.id, local(Industry.name, Industry.name_en), Industry.slug)
         .where(Industry.id.in_(ids)), url="/portals/{}")
+
+
+def home_directory(part: str, items: list):
+    """The home page's portal tiles (`part` "portals": IndustryTile list) or belt chips
+    ("belts": BeltSummary list), rendered once per language and data: every value the
+    template prints or branches on is in the items (frozen dataclasses of cached reference
+    data)."""
+    from app.cards import render_partial_once
+
+    return render_partial_once((part, tuple(items)), f"catalog/_home_{part}.html", items=items)
 
 
 def facets_panel(filter, facets: dict, base_url: str, notes: list, fixed: tuple[str, ...],

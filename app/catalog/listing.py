@@ -2,16 +2,18 @@
 (the standard form, 闪电购 lightning listing, the anchor console, checkout)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from flask_babel import gettext as _
-from sqlalchemy import Update, func, or_, select, update
+from sqlalchemy import Integer, Update, bindparam, func, or_, select, update
 
 from app import clock
 from app.accounts.services import require_signed_in
 from app.catalog.models import Category, Product, ProductPhoto, ProductStatus
+from app.db import Bound
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.inputs import clean_text
@@ -212,19 +214,30 @@ def take_stock(product_id: int, quantity: int) -> bool:
 
     `UPDATE … SET stock = stock - n WHERE id = :id AND stock >= n AND status = 'active'`:
     the row count decides, so parallel buyers can never oversell."""
-    return db.session.execute(take_stock_update(product_id, quantity)).rowcount == 1
+    step = take_stock_update(product_id, quantity)
+    return db.session.execute(step.statement, step.params).rowcount == 1
 
 
-def take_stock_update(product_id: int, quantity: int) -> Update:
+def take_stock_update(product_id: int, quantity: int) -> Bound:
     """take_stock's conditional UPDATE, for a caller that runs it itself (checkout sends it
     with the commit: `app.db.commit_hot`); it must change exactly one row."""
     if quantity <= 0:
         raise InvalidInput(_("购买数量必须大于 0。"), field="quantity")
+    return Bound(_take_stock_statement(), {"take_product_id": product_id,
+                                           "take_quantity": quantity, "take_now": clock.now()})
+
+
+@functools.cache
+def _take_stock_statement() -> Update:
+    """take_stock_update's statement, built once (every order line runs it)."""
+    quantity = bindparam("take_quantity", type_=Integer)
     return (update(Product)
-            .where(Product.id == product_id, Product.stock >= quantity,
+            .where(Product.id == bindparam("take_product_id", type_=Integer),
+                   Product.stock >= quantity,
                    Product.status == ProductStatus.active,
                    or_(Product.merchant_suspended_until.is_(None),
-                       Product.merchant_suspended_until <= clock.now()))
+                       Product.merchant_suspended_until <= bindparam(
+                           "take_now", type_=Product.merchant_suspended_until.type)))
             .values(stock=Product.stock - quantity, sales_count=Product.sales_count + quantity)
             .execution_options(synchronize_session=False))
 

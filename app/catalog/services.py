@@ -469,7 +469,7 @@ def all_industries() -> list[Industry]:
         select(Industry).options(selectinload(Industry.belts)).order_by(Industry.position)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class IndustryTile:
     """An industry as cached page data (app.catalog.names reads its names)."""
 
@@ -640,14 +640,14 @@ def filter_vocabulary() -> dict[str, set[str]]:
 
 # --- page data -----------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class IndustryCard:
     slug: str
     name: str
     name_en: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class BeltCard:
     """A belt as cached page data: both languages' names (app.catalog.names picks one)."""
 
@@ -659,7 +659,7 @@ class BeltCard:
     industry: IndustryCard
 
 
-@dataclass
+@dataclass(frozen=True)
 class BeltSummary:
     belt: BeltCard
     products: int

@@ -27,13 +27,14 @@ from functools import lru_cache, partial
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Update, and_, bindparam, literal, select, true, update
+from sqlalchemy import Integer, Update, and_, bindparam, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
 from app.accounts.models import User
 from app.accounts.services import is_signed_in
 from app.catalog.models import Product, ProductStatus
+from app.db import Bound
 from app.exceptions import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.flash import gate as flash_gate
@@ -274,26 +275,46 @@ def unpaid_checkout_id(sale: FlashSale, user_id: int, now: datetime | None = Non
         .order_by(Order.id.desc()).limit(1))
 
 
-def _claim_insert(sale_id: int, user_id: int, quantity: int, limit: int, now: datetime):
-    """INSERT … ON CONFLICT (sale_id, user_id) DO UPDATE … WHERE quantity + n <= limit."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(FlashClaim).values(sale_id=sale_id, user_id=user_id,
-                                                  quantity=quantity, created_at=now,
-                                                  updated_at=now)
+@lru_cache(maxsize=2)
+def _claim_statement(dialect_name: str):
+    """INSERT … ON CONFLICT (sale_id, user_id) DO UPDATE … WHERE quantity + n <= limit,
+    built once per dialect (every admitted press sends it)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    now = bindparam("claim_now", type_=FlashClaim.created_at.type)
+    statement = dialect.insert(FlashClaim).values(
+        sale_id=bindparam("claim_sale_id", type_=Integer),
+        user_id=bindparam("claim_user_id", type_=Integer),
+        quantity=bindparam("claim_quantity", type_=Integer), created_at=now, updated_at=now)
     return statement.on_conflict_do_update(
         index_elements=[FlashClaim.sale_id, FlashClaim.user_id],
         set_={"quantity": FlashClaim.quantity + statement.excluded.quantity, "updated_at": now},
-        where=FlashClaim.quantity + statement.excluded.quantity <= limit,
+        where=FlashClaim.quantity + statement.excluded.quantity
+        <= bindparam("claim_limit", type_=Integer),
     ).returning(FlashClaim.id)
 
 
-def _take_units(sale_id: int, quantity: int) -> Update:
+def _claim_insert(sale_id: int, user_id: int, quantity: int, limit: int, now: datetime) -> Bound:
+    return Bound(_claim_statement(db.engine.dialect.name), {
+        "claim_sale_id": sale_id, "claim_user_id": user_id, "claim_quantity": quantity,
+        "claim_now": now, "claim_limit": limit})
+
+
+def _take_units(sale_id: int, quantity: int) -> Bound:
     """The flash units, by one conditional UPDATE (`sold + n <= quantity`, while the sale is
     open) that must change the sale's row; checkout sends it with the commit, so the hot row
     is locked for the database's own time only."""
-    now = clock.now()
+    return Bound(_take_units_statement(), {"units_sale_id": sale_id, "units_quantity": quantity,
+                                           "units_now": clock.now()})
+
+
+@lru_cache(maxsize=1)
+def _take_units_statement() -> Update:
+    """_take_units' statement, built once."""
+    now = bindparam("units_now", type_=FlashSale.starts_at.type)
+    quantity = bindparam("units_quantity", type_=Integer)
     return (update(FlashSale)
-            .where(FlashSale.id == sale_id, FlashSale.status == FlashStatus.scheduled,
+            .where(FlashSale.id == bindparam("units_sale_id", type_=Integer),
+                   FlashSale.status == FlashStatus.scheduled,
                    FlashSale.starts_at <= now, FlashSale.ends_at > now,
                    FlashSale.sold + quantity <= FlashSale.quantity)
             .values(sold=FlashSale.sold + quantity)

@@ -28,6 +28,7 @@ from sqlalchemy import Executable, Update
 
 from app.accounts.models import User
 from app.catalog.models import Product
+from app.db import Bound
 from app.merchants.models import Merchant
 from app.orders import allocation
 from app.orders.allocation import PLATFORM_COUPON as PLATFORM_COUPON  # re-exported: the kinds
@@ -49,9 +50,10 @@ class UnitPrice:
     # claim(quantity): a conditional statement on the buyer's own row (the flash allowance)
     # that must change one row (an upsert: RETURNING one row); take(quantity): the
     # conditional UPDATE of a contended row (the sale's units) that must change one row.
-    # Checkout sends both with the commit (app.db.commit_hot), claims first.
-    claim: Callable[[int], Executable] | None = None
-    take: Callable[[int], Update] | None = None
+    # Checkout sends both with the commit (app.db.commit_hot), claims first; either may be
+    # a statement built once with its values (app.db.Bound).
+    claim: Callable[[int], Executable | Bound] | None = None
+    take: Callable[[int], Update | Bound] | None = None
 
 
 @dataclass
@@ -62,8 +64,8 @@ class PricedLine:
     unit_price_fen: int
     price_source: str = "list"
     reserve: Callable[[int], bool] | None = None
-    claim: Callable[[int], Executable] | None = None
-    take: Callable[[int], Update] | None = None
+    claim: Callable[[int], Executable | Bound] | None = None
+    take: Callable[[int], Update | Bound] | None = None
 
     @property
     def line_total_fen(self) -> int:
