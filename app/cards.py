@@ -55,11 +55,12 @@ class CardCache:
         return len(self._cards)
 
 
-def render_once(key: tuple, macro_name: str, *args: Any) -> Markup:
-    """macros.html's `macro_name(*args)`, reused while `key` — every value the macro prints or
+def render_once(key: tuple, macro_name: str, *args: Any,
+                template: str = "macros.html") -> Markup:
+    """`template`'s `macro_name(*args)`, reused while `key` — every value the macro prints or
     branches on — is the same (the reader's language is added here)."""
-    return _kept((macro_name, template_locale(), *key),
-                 lambda: _macro("macros.html", macro_name)(*args))
+    return _kept((template, macro_name, template_locale(), *key),
+                 lambda: _macro(template, macro_name)(*args))
 
 
 def _macro(template: str, name: str):

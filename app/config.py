@@ -143,6 +143,10 @@ def load_config() -> dict:
                                "image/svg+xml"],
         # Belts, counts and facets (not stock or prices) may be this many seconds old.
         "REFERENCE_CACHE_TTL": int(os.environ.get("REFERENCE_CACHE_TTL", "60")),
+        # Facet counts are kept this long under the goods' version (renewed when goods come,
+        # go or change what is counted: app.catalog.services.goods_version); 0 keeps them
+        # REFERENCE_CACHE_TTL, and REFERENCE_CACHE_TTL = 0 keeps nothing.
+        "FACET_CACHE_TTL": int(os.environ.get("FACET_CACHE_TTL", "600")),
         "PASSWORD_HASH_METHOD": "scrypt",
         "PAGE_SIZE": 20,
         # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (rate limits

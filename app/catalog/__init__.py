@@ -12,6 +12,7 @@ def init_catalog(app: Flask) -> None:
     # language (app.catalog.names).
     app.jinja_env.globals.update(NAMES)
     app.jinja_env.globals["facets_panel"] = facets_panel
+    app.jinja_env.globals["home_directory"] = home_directory
     _register_audit_subjects()
     from app.accounts.services import register_audit_action
 
@@ -21,6 +22,7 @@ def init_catalog(app: Flask) -> None:
 
     register_slot(app, "account_menu", "catalog/_account_menu.html")
     _forget_page_reference_on_change()
+    _renew_goods_version_on_change()
 
 
 def _forget_page_reference_on_change() -> None:
@@ -56,6 +58,58 @@ def _forget_page_reference_on_change() -> None:
         session.info.pop("yt_page_reference_changed", None)
 
 
+def _renew_goods_version_on_change() -> None:
+    """Facet counts are kept under the goods' version (services.goods_version): renewed after
+    any commit that added or removed goods or changed a counted column (services.
+    COUNTED_COLUMNS) through the ORM, row by row or in bulk. A sale (stock, sales) changes no
+    count and keeps them. app.merchants.sync marks the session itself when a shop's state
+    is copied onto its goods."""
+    from flask import has_app_context
+    from sqlalchemy import event
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy.orm import Session
+
+    from app.catalog.models import Product
+    from app.catalog.services import COUNTED_COLUMNS, note_goods_changed, renew_goods_version
+
+    if getattr(Session, "_yt_goods_version_listening", False):
+        return  # one listener for every app made in this process (tests make many)
+    Session._yt_goods_version_listening = True
+
+    def counted_change(row: Product) -> bool:
+        attrs = sa_inspect(row).attrs
+        return any(attrs[name].history.has_changes() for name in COUNTED_COLUMNS)
+
+    @event.listens_for(Session, "after_flush")
+    def note(session, _context):
+        if session.info.get("yt_goods_changed"):
+            return
+        if any(isinstance(row, Product) for row in (*session.new, *session.deleted)) or any(
+                isinstance(row, Product) and counted_change(row) for row in session.dirty):
+            note_goods_changed(session)
+
+    @event.listens_for(Session, "do_orm_execute")
+    def note_bulk(state):
+        if not (state.is_update or state.is_delete or state.is_insert):
+            return
+        mapper = state.bind_mapper
+        if mapper is None or not mapper.isa(sa_inspect(Product)):
+            return
+        values = getattr(state.statement, "_values", None) or {}
+        names = {getattr(key, "key", key) for key in values}
+        if not state.is_update or not names or names & COUNTED_COLUMNS:
+            note_goods_changed(state.session)
+
+    @event.listens_for(Session, "after_commit")
+    def renew(session):
+        if session.info.pop("yt_goods_changed", False) and has_app_context():
+            renew_goods_version()
+
+    @event.listens_for(Session, "after_soft_rollback")
+    def drop_note(session, _previous):
+        session.info.pop("yt_goods_changed", None)
+
+
 def _register_audit_subjects() -> None:
     """How the audit page names the catalog's rows (in the reader's language)."""
     from sqlalchemy import func, select
@@ -77,6 +131,16 @@ def _register_audit_subjects() -> None:
     register_audit_subject("industry", lambda ids: select(
         Industry.id, local(Industry.name, Industry.name_en), Industry.slug)
         .where(Industry.id.in_(ids)), url="/portals/{}")
+
+
+def home_directory(part: str, items: list):
+    """The home page's portal tiles (`part` "portals": IndustryTile list) or belt chips
+    ("belts": BeltSummary list), rendered once per language and data: every value the
+    template prints or branches on is in the items (frozen dataclasses of cached reference
+    data)."""
+    from app.cards import render_partial_once
+
+    return render_partial_once((part, tuple(items)), f"catalog/_home_{part}.html", items=items)
 
 
 def facets_panel(filter, facets: dict, base_url: str, notes: list, fixed: tuple[str, ...],

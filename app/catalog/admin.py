@@ -19,6 +19,7 @@ from app.accounts.models import BeltAdmin, User
 from app.accounts.services import find_by_account, notify, record_audit, require_operator
 from app.catalog.models import Belt, Industry
 from app.catalog.names import belt_name, both_languages
+from app.catalog.services import renew_goods_version
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import cache, db
 from app.i18n import N_
@@ -98,12 +99,14 @@ def _position(raw: str | None) -> int:
 
 def _forget_cached_reference() -> None:
     """Reference data other pages cache (portal tiles, belt lists, filter vocabulary, names in
-    search and facets): dropped so a new belt or name shows at once. Facet counts of listings
-    are cached per filter and catch up within REFERENCE_CACHE_TTL."""
+    search and facets): dropped so a new belt or name shows at once. Facet counts are kept
+    under the goods' version, renewed here: a renamed category or industry matches other
+    words."""
     keys = ["catalog:industry-tiles", "catalog:vocabulary", "catalog:name-index",
             "catalog:facet-labels", "catalog:belt-summaries:all", "catalog:belt-goods-counts"]
     keys += [f"catalog:belt-summaries:{i}" for i in db.session.scalars(select(Industry.id))]
     cache.delete_many(*keys)
+    renew_goods_version()
 
 
 def _unique(step, field: str, message: str) -> None:

@@ -6,7 +6,9 @@ not zeros). All facets come from one grouped query — goods matching the query 
 range and the page's own scope, grouped by industry, belt, category, source type and
 certification — added up per facet in Python. The groups are few (a belt has a handful of
 categories and source types), so the work is the one scan the listing itself needs. Counts,
-not stock or prices: cached like the other reference data (REFERENCE_CACHE_TTL)."""
+not stock or prices: kept FACET_CACHE_TTL (10 minutes) per normalized query and filter under
+the goods' version, which every commit that changes counted goods renews
+(app.catalog.services.goods_version), in the app's cache (Redis: shared by the workers)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -56,29 +58,40 @@ def _labels() -> dict[str, dict[int, tuple]]:
     return {"industry": industries, "belt": belts, "category": categories}
 
 
+def _key_args(f: ProductFilter) -> dict[str, str]:
+    """The filter's query string without page and sort, its words normalized as search reads
+    them (lower case, single spaces: "Jade  Bangle" counts what "jade bangle" counts)."""
+    args = f.query_args(drop=("page", "sort", "q"))
+    if words := " ".join(f.q.lower().split()):
+        args["q"] = words
+    return args
+
+
 def listing_facets(f: ProductFilter, *, fixed: tuple[str, ...] = ()) -> dict[str, list[Choice]]:
-    """Facet choices with counts for the listing `f` (cached a minute). `fixed` facets are the
-    page's own scope (a belt page's belt): always applied, never offered."""
-    from app.catalog.services import _cached
+    """Facet choices with counts for the listing `f` (kept under the goods' version: see the
+    module). `fixed` facets are the page's own scope (a belt page's belt): always applied,
+    never offered."""
+    from app.catalog.services import _cached, facet_ttl, goods_version
 
-    key = "catalog:facets:" + "&".join(
-        f"{k}={v}" for k, v in sorted(f.query_args(drop=("page", "sort")).items()))
-    key += f"|{','.join(fixed)}|{f.merchant_id or ''}"
-    return _cached(key, lambda: _listing_facets(f, fixed))
+    version = goods_version()
+    key = "catalog:facets:" + "&".join(f"{k}={v}" for k, v in sorted(_key_args(f).items()))
+    key += f"|{','.join(fixed)}|{f.merchant_id or ''}|{version}"
+    return _cached(key, lambda: _listing_facets(f, fixed, version), facet_ttl())
 
 
-def _facet_groups(f: ProductFilter, fixed: tuple[str, ...]) -> list[tuple]:
-    """The grouped counts behind every facet of listings like `f` (cached a minute). The query
-    applies only the page's own scope, the words, the price range and the shop, never a facet
-    choice (those are added up in Python), so one belt's or one search's filter variants —
-    each category, source, certified — share it instead of each scanning the same goods."""
-    from app.catalog.services import _cached
+def _facet_groups(f: ProductFilter, fixed: tuple[str, ...], version: str) -> list[tuple]:
+    """The grouped counts behind every facet of listings like `f` (kept under the goods'
+    `version`). The query applies only the page's own scope, the words, the price range and
+    the shop, never a facet choice (those are added up in Python), so one belt's or one
+    search's filter variants — each category, source, certified — share it instead of each
+    scanning the same goods."""
+    from app.catalog.services import _cached, facet_ttl
 
     key = "catalog:facet-groups:" + "&".join(
-        f"{k}={v}" for k, v in sorted(f.query_args(drop=("page", "sort")).items())
+        f"{k}={v}" for k, v in sorted(_key_args(f).items())
         if k in ("q", "min", "max") or k in fixed)
-    key += f"|{','.join(sorted(fixed))}|{f.merchant_id or ''}"
-    return _cached(key, lambda: _grouped_counts(f, fixed))
+    key += f"|{','.join(sorted(fixed))}|{f.merchant_id or ''}|{version}"
+    return _cached(key, lambda: _grouped_counts(f, fixed), facet_ttl())
 
 
 def _grouped_counts(f: ProductFilter, fixed: tuple[str, ...]) -> list[tuple]:
@@ -112,10 +125,11 @@ def _grouped_counts(f: ProductFilter, fixed: tuple[str, ...]) -> list[tuple]:
             through_word_index(terms, lambda: db.session.execute(statement).all())]
 
 
-def _listing_facets(f: ProductFilter, fixed: tuple[str, ...]) -> dict[str, list[Choice]]:
+def _listing_facets(f: ProductFilter, fixed: tuple[str, ...],
+                    version: str = "") -> dict[str, list[Choice]]:
     from app.catalog.services import _cached
 
-    groups = _facet_groups(f, fixed)
+    groups = _facet_groups(f, fixed, version)
     labels = _cached("catalog:facet-labels", _labels)
     ids = {kind: {v.slug: k for k, v in rows.items()} for kind, rows in labels.items()}
     chosen = {

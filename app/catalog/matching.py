@@ -26,7 +26,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Text, and_, case, false, literal, literal_column, or_, select, text, true
+from sqlalchemy import (
+    Integer,
+    Text,
+    and_,
+    any_,
+    case,
+    false,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.catalog.models import Category, Industry, Product
@@ -122,7 +135,14 @@ def _in_text(column, alternatives: tuple[str, ...]):
 
 
 def _in_ids(column, ids: frozenset[int]):
-    return column.in_(sorted(ids)) if ids else false()
+    """`column IN ids`; on PostgreSQL `= ANY(array)`, which it plans alike (it turns an IN list
+    into that), and which is one parameter in the statements a search keeps
+    (services._SearchStatements): an IN list is rendered anew at every run."""
+    if not ids:
+        return false()
+    if _postgres():
+        return column == any_(literal(sorted(ids), ARRAY(Integer)))
+    return column.in_(sorted(ids))
 
 
 def _single_token(alt: str, term: Term) -> bool:

@@ -239,9 +239,9 @@ def _listing_prefix(size: int):
     return _cached(f"catalog:listing-prefix:{size}", compute)
 
 
-def _in_prefix(prefix: tuple):
-    """The goods up to `prefix` in the listing order (all its ties too): one index range."""
-    certified, sales = prefix
+def _in_prefix(certified: bool, sales):
+    """The goods up to the prefix ending at (`certified`, `sales`) in the listing order (all
+    its ties too): one index range. `sales` is a bound parameter (see _SearchStatements)."""
     if certified:
         return and_(Product.merchant_certified == True,  # noqa: E712 (an index condition)
                     Product.sales_count >= sales)
@@ -254,7 +254,94 @@ def _ranks_by_prefix() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term],
+# How many searches' statements a process keeps (_search_statements): the 200 searches of the
+# real-traffic benchmark and the long tail's repeats; a few KB of expression objects each.
+SEARCH_STATEMENTS_KEPT = 512
+
+
+class _SearchStatements:
+    """Every statement one search (its words, its filters and its sort, any page) runs, built
+    on first use and kept (`_search_statements`): building a search's selects and their cache
+    keys cost more Python than running them (~100 expressions: each word's conditions,
+    relevance, the rounds of _ranked_rows). What changes between runs is bound: the listing
+    rule's time (`now`), the page's offset and limit, the prefixes' sales bounds."""
+
+    def __init__(self, f: ProductFilter, terms: tuple[matching.Term, ...]):
+        self.f, self.terms = f, list(terms)
+        self.query = _apply_filter(listable_products(now_param()), f, self.terms)
+        self.order = _ordering(f, self.terms)
+        self._built: dict = {}
+
+    def _once(self, key, build):
+        statement = self._built.get(key)
+        if statement is None:
+            statement = self._built[key] = build()
+        return statement
+
+    def page(self):
+        """The page's cards in the filter's order, every match sorted."""
+        return self._once("page", lambda: card_select(
+            self.query.order_by(*self.order)
+            .offset(bindparam("offset")).limit(bindparam("limit"))))
+
+    @functools.cached_property
+    def relevance(self):
+        return matching.relevance(self.terms, self.f.q)
+
+    @functools.cached_property
+    def most(self) -> int:
+        return matching.max_relevance(self.terms)
+
+    def ranked(self, seen: bool | None, prefix: bool | None, least: int | None):
+        """One round of _ranked_rows: what the page is sorted by, for the goods after the
+        prefix `seen` (its certified flag; sales bound `seen_sales`) up to the prefix `prefix`
+        (`prefix_sales`), scoring at least `least` when given."""
+        def build():
+            part = [] if seen is None else [~_in_prefix(seen, bindparam("seen_sales"))]
+            if prefix is not None:
+                part.append(_in_prefix(prefix, bindparam("prefix_sales")))
+            if least is not None:
+                part += [self.relevance >= least,
+                         matching.relevance_at_least(self.terms, self.f.q, least)]
+            return (self.query.with_only_columns(self.relevance, Product.merchant_certified,
+                                                 Product.sales_count, Product.id)
+                    .where(*part).order_by(*self.order).limit(bindparam("limit")))
+        return self._once(("ranked", seen, prefix, least), build)
+
+    def cards(self):
+        """The cards of the page's ids (`ids`: an array on PostgreSQL, an expanding IN
+        elsewhere, as current_goods)."""
+        def build():
+            if db.engine.dialect.name == "postgresql":
+                chosen = Product.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+            else:
+                chosen = Product.id.in_(bindparam("ids", expanding=True))
+            return card_select(self.query.where(chosen))
+        return self._once("cards", build)
+
+    @staticmethod
+    def rows(statement, params: dict) -> list:
+        """A kept statement's rows: plain rows (app.db.plain_rows) on PostgreSQL, where a kept
+        search statement has no expanding IN (matching._in_ids); through the session elsewhere."""
+        if db.engine.dialect.name == "postgresql":
+            return plain_rows(statement, params)
+        return list(db.session.execute(statement, params))
+
+    def run(self, statement, params: dict) -> list[ProductCard]:
+        """A card statement's cards (see `rows`)."""
+        return [card_of(row) for row in self.rows(statement, params)]
+
+
+@functools.lru_cache(maxsize=SEARCH_STATEMENTS_KEPT)
+def _search_statements(f: ProductFilter, terms: tuple[matching.Term, ...],
+                       dialect: str) -> _SearchStatements:
+    """One search's statements, kept per process: `f` with page 1 (the page is a parameter),
+    and its terms (with the categories and industries they name: a renamed category makes
+    other terms, so other statements)."""
+    return _SearchStatements(f, terms)
+
+
+def _ranked_rows(search: _SearchStatements, f: ProductFilter,
                  page_size: int) -> list[ProductCard]:
     """The page's cards (and one more) by relevance, then the listing order.
 
@@ -267,43 +354,40 @@ def _ranked_rows(query, f: ProductFilter, terms: list[matching.Term],
     those, which an index finds (matching.relevance_at_least), and there are usually none or
     few. A page that is still not full after the prefixes means the matches are few: the
     rest are ranked all together, as on SQLite (and as everywhere when the catalogue is
-    smaller than the first prefix)."""
+    smaller than the first prefix). Every statement comes from `search` (built once)."""
     offset, wanted = (f.page - 1) * page_size, f.page * page_size + 1
-    order = _ordering(f, terms)
+    now = clock.now()
     prefixes = []
     for size in LISTING_PREFIXES if _ranks_by_prefix() else ():
         if not (prefix := _listing_prefix(size)):
             break  # fewer goods than that: none of the longer prefixes either
         prefixes.append(prefix)
     if not prefixes:
-        return card_rows(query.order_by(*order).offset(offset).limit(wanted - offset))
-    relevance = matching.relevance(terms, f.q)
-    most = matching.max_relevance(terms)
-    # What the page is sorted by, alone: the cards are read at the end for the page's ids
-    # (joining their photos before the sort would join every candidate's).
-    ranked = (query.with_only_columns(relevance, Product.merchant_certified,
-                                      Product.sales_count, Product.id)
-              .order_by(*order).limit(wanted))
+        return search.run(search.page(), {"offset": offset, "limit": wanted - offset, "now": now})
 
     def key(row) -> tuple:
         return (-row[0], not row[1], -row[2], -row[3])  # relevance, certified, sales, id
 
     rows, seen = [], None  # the best `wanted` so far; the prefix they come from
     for prefix in [*prefixes, None]:
-        part = [] if seen is None else [~_in_prefix(seen)]
+        params = {"limit": wanted, "now": now}
+        if seen is not None:
+            params["seen_sales"] = seen[1]
         if prefix is not None:
-            part.append(_in_prefix(prefix))
+            params["prefix_sales"] = prefix[1]
+        least = None
         if len(rows) == wanted:  # full: only better scores can enter
             least = rows[-1][0] + 1
-            if least > most:
+            if least > search.most:
                 break
-            part += [relevance >= least, matching.relevance_at_least(terms, f.q, least)]
-        rows = sorted([*rows, *db.session.execute(ranked.where(*part))], key=key)[:wanted]
+        statement = search.ranked(None if seen is None else bool(seen[0]),
+                                  None if prefix is None else bool(prefix[0]), least)
+        rows = sorted([*rows, *search.rows(statement, params)], key=key)[:wanted]
         seen = prefix
     ids = [row[3] for row in rows[offset:wanted]]
     if not ids:
         return []
-    cards = {card.id: card for card in card_rows(query.where(Product.id.in_(ids)))}
+    cards = {card.id: card for card in search.run(search.cards(), {"ids": ids, "now": now})}
     return [cards[i] for i in ids if i in cards]
 
 
@@ -355,17 +439,19 @@ def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
         rows = cards_of(statement, params)
         return ProductPage(rows[:page_size], f.page, len(rows) > page_size)
     exact = query_terms(f.q)
+    dialect = db.engine.dialect.name
     for relaxed in (False, True):
         terms = query_terms(f.q, relaxed=True) if relaxed else exact
         if relaxed and (not f.q or [t.text for t in terms] == [t.text for t in exact]):
             break
-        query = _apply_filter(listable_products(), f, terms)
+        search = _search_statements(f.with_(page=1), tuple(terms), dialect)
         if f.sort == "relevance" and terms:
-            rows = _ranked_rows(query, f, terms, page_size)
+            rows = _ranked_rows(search, f, page_size)
         else:  # another order: every match is sorted, read through the words' index
-            page = (query.order_by(*_ordering(f, terms))
-                    .offset((f.page - 1) * page_size).limit(page_size + 1))
-            rows = matching.through_word_index(terms, lambda page=page: card_rows(page))
+            params = {"offset": (f.page - 1) * page_size, "limit": page_size + 1,
+                      "now": clock.now()}
+            rows = matching.through_word_index(
+                terms, lambda search=search, params=params: search.run(search.page(), params))
         if rows or f.page > 1 or not f.q:
             return ProductPage(rows[:page_size], f.page, len(rows) > page_size, relaxed)
     return ProductPage([], f.page, False, False)
@@ -383,7 +469,7 @@ def all_industries() -> list[Industry]:
         select(Industry).options(selectinload(Industry.belts)).order_by(Industry.position)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class IndustryTile:
     """An industry as cached page data (app.catalog.names reads its names)."""
 
@@ -483,15 +569,64 @@ def _reference_ttl() -> int:
     return current_app.config["REFERENCE_CACHE_TTL"]
 
 
-def _cached(key: str, compute):
-    ttl = _reference_ttl()
-    if not ttl:
+def _cached(key: str, compute, ttl: int | None = None):
+    """`compute()` kept `ttl` seconds (REFERENCE_CACHE_TTL by default) in the app's cache
+    (Redis when configured: shared by every worker). Nothing is kept when
+    REFERENCE_CACHE_TTL is 0 (the tests)."""
+    if not _reference_ttl():
         return compute()
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, timeout=ttl)
+        cache.set(key, value, timeout=ttl or _reference_ttl())
     return value
+
+
+# --- the goods' version, for counts kept longer than a minute -----------------------------
+# Facet counts (app.catalog.facets) are the costliest thing a search reads: a broad word's
+# counts group every match (~100 ms of SQL for "jade" at 100,000 goods). They change only when
+# goods come, go, or change what the counts group or filter by (status, the shop's state,
+# category, belt, industry, source, certification, price, words), never with a sale or a
+# stock change. So they are kept FACET_CACHE_TTL (10 minutes) under the goods' version, a
+# token renewed after every commit that changed such a column (the listeners in
+# init_catalog, and app.merchants.sync for a shop's state copied onto its goods): counts are
+# then recomputed at the next render. What no write announces is a shop's suspension ending
+# by itself: its goods are listed again at once, and counted within FACET_CACHE_TTL.
+
+GOODS_VERSION_KEY = "catalog:goods-version"
+# Product columns whose change changes a listing's facet counts (or which goods match).
+COUNTED_COLUMNS = frozenset({
+    "status", "merchant_id", "merchant_active", "merchant_suspended_until",
+    "merchant_certified", "industry_id", "belt_id", "category_id", "source_type", "price_fen",
+    "title", "description", "search_tokens"})
+
+
+def goods_version() -> str:
+    """The goods' version (see above): one cache read. A version gone from the cache (evicted)
+    is a new one, never an old one that counts kept under it could still match."""
+    version = cache.get(GOODS_VERSION_KEY)
+    if version is None:
+        import uuid
+
+        cache.add(GOODS_VERSION_KEY, uuid.uuid4().hex, timeout=0)
+        version = cache.get(GOODS_VERSION_KEY)
+    return version
+
+
+def note_goods_changed(session) -> None:
+    """Mark `session`'s transaction as changing counted goods: the goods' version is renewed
+    after it commits (and forgotten if it rolls back)."""
+    session.info["yt_goods_changed"] = True
+
+
+def renew_goods_version() -> None:
+    import uuid
+
+    cache.set(GOODS_VERSION_KEY, uuid.uuid4().hex, timeout=0)
+
+
+def facet_ttl() -> int:
+    return current_app.config["FACET_CACHE_TTL"]
 
 
 def filter_vocabulary() -> dict[str, set[str]]:
@@ -505,14 +640,14 @@ def filter_vocabulary() -> dict[str, set[str]]:
 
 # --- page data -----------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class IndustryCard:
     slug: str
     name: str
     name_en: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class BeltCard:
     """A belt as cached page data: both languages' names (app.catalog.names picks one)."""
 
@@ -524,7 +659,7 @@ class BeltCard:
     industry: IndustryCard
 
 
-@dataclass
+@dataclass(frozen=True)
 class BeltSummary:
     belt: BeltCard
     products: int

@@ -41,6 +41,7 @@ def init_live(app: Flask) -> None:
         routes,
         services,
     )
+    from app.live.cards import room_card
     from app.pagedata import register_page_data
     from app.slots import register_slot
 
@@ -85,6 +86,7 @@ def init_live(app: Flask) -> None:
     register_page_data(app, "shop", "live", lambda merchant, **_: _shop_live(merchant.id))
     app.jinja_env.filters["clocktime"] = clock_time
     app.jinja_env.globals.update(
+        room_card=room_card,
         live_shop_of=services.shop_of_user,
         live_stream_kind=services.stream_kind,
         yuan_input=money.input_value,

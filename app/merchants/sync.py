@@ -11,9 +11,10 @@ Bulk UPDATE statements on merchants bypass this: don't use them for these column
 from __future__ import annotations
 
 from sqlalchemy import event, select, update
-from sqlalchemy.orm import attributes
+from sqlalchemy.orm import attributes, object_session
 
 from app.catalog.models import Product
+from app.catalog.services import COUNTED_COLUMNS, note_goods_changed
 from app.db import utcnow
 from app.merchants.models import Merchant
 
@@ -44,6 +45,8 @@ def _shop_certification_changed(mapper, connection, target: Merchant) -> None:
         values["updated_at"] = utcnow()
     if attrs["name"].history.has_changes():
         values["merchant_name"] = target.name
+    if values.keys() & COUNTED_COLUMNS and (session := object_session(target)) is not None:
+        note_goods_changed(session)  # the goods' facet counts change (catalog.services)
     if values:
         connection.execute(
             update(Product.__table__).where(Product.__table__.c.merchant_id == target.id)
