@@ -544,9 +544,15 @@ def page_belts_by_id() -> dict[int, SimpleNamespace]:
 
 
 def _page_belts() -> dict[str, SimpleNamespace]:
-    return _cached(PAGE_REFERENCE_KEYS[0], lambda: {
-        belt.slug: _row_copy(belt, industry=_row_copy(belt.industry))
-        for belt in db.session.scalars(select(Belt))})
+    """Every belt by slug, read from the cache once per app context (a belt page asks for its
+    belt, its shops' and its rooms' belts: one cache read, not three; forget_page_reference
+    drops this copy too)."""
+    belts = g.get("yt_page_belts")
+    if belts is None:
+        belts = g.yt_page_belts = _cached(PAGE_REFERENCE_KEYS[0], lambda: {
+            belt.slug: _row_copy(belt, industry=_row_copy(belt.industry))
+            for belt in db.session.scalars(select(Belt))})
+    return belts
 
 
 def page_industry(slug: str) -> SimpleNamespace | None:
@@ -558,6 +564,7 @@ def page_industry(slug: str) -> SimpleNamespace | None:
 
 def forget_page_reference() -> None:
     cache.delete_many(*PAGE_REFERENCE_KEYS)
+    g.pop("yt_page_belts", None)
 
 
 def all_categories() -> list[Category]:

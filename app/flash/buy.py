@@ -34,7 +34,7 @@ from app import clock
 from app.accounts.models import User
 from app.accounts.services import is_signed_in
 from app.catalog.models import Product, ProductStatus
-from app.db import Bound
+from app.db import Bound, plain_rows
 from app.exceptions import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.flash import gate as flash_gate
@@ -336,12 +336,12 @@ def flash_unit_price(product: Product, quantity: int, buyer: User | None,
     `take`, sent with the placement's commit, then make all three true."""
     if not is_signed_in(buyer):
         return None
-    row = db.session.execute(_open_sale_and_claim(), {
-        "product_id": product.id, "buyer_id": buyer.id, "now": now}).first()
-    if row is None:
+    rows = plain_rows(_open_sale_and_claim(), {
+        "product_id": product.id, "buyer_id": buyer.id, "now": now})
+    if not rows:
         return None
-    sale, mine = row
-    if sale.sold + quantity > sale.quantity or (mine or 0) + quantity > sale.per_user_limit:
+    sale = rows[0]
+    if sale.sold + quantity > sale.quantity or (sale.mine or 0) + quantity > sale.per_user_limit:
         return None
     return UnitPrice(sale.price_fen, FLASH_SOURCE,
                      claim=partial(_claim, sale.id, buyer.id, sale.per_user_limit),
@@ -351,9 +351,10 @@ def flash_unit_price(product: Product, quantity: int, buyer: User | None,
 @lru_cache(maxsize=1)
 def _open_sale_and_claim():
     """flash_unit_price's query (the open sale of a product and the buyer's claim), built
-    once: every priced line runs it."""
+    once and read as a plain row: every priced line runs it."""
     now = bindparam("now")
-    return (select(FlashSale, FlashClaim.quantity)
+    return (select(FlashSale.id, FlashSale.price_fen, FlashSale.quantity, FlashSale.sold,
+                   FlashSale.per_user_limit, FlashClaim.quantity.label("mine"))
             .outerjoin(FlashClaim, and_(FlashClaim.sale_id == FlashSale.id,
                                         FlashClaim.user_id == bindparam("buyer_id")))
             .where(FlashSale.product_id == bindparam("product_id"),
