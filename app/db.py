@@ -106,6 +106,22 @@ def _forget_writes(session, transaction) -> None:
         session.info.pop(_WROTE, None)
 
 
+def set_local(setting: str) -> None:
+    """`SET LOCAL <setting>` on the session (a planner setting for the statements that follow,
+    in this transaction). It begins the transaction (it is no plain SELECT) but writes
+    nothing: a request that otherwise only read still ends with COMMIT and keeps its prepared
+    statements. Anything else the transaction does still counts."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    session = db.session()
+    wrote = session.info.get(_WROTE)
+    session.execute(text(f"SET LOCAL {setting}"))
+    if not wrote:
+        session.info.pop(_WROTE, None)
+
+
 def end_reads_with_commit(app) -> None:
     """Register the teardown (after Flask-SQLAlchemy's init_app, so it runs before the
     session is removed) that commits a context's transaction when all it did was read."""

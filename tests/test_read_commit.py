@@ -206,3 +206,39 @@ def test_a_product_page_sends_no_begin(app, pg, client, product_id):
     finally:
         psycopg.Connection._exec_command = original
     assert not [c for c in sent if c.strip().upper() in (b"BEGIN", b"COMMIT", b"ROLLBACK")]
+
+
+def postgres_only(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SET LOCAL: PostgreSQL")
+
+
+def test_a_planner_setting_is_no_write(app, product_id, endings):
+    """app.db.set_local (SET LOCAL, the words' index for a search's facets and other sorts)
+    begins a transaction on PostgreSQL, but a request that otherwise read ends with COMMIT."""
+    from app.db import set_local
+
+    postgres_only(app)
+    with app.app_context():
+        set_local("enable_seqscan = off")
+        db.session.execute(select(Product.title).where(Product.id == product_id)).one()
+        set_local("enable_seqscan = on")
+    assert endings == ["commit"]
+
+
+def test_a_write_beside_a_planner_setting_is_still_rolled_back(app, product_id, endings):
+    from app.db import set_local
+
+    postgres_only(app)
+    with app.app_context():
+        db.session.execute(update(Product).where(Product.id == product_id).values(stock=7))
+        set_local("enable_seqscan = off")
+        set_local("enable_seqscan = on")
+    assert endings == ["rollback"]
+    assert stock(app, product_id) == 3
+
+
+def test_a_search_sorted_by_price_ends_with_commit(app, client, product_id, endings):
+    assert client.get("/search?q=手镯&sort=price").status_code == 200
+    assert endings and set(endings) == {"commit"}

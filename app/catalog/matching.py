@@ -37,7 +37,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -45,6 +44,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from app.catalog.models import Category, Industry, Product
 from app.catalog.search import TITLE, required_tokens
 from app.catalog.synonyms import split_english
+from app.db import set_local
 from app.extensions import db
 
 CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -301,11 +301,13 @@ def through_word_index(terms: list[Term], run):
     hundred-odd words like any cheap operator, so for a word matching a third of the goods it
     picks a sequential scan that tests all 100,000 rows at ~20 µs each (2 s); the index
     answers without testing a row (its bitmap is exact). Only for this statement: the
-    setting is put back at once (and SET LOCAL ends with the transaction anyway)."""
+    setting is put back at once (and SET LOCAL ends with the transaction anyway). The settings
+    are no write (app.db.set_local): a search page still ends with COMMIT, and psycopg keeps
+    the connection's prepared statements."""
     if not terms or not _postgres():
         return run()
-    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    set_local("enable_seqscan = off")
     try:
         return run()
     finally:
-        db.session.execute(text("SET LOCAL enable_seqscan = on"))
+        set_local("enable_seqscan = on")
