@@ -482,6 +482,21 @@ class _PlainRead:
 _PLAIN_READS: dict[tuple[int, str], _PlainRead] = {}
 
 
+class PlainReadContext:
+    """What `plain_rows` gives statement listeners as their `context` (SQLAlchemy gives its
+    execution context): the statement's compiled form, SQL, parameters, cursor and connection,
+    and room for the attributes a listener sets on it between before_ and
+    after_cursor_execute (a timer's start, say)."""
+
+    executemany = False
+    isinsert = isupdate = isdelete = isddl = False
+
+    def __init__(self, compiled, statement: str, parameters, cursor, connection):
+        self.compiled, self.statement, self.parameters = compiled, statement, parameters
+        self.cursor, self.connection = cursor, connection
+        self.root_connection, self.dialect = connection, connection.dialect
+
+
 def _plain_read(statement, dialect) -> _PlainRead:
     key = (id(statement), dialect.name)
     read = _PLAIN_READS.get(key)
@@ -521,11 +536,16 @@ def plain_rows(statement, params: dict | None = None) -> list[tuple]:
     if read.positional is not None:
         values = tuple(values[name] for name in read.positional)
     cursor = connection.connection.cursor()
+    listened = connection._has_events or connection.engine._has_events
     try:
-        if connection._has_events or connection.engine._has_events:
+        if listened:
+            context = PlainReadContext(read.compiled, read.sql, values, cursor, connection)
             connection.dispatch.before_cursor_execute(connection, cursor, read.sql, values,
-                                                      None, False)
+                                                      context, False)
         cursor.execute(read.sql, values)
+        if listened:
+            connection.dispatch.after_cursor_execute(connection, cursor, read.sql, values,
+                                                     context, False)
         rows = cursor.fetchall()
         if read.result_processors is None:
             read.result_processors = [
