@@ -529,7 +529,7 @@ def plain_rows(statement, params: dict | None = None) -> list[tuple]:
     connection = db.session.connection()
     dialect = connection.dialect
     read = _plain_read(statement, dialect)
-    values = read.compiled.construct_params(params or {}, _check=False)
+    values = read.compiled.construct_params(params or {})
     for name, process in read.bind_processors.items():
         if name in values:
             values[name] = process(values[name])

@@ -108,3 +108,10 @@ def test_a_driver_error_comes_as_sqlalchemys(app):
         plain_rows(statement, {"wanted": 1})
     with app.app_context():
         db.session.rollback()
+
+
+def test_a_missing_parameter_is_refused_not_sent_as_null(app, shop):
+    from sqlalchemy.exc import InvalidRequestError
+
+    with app.app_context(), pytest.raises(InvalidRequestError, match="merchant_id"):
+        plain_rows(_goods_statement(), {})
