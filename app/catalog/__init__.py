@@ -25,6 +25,24 @@ def init_catalog(app: Flask) -> None:
     _renew_goods_version_on_change()
 
 
+def _after_commit_of_marked(mark: str, act) -> None:
+    """`act()` after the commit of a session whose transaction set `session.info[mark]` (the
+    mark is dropped when it rolls back): the one copy of the note-then-act-at-commit rule
+    the reference copies and the goods' version share."""
+    from flask import has_app_context
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    @event.listens_for(Session, "after_commit")
+    def committed(session):
+        if session.info.pop(mark, False) and has_app_context():
+            act()
+
+    @event.listens_for(Session, "after_soft_rollback")
+    def rolled_back(session, _previous):
+        session.info.pop(mark, None)
+
+
 def _forget_page_reference_on_change() -> None:
     """Belt and portal pages read their belt or industry from a per-process copy
     (services.page_belt): dropped after any commit that changed a belt or industry row."""
@@ -48,14 +66,7 @@ def _forget_page_reference_on_change() -> None:
                     forget_page_reference()  # and again after the commit (below)
                 return
 
-    @event.listens_for(Session, "after_commit")
-    def forget(session):
-        if session.info.pop("yt_page_reference_changed", False) and has_app_context():
-            forget_page_reference()
-
-    @event.listens_for(Session, "after_soft_rollback")
-    def drop_note(session, _previous):
-        session.info.pop("yt_page_reference_changed", None)
+    _after_commit_of_marked("yt_page_reference_changed", forget_page_reference)
 
 
 def _renew_goods_version_on_change() -> None:
@@ -64,7 +75,6 @@ def _renew_goods_version_on_change() -> None:
     COUNTED_COLUMNS) through the ORM, row by row or in bulk. A sale (stock, sales) changes no
     count and keeps them. app.merchants.sync marks the session itself when a shop's state
     is copied onto its goods."""
-    from flask import has_app_context
     from sqlalchemy import event
     from sqlalchemy import inspect as sa_inspect
     from sqlalchemy.orm import Session
@@ -100,14 +110,7 @@ def _renew_goods_version_on_change() -> None:
         if not state.is_update or not names or names & COUNTED_COLUMNS:
             note_goods_changed(state.session)
 
-    @event.listens_for(Session, "after_commit")
-    def renew(session):
-        if session.info.pop("yt_goods_changed", False) and has_app_context():
-            renew_goods_version()
-
-    @event.listens_for(Session, "after_soft_rollback")
-    def drop_note(session, _previous):
-        session.info.pop("yt_goods_changed", None)
+    _after_commit_of_marked("yt_goods_changed", renew_goods_version)
 
 
 def _register_audit_subjects() -> None:
