@@ -10,6 +10,7 @@ from app.catalog.filters import ProductFilter
 from app.catalog.models import Industry
 from app.extensions import cache, db
 from tests import factories as make
+from tests.statements import grouped_scans
 
 BELT = ("belt",)
 
@@ -24,21 +25,6 @@ def goods(ctx):
     make.product(plain, "岫玉手镯", category_slug="jade-bangle", price_fen=30000)
     make.product(plain, "岫玉吊坠", category_slug="jade-pendant", price_fen=900000)
     db.session.commit()
-
-
-def grouped_scans(run) -> int:
-    seen = []
-
-    def note(conn, cursor, statement, *args):
-        if "GROUP BY" in statement and "FROM products" in statement:
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    return len(seen)
 
 
 VARIANTS = [

@@ -5,7 +5,7 @@ The counts shown are always what counting the listing now gives."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from app.catalog import listing, services
 from app.catalog.facets import listing_facets
@@ -13,6 +13,7 @@ from app.catalog.filters import ProductFilter
 from app.catalog.models import Category, Product
 from app.extensions import cache, db
 from tests import factories as make
+from tests.statements import grouped_scans
 
 SEARCH = ProductFilter(q="手镯")
 
@@ -36,21 +37,6 @@ def shops(ctx):
     make.product(plain, "手镯盒", category_slug="jade-ornament", price_fen=3000)
     db.session.commit()
     return certified, plain
-
-
-def grouped_scans(run) -> int:
-    seen = []
-
-    def note(conn, cursor, statement, *args):
-        if "GROUP BY" in statement and "products" in statement:
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    return len(seen)
 
 
 def shown(f: ProductFilter = SEARCH) -> dict[str, int]:
