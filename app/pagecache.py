@@ -186,11 +186,19 @@ def personal() -> None:
         g.yt_personal = True
 
 
+def _rendered(environment, template: str, parent: dict) -> str:
+    """`template` rendered with `parent` as its context, not copied: Template.render would copy
+    every global (a ChainMap, key by key in Python) for each of these small parts."""
+    compiled = environment.get_template(template)
+    return "".join(compiled.root_render_func(compiled.new_context(parent, shared=True)))
+
+
 @pass_context
 def viewer_part(context: Context, template: str) -> Markup:
     """A part of the page that depends on who is looking (`{{ viewer_part("…html") }}`),
-    rendered with the page's context; marked in a shared render so each viewer gets their own."""
-    html = context.environment.get_template(template).render(context.get_all())
+    rendered with the page's context (not the page's own {% set %}s); marked in a shared
+    render so each viewer gets their own."""
+    html = _rendered(context.environment, template, context.parent)
     if g.get("yt_public_render"):
         return Markup(f'<yt-part t="{escape(template)}">{html}</yt-part>')  # noqa: S704
     return Markup(html)  # noqa: S704 (a template's own output, escaped where it renders)
@@ -199,10 +207,11 @@ def viewer_part(context: Context, template: str) -> Markup:
 def _viewer_parts(templates: Sequence[str]) -> dict[str, bytes]:
     """The viewer parts rendered for the current (signed-in) visitor, with the context every
     template gets (its processors run once)."""
+    environment = current_app.jinja_env
     context: dict = {}
     current_app.update_template_context(context)
-    environment = current_app.jinja_env
-    return {name: environment.get_template(name).render(context).encode() for name in templates}
+    parent = {**environment.globals, **context}
+    return {name: _rendered(environment, name, parent).encode() for name in templates}
 
 
 def register_distinct_viewer(app: Flask, sees_more: Callable[[object], bool]) -> None:
