@@ -34,11 +34,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     # (the page cache's per-visitor CSRF token already in, every header already set).
     compress.init_app(app)
     db.init_app(app)
-    from app.db import begin_at_first_write, end_reads_with_commit
+    from app.db import begin_at_first_write, end_reads_with_commit, ping_after_idle
 
     end_reads_with_commit(app)  # after init_app: runs before the session is removed
     with app.app_context():
         begin_at_first_write(db.engine)
+        ping_after_idle(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     cache.init_app(app)

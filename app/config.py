@@ -50,6 +50,7 @@ def _engine_options(url: str) -> dict:
     thread count): with fewer, a rush of buyers queues for connections while holding threads."""
     options: dict = {"pool_pre_ping": True}
     if url.startswith("postgresql"):
+        options["pool_pre_ping"] = False  # idle connections are pinged instead (app.db.ping_after_idle)
         threads = int(os.environ.get("GUNICORN_THREADS", "8"))
         options["pool_size"] = int(os.environ.get("DB_POOL_SIZE", str(max(5, threads))))
         options["max_overflow"] = int(os.environ.get("DB_MAX_OVERFLOW", "5"))

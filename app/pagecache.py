@@ -15,7 +15,16 @@ stock and prices on it never lag more than MAX_AGE). Changed: it is rendered aga
 
 A copy is kept gzip-compressed once, in pieces cut at the token's places (see `Body`): a
 visitor who accepts gzip gets the pieces joined around their own token, without compressing
-the page again (which cost more than everything else a cached page does)."""
+the page again (which cost more than everything else a cached page does).
+
+Signed-in buyers share the anonymous copy too, when nothing on the page is theirs but the
+viewer parts: the header's account links and cart, the tab bar's cart, the footer's sign-out
+form. Templates lay those out with `viewer_part(template)`; in a shared render each comes out
+between markers, and the copy is cut there as at the tokens. An anonymous visitor gets what the
+render put there; a signed-in buyer gets those few small templates rendered for them. Viewers
+who see more on these pages (operators, belt admins, shop owners: `register_distinct_viewer`)
+and pages that show a buyer something of their own (`personal()`: a flash sale's claim) are
+rendered for them as before. Only anonymous visitors' requests make a copy."""
 from __future__ import annotations
 
 import re
@@ -28,7 +37,9 @@ from functools import wraps
 
 from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_login import current_user
-from markupsafe import Markup
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from app.csrf_mask import masked_csrf
 from app.extensions import cache
@@ -42,10 +53,18 @@ KEPT_HEADERS = ("Content-Type", "Vary")
 # others keep getting the previous copy (no stampede of renders), which is never served once
 # it is MAX_AGE old: stock and prices on a served page are at most ~2 s old.
 MAX_AGE = 1.9
-# (version, checked_at, body, headers, rendered_at, ids of the goods shown, what they showed)
-ENTRY_VERSION = "body-v2"
-ENTRY_FIELDS = 7
-_TOKEN_PLACES = re.compile(re.escape(PLACEHOLDER.encode()) + b"|" + re.escape(PLACEHOLDER_JSON.encode()))
+# (version, checked_at, body, headers, rendered_at, ids of the goods shown, what they showed,
+#  whether signed-in buyers may be served it)
+ENTRY_VERSION = "body-v3"
+ENTRY_FIELDS = 8
+# A viewer part in a shared render: <yt-part t="template">what an anonymous visitor sees</yt-part>
+# (template names are ours; user text cannot hold a raw '<', so only our markers match).
+_PLACES = re.compile(re.escape(PLACEHOLDER.encode()) + b"|" + re.escape(PLACEHOLDER_JSON.encode())
+                     + b'|<yt-part t="([^"<>]+)">(.*?)</yt-part>', re.S)
+_PART_MARKS = re.compile(rb'<yt-part t="[^"<>]+">|</yt-part>')
+# A signed-in session holds these and nothing else when its owner may share a copy.
+VIEWER_SESSION_KEYS = frozenset({"_user_id", "_id", "_fresh", "csrf_token"})
+ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_fresh"})
 # A gzip member's header: deflate, no name or time, "unknown" OS (RFC 1952).
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 COMPRESS_LEVEL = 6
@@ -68,35 +87,80 @@ def _stored(data: bytes) -> bytes:
 _FINAL_BLOCK = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS).flush(zlib.Z_FINISH)
 
 
+def _piece(fill: bytes) -> bytes:
+    # A few dozen bytes are not worth a compressor; a header's links are.
+    return _deflated(fill) if len(fill) > 120 else _stored(fill)
+
+
 @dataclass(frozen=True)
 class Body:
-    """A shared page's text cut at the places where each visitor's CSRF token goes: `texts`
-    (one more than the places) and the same texts as deflate pieces (`_deflated`)."""
+    """A shared page's text cut at its places: where each visitor's CSRF token goes (`places`
+    None) and each viewer part (`places` its template). `texts` has one more item than
+    `places`; `pieces` are the texts as deflate pieces (`_deflated`); `anonymous` what an
+    anonymous visitor gets at each place (b"" at a token's), `anonymous_pieces` the same
+    deflated."""
 
     texts: tuple[bytes, ...]
     pieces: tuple[bytes, ...]
+    places: tuple[str | None, ...] = ()
+    anonymous: tuple[bytes, ...] = ()
+    anonymous_pieces: tuple[bytes, ...] = ()
 
     @classmethod
     def of(cls, data: bytes) -> Body:
-        texts = tuple(_TOKEN_PLACES.split(data))
-        return cls(texts, tuple(_deflated(text) for text in texts))
+        texts, places, anonymous = [], [], []
+        start = 0
+        for found in _PLACES.finditer(data):
+            texts.append(data[start:found.start()])
+            template = found.group(1)
+            places.append(template.decode() if template else None)
+            anonymous.append(found.group(2) if template else b"")
+            start = found.end()
+        texts.append(data[start:])
+        return cls(tuple(texts), tuple(_deflated(text) for text in texts), tuple(places),
+                   tuple(anonymous), tuple(_piece(fill) if place else b""
+                                           for place, fill in zip(places, anonymous, strict=True)))
 
-    def plain(self, token: bytes) -> bytes:
-        return token.join(self.texts)
+    @property
+    def has_token(self) -> bool:
+        return None in self.places
 
-    def gzipped(self, token: bytes) -> bytes:
-        """The page with `token` in its places as one gzip member: the kept pieces, the token
-        as a stored block between them, and the checksum of the whole text."""
-        between = _stored(token) if len(self.texts) > 1 else b""
-        crc = 0
-        out = [GZIP_HEADER]
-        for i, (text, piece) in enumerate(zip(self.texts, self.pieces, strict=True)):
-            if i:
-                out.append(between)
-                crc = zlib.crc32(token, crc)
-            out.append(piece)
-            crc = zlib.crc32(text, crc)
-        size = sum(map(len, self.texts)) + len(token) * (len(self.texts) - 1)
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The viewer parts' templates, each once, in page order."""
+        return tuple(dict.fromkeys(place for place in self.places if place))
+
+    def _fills(self, token: bytes, parts: dict[str, bytes] | None) -> list[bytes]:
+        return [token if place is None else
+                (self.anonymous[i] if parts is None else parts[place])
+                for i, place in enumerate(self.places)]
+
+    def plain(self, token: bytes, parts: dict[str, bytes] | None = None) -> bytes:
+        """The page with `token` at the token's places and, at each viewer part's, what an
+        anonymous visitor sees (`parts` None) or `parts[template]`."""
+        out = [self.texts[0]]
+        for fill, text in zip(self._fills(token, parts), self.texts[1:], strict=True):
+            out += [fill, text]
+        return b"".join(out)
+
+    def gzipped(self, token: bytes, parts: dict[str, bytes] | None = None) -> bytes:
+        """The same page as one gzip member: the kept pieces, the token as a stored block
+        between them, an anonymous visitor's parts as kept, a viewer's compressed now, and
+        the checksum of the whole text."""
+        fills = self._fills(token, parts)
+        stored_token = _stored(token) if self.has_token else b""
+        out = [GZIP_HEADER, self.pieces[0]]
+        crc = zlib.crc32(self.texts[0])
+        size = len(self.texts[0])
+        for i, (place, fill) in enumerate(zip(self.places, fills, strict=True)):
+            if place is None:
+                out.append(stored_token)
+            else:
+                out.append(self.anonymous_pieces[i] if parts is None else _piece(fill))
+            text = self.texts[i + 1]
+            out.append(self.pieces[i + 1])
+            crc = zlib.crc32(text, zlib.crc32(fill, crc))
+            size += len(fill) + len(text)
         out += [_FINAL_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
         return b"".join(out)
 
@@ -115,6 +179,47 @@ def shown_product(product) -> str:
     return ""
 
 
+def personal() -> None:
+    """Called by a view whose page shows a signed-in buyer something of their own beyond the
+    viewer parts (a flash sale's claim and buy form): its copy is for anonymous visitors only."""
+    if g.get("yt_public_render"):
+        g.yt_personal = True
+
+
+def _rendered(environment, template: str, parent: dict) -> str:
+    """`template` rendered with `parent` as its context, not copied: Template.render would copy
+    every global (a ChainMap, key by key in Python) for each of these small parts."""
+    compiled = environment.get_template(template)
+    return "".join(compiled.root_render_func(compiled.new_context(parent, shared=True)))
+
+
+@pass_context
+def viewer_part(context: Context, template: str) -> Markup:
+    """A part of the page that depends on who is looking (`{{ viewer_part("…html") }}`),
+    rendered with the page's context (not the page's own {% set %}s); marked in a shared
+    render so each viewer gets their own."""
+    html = _rendered(context.environment, template, context.parent)
+    if g.get("yt_public_render"):
+        return Markup(f'<yt-part t="{escape(template)}">{html}</yt-part>')  # noqa: S704
+    return Markup(html)  # noqa: S704 (a template's own output, escaped where it renders)
+
+
+def _viewer_parts(templates: Sequence[str]) -> dict[str, bytes]:
+    """The viewer parts rendered for the current (signed-in) visitor, with the context every
+    template gets (its processors run once)."""
+    environment = current_app.jinja_env
+    context: dict = {}
+    current_app.update_template_context(context)
+    parent = {**environment.globals, **context}
+    return {name: _rendered(environment, name, parent).encode() for name in templates}
+
+
+def register_distinct_viewer(app: Flask, sees_more: Callable[[object], bool]) -> None:
+    """A domain's test for signed-in users who see more on the public pages than a buyer does
+    (e.g. a shop owner's controls on their goods): they never get a shared copy."""
+    app.extensions.setdefault("yt_distinct_viewers", []).append(sees_more)
+
+
 def fresh_only() -> None:
     """Called by a view whose page shows something revalidation does not check (a flash price,
     a live room's state): its cached copy is renewed by rendering, never kept by the check."""
@@ -122,11 +227,20 @@ def fresh_only() -> None:
         g.yt_fresh_only = True
 
 
-def _cacheable_request() -> bool:
-    if request.method not in ("GET", "HEAD") or current_user.is_authenticated:
-        return False
-    # Flask-Login's session protection marks anonymous sessions `_fresh = False`.
-    return set(session.keys()) <= {"csrf_token", "_fresh"}
+def _audience() -> str | None:
+    """Who may be served a shared copy: "anonymous" (they also make it), "viewer" (a signed-in
+    buyer, served only the viewer parts of their own), or None (their own page, not kept)."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    keys = session.keys()
+    if not current_user.is_authenticated:
+        # Flask-Login's session protection marks anonymous sessions `_fresh = False`.
+        return "anonymous" if keys <= ANONYMOUS_SESSION_KEYS else None
+    if keys <= VIEWER_SESSION_KEYS and not any(
+            sees_more(current_user)
+            for sees_more in current_app.extensions.get("yt_distinct_viewers", ())):
+        return "viewer"
+    return None
 
 
 def _key() -> str:
@@ -153,7 +267,8 @@ def public_page(view=None, *, revalidate: Revalidation | None = None):
     @wraps(view)
     def wrapper(*args, **kwargs):
         ttl = current_app.config["PUBLIC_PAGE_TTL"]
-        if not ttl or not _cacheable_request():
+        audience = _audience() if ttl else None
+        if audience is None:
             return view(*args, **kwargs)
         key = _key()
         entry = cache.get(key)
@@ -164,6 +279,11 @@ def public_page(view=None, *, revalidate: Revalidation | None = None):
             age = now - entry[1]
             if age > MAX_AGE or (age > ttl and cache.add(key + ":renewing", 1, timeout=5)):
                 entry = _renew_cheaply(key, entry, now, revalidate)  # None: render it again
+        if audience == "viewer":
+            if entry is None or not entry[7]:
+                cache.delete(key + ":renewing")  # anonymous visitors' requests render copies
+                return view(*args, **kwargs)
+            return _served(entry[2], entry[3], viewer=True)
         if entry is None:
             entry = _render(key, view, args, kwargs, now, revalidate)
             if not isinstance(entry, tuple):
@@ -182,6 +302,7 @@ def _render(key: str, view, args, kwargs, now: float, revalidate: Revalidation |
     g.yt_public_render = True
     g.yt_shown_products = []
     g.yt_fresh_only = False
+    g.yt_personal = False
     try:
         response = make_response(view(*args, **kwargs))
     finally:
@@ -200,7 +321,7 @@ def _render(key: str, view, args, kwargs, now: float, revalidate: Revalidation |
                    and not g.get("yt_fresh_only") else None)
     entry = (ENTRY_VERSION, now, Body.of(response.get_data()),
              [(h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers],
-             now, shown, fingerprint)
+             now, shown, fingerprint, not g.yt_personal)
     cache.set(key, entry, timeout=_lifetime(revalidate))
     cache.delete(key + ":renewing")
     return entry
@@ -209,11 +330,11 @@ def _render(key: str, view, args, kwargs, now: float, revalidate: Revalidation |
 def _renew_cheaply(key: str, entry: tuple, now: float, revalidate: Revalidation | None):
     """The copy is due: keep it if the goods on it show the same as when it was rendered and
     it is younger than the hold; else None (render again)."""
-    version, _checked_at, body, headers, rendered_at, shown, fingerprint = entry
+    version, _checked_at, body, headers, rendered_at, shown, fingerprint, for_viewers = entry
     if (revalidate is None or fingerprint is None or now - rendered_at > _hold()
             or revalidate.current(shown) != fingerprint):
         return None
-    entry = (version, now, body, headers, rendered_at, shown, fingerprint)
+    entry = (version, now, body, headers, rendered_at, shown, fingerprint, for_viewers)
     cache.set(key, entry, timeout=_lifetime(revalidate))
     cache.delete(key + ":renewing")
     return entry
@@ -224,12 +345,14 @@ def _lifetime(revalidate: Revalidation | None) -> int:
     return int(_hold()) + 2 if revalidate is not None else 2
 
 
-def _served(body: Body, headers: list) -> Response:
-    """A kept copy with this visitor's token: gzip from the kept pieces when the browser takes
-    it, else the plain text (which Flask-Compress may still compress, e.g. for brotli only)."""
-    token = masked_csrf().encode() if len(body.texts) > 1 else b""
+def _served(body: Body, headers: list, viewer: bool = False) -> Response:
+    """A kept copy with this visitor's token (and a viewer's own parts): gzip from the kept
+    pieces when the browser takes it, else the plain text (which Flask-Compress may still
+    compress, e.g. for brotli only)."""
+    token = masked_csrf().encode() if body.has_token else b""
+    parts = _viewer_parts(body.parts) if viewer else None
     if request.accept_encodings["gzip"]:
-        response = make_response(body.gzipped(token), 200, headers)
+        response = make_response(body.gzipped(token, parts), 200, headers)
         response.headers["Content-Encoding"] = "gzip"
         vary = response.headers.get("Vary")
         if not vary:
@@ -237,17 +360,19 @@ def _served(body: Body, headers: list) -> Response:
         elif "accept-encoding" not in vary.lower():
             response.headers["Vary"] = f"{vary}, Accept-Encoding"
         return response
-    return make_response(body.plain(token), 200, headers)
+    return make_response(body.plain(token, parts), 200, headers)
 
 
 def _with_token(response):
     if response.direct_passthrough:
         return response
     body = response.get_data()
+    if b"<yt-" not in body:
+        return response
     if PLACEHOLDER.encode() in body or PLACEHOLDER_JSON.encode() in body:
         token = masked_csrf().encode()
         body = body.replace(PLACEHOLDER.encode(), token).replace(PLACEHOLDER_JSON.encode(), token)
-        response.set_data(body)
+    response.set_data(_PART_MARKS.sub(b"", body))  # what this (anonymous) visitor sees stays
     return response
 
 
@@ -258,6 +383,7 @@ def init_pagecache(app: Flask) -> None:
         raise ValueError("PUBLIC_PAGE_TTL must stay below 2 s (stock and prices on pages)")
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["shown_product"] = shown_product
+    app.jinja_env.globals["viewer_part"] = viewer_part
     # Flask-WTF also injects its generate_csrf through a context processor; a later processor
     # wins, so every template's csrf_token() is this one.
     app.context_processor(lambda: {"csrf_token": csrf_token})

@@ -314,8 +314,9 @@ def replay(env: dict, plan: str, count: int) -> None:
     """Where the real traffic's time goes with the page cache on, as the server has it (one
     worker's own cache, its TTL and hold): the plan's first `count` requests in order, in
     process, one at a time; per kind of request, visitor, and what the cache did (served a
-    kept copy, renewed it with the one-query check, or rendered), the share of requests and
-    of this process's CPU and wall time (the wall time includes the SQL)."""
+    kept copy, renewed it with the one-query check, or rendered; a signed-in buyer's page is
+    "rendered" when it was made for them, not served from the shared copy), the share of
+    requests and of this process's CPU and wall time (the wall time includes the SQL)."""
     import collections
 
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "MEDIA_ROOT")})
@@ -326,7 +327,7 @@ def replay(env: dict, plan: str, count: int) -> None:
 
     app = create_app()
     outcome = ["kept"]
-    render, renew = pagecache._render, pagecache._renew_cheaply
+    render, renew, served = pagecache._render, pagecache._renew_cheaply, pagecache._served
 
     def rendering(*args, **kwargs):
         outcome[0] = "rendered"
@@ -337,7 +338,12 @@ def replay(env: dict, plan: str, count: int) -> None:
         outcome[0] = "renewed" if entry is not None else "rendered"
         return entry
 
-    pagecache._render, pagecache._renew_cheaply = rendering, renewing
+    def serving(*args, **kwargs):
+        if outcome[0] == "own":  # a signed-in buyer served the shared copy
+            outcome[0] = "kept"
+        return served(*args, **kwargs)
+
+    pagecache._render, pagecache._renew_cheaply, pagecache._served = rendering, renewing, serving
     client = app.test_client()
     totals: dict[tuple, list[float]] = collections.defaultdict(lambda: [0, 0.0, 0.0])
     started, started_cpu = time.perf_counter(), time.process_time()
@@ -347,16 +353,17 @@ def replay(env: dict, plan: str, count: int) -> None:
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, br"}
         if cookie:
             headers["Cookie"] = f"session={cookie}"
-        outcome[0] = "kept"
+        outcome[0] = "own" if cookie else "kept"
         wall, cpu = time.perf_counter(), time.process_time()
         client.get(path, headers=headers)
         kind = path.split("/")[1].split("?")[0]
-        key = (kind, "signed in" if cookie else "anonymous", "rendered" if cookie else outcome[0])
+        key = (kind, "signed in" if cookie else "anonymous",
+               "rendered" if outcome[0] == "own" else outcome[0])
         total = totals[key]
         total[0] += 1
         total[1] += time.process_time() - cpu
         total[2] += time.perf_counter() - wall
-    pagecache._render, pagecache._renew_cheaply = render, renew
+    pagecache._render, pagecache._renew_cheaply, pagecache._served = render, renew, served
     n, wall_all = len(lines), time.perf_counter() - started
     cpu_all = time.process_time() - started_cpu
     print(f"\nreplay in process, page cache on: {n} requests of the plan, {n / wall_all:.0f} req/s, "

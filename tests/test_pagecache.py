@@ -324,3 +324,135 @@ def test_kept_pieces_join_into_valid_gzip_for_any_cut():
         expected = data.replace(PLACEHOLDER.encode(), token).replace(PLACEHOLDER_JSON.encode(), token)
         assert gzip.decompress(body.gzipped(token)) == expected
         assert body.plain(token) == expected
+
+
+# --- signed-in buyers share the copy, with their own viewer parts -------------------------------
+
+def _buyer_with_a_cart_and_news(make_client, item):
+    from app.accounts.services import notify
+    from app.orders.models import CartItem
+
+    buyer = make.user("老铁")
+    db.session.add(CartItem(user_id=buyer.id, product_id=item.id, quantity=2))
+    db.session.commit()
+    for _ in range(3):
+        notify(buyer.id, "您的订单已发货")
+    db.session.commit()
+    browser = make_client()
+    make.sign_in(browser, buyer)
+    return browser
+
+
+def _reads_during(run) -> list[str]:
+    from tests.statements import statements_during
+
+    return [sql for sql in statements_during(run) if sql.lstrip().upper().startswith("SELECT")]
+
+
+def _same_but_tokens(page: str) -> str:
+    page = re.sub(r"m\.[A-Za-z0-9_\-=]+", "T", page)
+    return HX_TOKEN.sub("T", page)
+
+
+def test_a_signed_in_buyer_is_served_the_kept_copy_with_their_own_header_and_footer(
+        cached, make_client, ctx, app):
+    item = make.product(make.merchant("玉匠人"), "冰种手镯")
+    buyer = _buyer_with_a_cart_and_news(make_client, item)
+    app.config["PUBLIC_PAGE_TTL"] = 0
+    own = buyer.get("/belts/zhenping-jade").get_data(as_text=True)  # rendered for them
+    app.config["PUBLIC_PAGE_TTL"] = 1
+    anonymous = make_client().get("/belts/zhenping-jade").get_data(as_text=True)  # kept
+    reads = _reads_during(lambda: buyer.get("/belts/zhenping-jade"))
+    assert len(reads) == 1 and "users" in reads[0]  # the buyer and their counts: no render
+    served = buyer.get("/belts/zhenping-jade").get_data(as_text=True)
+    assert "yt-part" not in served + anonymous
+    assert _same_but_tokens(served) == _same_but_tokens(own)
+    assert 'aria-label="消息 (3)"' in served and 'aria-label="购物车 (1)"' in served
+    assert "退出登录" in served and "登录</a>" not in served
+    assert "退出登录" not in anonymous and "/signin?next=" in anonymous
+    assert 'aria-label="购物车"' in anonymous and "消息" not in anonymous
+    # the sign-out form carries the buyer's own working token
+    token = re.search(r'action="/signout" class="signout-form">\s*<input type="hidden" '
+                      r'name="csrf_token" value="([^"]+)"', served).group(1)
+    assert buyer.post("/signout", data={"csrf_token": token}).status_code == 303
+    assert "退出登录" not in buyer.get("/belts/zhenping-jade").get_data(as_text=True)
+
+
+def test_a_kept_page_goes_out_gzipped_with_a_buyers_own_parts(cached, make_client, ctx):
+    item = make.product(make.merchant("玉匠人"), "冰种手镯")
+    buyer = _buyer_with_a_cart_and_news(make_client, item)
+    make_client().get(f"/products/{item.id}")  # kept
+    page = _gunzip(buyer.get(f"/products/{item.id}", headers={"Accept-Encoding": "gzip"}))
+    assert 'aria-label="消息 (3)"' in page and "退出登录" in page and "冰种手镯" in page
+    assert 'aria-label="购物车 (1)"' in page and "yt-part" not in page
+    again = _gunzip(make_client().get(f"/products/{item.id}", headers={"Accept-Encoding": "gzip"}))
+    assert "退出登录" not in again and "/signin?next=/products/" in again
+
+
+def test_a_buyer_never_makes_the_copy_anonymous_visitors_get(cached, make_client, ctx):
+    item = make.product(make.merchant("玉匠人"), "冰种手镯")
+    buyer = _buyer_with_a_cart_and_news(make_client, item)
+    url = f"/products/{item.id}"
+    assert "退出登录" in buyer.get(url).get_data(as_text=True)
+    visitor = make_client()
+    assert len(_reads_during(lambda: visitor.get(url))) > 1  # rendered: the buyer kept nothing
+    assert "退出登录" not in visitor.get(url).get_data(as_text=True)
+    assert len(_reads_during(lambda: visitor.get(url))) == 0  # kept now
+
+
+@pytest.mark.parametrize("who", ["operator", "belt admin", "shop owner"])
+def test_viewers_who_see_more_are_never_served_the_kept_copy(cached, make_client, ctx, who):
+    shop = make.merchant("玉匠人")
+    make.product(shop, "冰种手镯")
+    account = {"operator": lambda: make.user("运营", operator=True),
+               "belt admin": lambda: make.belt_admin("zhenping-jade"),
+               "shop owner": lambda: shop.owner}[who]()
+    browser = make_client()
+    make.sign_in(browser, account)
+    make_client().get("/belts/zhenping-jade")  # kept
+    assert len(_reads_during(lambda: browser.get("/belts/zhenping-jade"))) > 1  # their own page, rendered
+    page = browser.get("/belts/zhenping-jade").get_data(as_text=True)
+    if who != "shop owner":
+        assert "认证审核" in page  # the review queue's link, which buyers never see
+
+
+def test_a_product_with_a_flash_sale_is_rendered_for_each_buyer(cached, make_client, ctx):
+    shop = make.merchant("玉匠人")
+    item = make.product(shop, "冰种手镯")
+    make.live_room(shop, goods=[item], pinned=item)
+    db.session.commit()
+    buyer = make_client()
+    make.sign_in(buyer, make.user("老铁"))
+    make_client().get(f"/products/{item.id}")  # kept for anonymous visitors only
+    url = f"/products/{item.id}"
+    assert len(_reads_during(lambda: buyer.get(url))) > 1
+
+
+def test_a_buyer_with_a_message_to_show_gets_their_own_page(cached, make_client, ctx):
+    item = make.product(make.merchant("玉匠人"), "冰种手镯")
+    buyer = make_client()
+    make.sign_in(buyer, make.user("老铁"))
+    make_client().get(f"/products/{item.id}")  # kept
+    with buyer.session_transaction() as session:
+        session["_flashes"] = [("success", "已加入购物车")]
+    assert "已加入购物车" in buyer.get(f"/products/{item.id}").get_data(as_text=True)
+
+
+def test_kept_pieces_with_viewer_parts_join_into_valid_gzip():
+    import gzip
+
+    from app.pagecache import PLACEHOLDER, Body
+
+    anonymous_links, cart = b'<a href="/signin">' + "登录".encode() + b"</a>", b"<a>" + b"c" * 300 + b"</a>"
+    data = (b"<header>" + b'<yt-part t="a.html">' + anonymous_links + b"</yt-part>"
+            + b'<yt-part t="cart.html">' + cart + b"</yt-part>" + PLACEHOLDER.encode()
+            + "<p>页</p>".encode() * 400 + b'<yt-part t="cart.html">' + cart + b"</yt-part>end")
+    body = Body.of(data)
+    assert body.parts == ("a.html", "cart.html")
+    anonymous = (b"<header>" + anonymous_links + cart + b"tok" + "<p>页</p>".encode() * 400
+                 + cart + b"end")
+    assert gzip.decompress(body.gzipped(b"tok")) == anonymous == body.plain(b"tok")
+    mine = {"a.html": "我的".encode(), "cart.html": b"<a>" + b"2" * 500 + b"</a>"}
+    expected = (b"<header>" + mine["a.html"] + mine["cart.html"] + b"tok"
+                + "<p>页</p>".encode() * 400 + mine["cart.html"] + b"end")
+    assert gzip.decompress(body.gzipped(b"tok", mine)) == expected == body.plain(b"tok", mine)

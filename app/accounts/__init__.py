@@ -6,6 +6,7 @@ def init_accounts(app: Flask) -> None:
     from app import tick
     from app.accounts import routes, services, sessions
     from app.extensions import login_manager
+    from app.pagecache import register_distinct_viewer
 
     login_manager.login_view = "accounts.signin"
     login_manager.login_message = _l("请先登录。")
@@ -15,6 +16,10 @@ def init_accounts(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(sessions.load_user)
     sessions.register_viewer_count("unread_notifications", services.unread_count_of)
+    # Operators and belt admins see more on the public pages (review links): never a shared copy.
+    sessions.register_viewer_count("belt_roles", services.belt_roles_of)
+    register_distinct_viewer(app, lambda user: user.is_operator or sessions.viewer_count(
+        user, "belt_roles") != 0)
     if not any(name == "accounts.purge_sessions" for name, _fn in tick.JOBS):
         tick.job("accounts.purge_sessions")(sessions.purge_expired)
     app.register_blueprint(routes.bp)

@@ -19,7 +19,7 @@ from app.accounts.audit import (  # noqa: F401 (the audit log, re-exported for o
     register_audit_action,
     register_audit_subject,
 )
-from app.accounts.models import Notification, User
+from app.accounts.models import BeltAdmin, Notification, User
 from app.exceptions import Conflict, InvalidInput, PermissionDenied
 from app.extensions import db
 
@@ -169,6 +169,12 @@ def unread_count_of(user_id) -> ScalarSelect:
     """The user's unread notifications, as a scalar subquery (`user_id` a value or a column)."""
     return (select(func.count()).select_from(Notification)
             .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .scalar_subquery())
+
+
+def belt_roles_of(user_id) -> ScalarSelect:
+    """The belts the user administers, counted as a scalar subquery."""
+    return (select(func.count()).select_from(BeltAdmin).where(BeltAdmin.user_id == user_id)
             .scalar_subquery())
 
 

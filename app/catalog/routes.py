@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from app.catalog import services, views
 from app.catalog.filters import parse_filter
 from app.catalog.reference import SOURCE_TYPE_NAMES
-from app.pagecache import Revalidation, fresh_only, public_page, shown_product
+from app.pagecache import Revalidation, fresh_only, personal, public_page, shown_product
 from app.rendering import render_page
 
 bp = Blueprint("catalog", __name__)
@@ -73,9 +73,11 @@ def product(product_id: int):
         return render_page("catalog/product_gone.html", product=page.product, status=404)
     # A cached copy is kept while the product (price, stock, sales, status, its shop's state)
     # and its related cards show the same; goods with a flash sale or a live room show prices
-    # and states the check does not cover: those copies are rendered again every TTL.
+    # and states the check does not cover: those copies are rendered again every TTL, and a
+    # flash sale shows a signed-in buyer their own claim: theirs is rendered for them.
     shown_product(page.product)
     if page.product.has_extras:
         fresh_only()
+        personal()
     return render_page("catalog/product.html", product=page.product, listable=page.listable,
                        related=page.related, parts=page.parts, venue_groups=page.venue_groups)

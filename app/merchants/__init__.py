@@ -9,6 +9,7 @@ def init_merchants(app: Flask) -> None:
 
     from app import tick
     from app.accounts.services import register_audit_action, register_audit_subject
+    from app.accounts.sessions import register_viewer_count, viewer_count
     from app.i18n import N_
     from app.merchants import (  # noqa: F401 (importing registers the routes)
         admin_routes,
@@ -27,6 +28,7 @@ def init_merchants(app: Flask) -> None:
     )
     from app.merchants.cards import shop_card
     from app.merchants.models import Certificate, Merchant
+    from app.pagecache import register_distinct_viewer
     from app.pagedata import register_page_data
     from app.rendering import TemplateModule
     from app.slots import register_slot
@@ -59,6 +61,9 @@ def init_merchants(app: Flask) -> None:
                        lambda **_: services.belt_shop_counts())
     register_page_data(app, "portal", "shops", lambda industry, **_: services.ranked_shops(
         industry_id=industry.id, certified_only=True, limit=20))
+    # A shop owner sees their own goods' controls on the public pages: never a shared copy.
+    register_viewer_count("shops", services.shops_of)
+    register_distinct_viewer(app, lambda user: viewer_count(user, "shops") != 0)
     register_slot(app, "shop_header", "merchants/_shop_certification.html")
     register_slot(app, "belt_header", "merchants/_belt_admin_link.html")
     # The shops a belt's base features on its page (belt_pages), above the belt's sections.

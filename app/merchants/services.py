@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import ScalarSelect, and_, bindparam, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -46,6 +46,12 @@ def get_shop(merchant_id: int) -> Merchant | None:
     return db.session.scalar(
         select(Merchant).options(selectinload(Merchant.belt), selectinload(Merchant.industry))
         .where(Merchant.id == merchant_id))
+
+
+def shops_of(user_id) -> ScalarSelect:
+    """The shops the user owns, counted as a scalar subquery (`user_id` a value or a column)."""
+    return (select(func.count()).select_from(Merchant).where(Merchant.owner_id == user_id)
+            .scalar_subquery())
 
 
 def shop_of(user_id: int) -> Merchant | None:

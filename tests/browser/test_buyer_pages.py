@@ -109,3 +109,31 @@ def test_a_kept_page_arrives_gzipped_whole_and_its_forms_work(app, page, new_pag
         expect(page.locator("html")).to_have_attribute("lang", "en")
     finally:
         app.config["PUBLIC_PAGE_TTL"] = 0
+
+
+def test_a_signed_in_buyer_gets_the_kept_page_with_their_own_header_and_sign_out(
+        app, page, new_page, live_server, bangle, ctx):
+    """The page cache on: a signed-in buyer is served the copy an anonymous visitor made,
+    with their own account links, cart and a sign-out form that works."""
+    from app.orders.models import CartItem
+
+    buyer = make.user("老铁买家", email="laotie-kept@example.cn")
+    db.session.add(CartItem(user_id=buyer.id, product_id=bangle, quantity=1))
+    db.session.commit()
+    page.goto(live_server + "/signin")
+    page.get_by_label("手机号或邮箱").fill("laotie-kept@example.cn")
+    page.get_by_label("密码").fill(make.PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(lambda url: "/signin" not in url)
+    app.config["PUBLIC_PAGE_TTL"] = 1
+    try:
+        new_page().goto(f"{live_server}/products/{bangle}")  # an anonymous visitor: kept
+        page.goto(f"{live_server}/products/{bangle}")
+        expect(page.get_by_role("heading", name="冰种飘花翡翠手镯 附证书")).to_be_visible()
+        expect(page.get_by_role("link", name="我的")).to_be_visible()
+        expect(page.get_by_role("link", name="购物车 (1)")).to_be_visible()
+        check_accessibility(page)
+        page.get_by_role("button", name="退出登录").click()
+        expect(page.get_by_role("link", name="登录")).to_be_visible()
+    finally:
+        app.config["PUBLIC_PAGE_TTL"] = 0
