@@ -152,11 +152,15 @@ def _current_goods_statement(dialect: str):
 
 
 def current_goods(product_ids: Sequence[int]) -> tuple:
-    """The same as `shown_goods`, read from the database now (one indexed query)."""
+    """The same as `shown_goods`, read from the database now (one indexed query; plain rows
+    on PostgreSQL, where every kept page's renewal runs it)."""
     if not product_ids:
         return ()
-    statement = _current_goods_statement(db.engine.dialect.name)
-    return tuple(tuple(row) for row in db.session.execute(statement, {"ids": list(product_ids)}))
+    dialect = db.engine.dialect.name
+    statement, params = _current_goods_statement(dialect), {"ids": list(product_ids)}
+    rows = (plain_rows(statement, params) if dialect == "postgresql"
+            else db.session.execute(statement, params))
+    return tuple(tuple(row) for row in rows)
 
 
 

@@ -69,16 +69,18 @@ def until(page, script: str, timeout: float = 15_000):
 
 def expect_playing(page, seconds: float = 1.5, timeout: float = 45_000) -> float:
     """currentTime advances: frames are really being decoded and shown. The first frame may
-    take long on a loaded 2-core machine (ffmpeg encodes while Chromium decodes): 45 s."""
+    take long on a loaded 2-core machine (ffmpeg encodes while Chromium decodes): 45 s. Then
+    the video must move on by `seconds` × 0.5 of playback: it may stall a moment at the live
+    edge on a busy machine (1 s segments arriving late), so it gets up to 8 × `seconds` for
+    that; a frozen player never does."""
     video = page.locator("video.live-video")
     expect(video).to_be_visible(timeout=timeout)
     until(page, "() => { const v = document.querySelector('video.live-video');"
                 " return v && v.currentTime > 0.5 && !v.paused; }", timeout=timeout)
     first = video.evaluate("v => v.currentTime")
-    page.wait_for_timeout(seconds * 1000)
-    later = video.evaluate("v => v.currentTime")
-    assert later > first + seconds * 0.5, (first, later)
-    return later
+    until(page, f"() => document.querySelector('video.live-video').currentTime > "
+                f"{first + seconds * 0.5}", timeout=seconds * 8_000)
+    return video.evaluate("v => v.currentTime")
 
 
 def on_air(studio) -> LiveBroadcast:
