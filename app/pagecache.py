@@ -61,6 +61,7 @@ ENTRY_FIELDS = 8
 # (template names are ours; user text cannot hold a raw '<', so only our markers match).
 _PLACES = re.compile(re.escape(PLACEHOLDER.encode()) + b"|" + re.escape(PLACEHOLDER_JSON.encode())
                      + b'|<yt-part t="([^"<>]+)">(.*?)</yt-part>', re.S)
+_TOKENS = re.compile(re.escape(PLACEHOLDER.encode()) + b"|" + re.escape(PLACEHOLDER_JSON.encode()))
 _PART_MARKS = re.compile(rb'<yt-part t="[^"<>]+">|</yt-part>')
 # A signed-in session holds these and nothing else when its owner may share a copy.
 VIEWER_SESSION_KEYS = frozenset({"_user_id", "_id", "_fresh", "csrf_token"})
@@ -120,6 +121,12 @@ class Body:
         return cls(tuple(texts), tuple(_deflated(text) for text in texts), tuple(places),
                    tuple(anonymous), tuple(_piece(fill) if place else b""
                                            for place, fill in zip(places, anonymous, strict=True)))
+
+    @property
+    def token_in_a_part(self) -> bool:
+        """A viewer part that printed a CSRF token (a form) for the anonymous visitor: not
+        kept, since a kept part's text is served as it is."""
+        return any(_TOKENS.search(fill) for fill in self.anonymous)
 
     @property
     def has_token(self) -> bool:
@@ -310,7 +317,8 @@ def _render(key: str, view, args, kwargs, now: float, revalidate: Revalidation |
     shareable = (response.status_code == 200 and "csrf_token" not in g
                  and dict(session) == before and not response.headers.get("Set-Cookie")
                  and not response.direct_passthrough)
-    if not shareable:
+    body = Body.of(response.get_data()) if shareable else None
+    if body is None or body.token_in_a_part:
         cache.delete(key + ":renewing")
         return response
     goods = g.yt_shown_products
@@ -319,7 +327,7 @@ def _render(key: str, view, args, kwargs, now: float, revalidate: Revalidation |
     # already see a change the page does not show).
     fingerprint = (revalidate.shown(goods) if revalidate is not None and _hold() > 0
                    and not g.get("yt_fresh_only") else None)
-    entry = (ENTRY_VERSION, now, Body.of(response.get_data()),
+    entry = (ENTRY_VERSION, now, body,
              [(h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers],
              now, shown, fingerprint, not g.yt_personal)
     cache.set(key, entry, timeout=_lifetime(revalidate))

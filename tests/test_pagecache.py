@@ -456,3 +456,32 @@ def test_kept_pieces_with_viewer_parts_join_into_valid_gzip():
     expected = (b"<header>" + mine["a.html"] + mine["cart.html"] + b"tok"
                 + "<p>页</p>".encode() * 400 + mine["cart.html"] + b"end")
     assert gzip.decompress(body.gzipped(b"tok", mine)) == expected == body.plain(b"tok", mine)
+
+
+def test_a_viewer_part_with_a_token_for_anonymous_visitors_is_not_kept(cached, client, ctx, app):
+    from app.pagecache import PLACEHOLDER, Body
+
+    assert Body.of(b'<yt-part t="a.html"><form>' + PLACEHOLDER.encode() + b"</form></yt-part>"
+                   ).token_in_a_part
+    assert not Body.of(b'<yt-part t="a.html">x</yt-part>' + PLACEHOLDER.encode()).token_in_a_part
+    # a part that prints a form for anonymous visitors: the page is this visitor's own, whole
+    original = app.jinja_loader.get_source
+
+    def with_form(environment, name):
+        source, filename, uptodate = original(environment, name)
+        if name == "_viewer_account.html":
+            source += '<form id="part-form">{{ csrf_token() }}</form>'
+        return source, filename, lambda: False
+
+    app.jinja_env.cache.clear()
+    app.jinja_loader.get_source = with_form
+    try:
+        item = make.product(make.merchant("玉匠人"), "冰种手镯")
+        url = f"/products/{item.id}"
+        page = client.get(url).get_data(as_text=True)
+        token = re.search(r'<form id="part-form">([^<]+)</form>', page).group(1)
+        assert token.startswith("m.") and "yt-" not in page
+        assert len(_reads_during(lambda: client.get(url))) > 0  # not kept: rendered again
+    finally:
+        app.jinja_loader.get_source = original
+        app.jinja_env.cache.clear()
