@@ -364,7 +364,9 @@ def test_a_signed_in_buyer_is_served_the_kept_copy_with_their_own_header_and_foo
     anonymous = make_client().get("/belts/zhenping-jade").get_data(as_text=True)  # kept
     reads = _reads_during(lambda: buyer.get("/belts/zhenping-jade"))
     assert len(reads) == 1 and "users" in reads[0]  # the buyer and their counts: no render
-    served = buyer.get("/belts/zhenping-jade").get_data(as_text=True)
+    response = buyer.get("/belts/zhenping-jade")
+    assert "private" in response.headers["Cache-Control"]  # their header: no shared cache keeps it
+    served = response.get_data(as_text=True)
     assert "yt-part" not in served + anonymous
     assert _same_but_tokens(served) == _same_but_tokens(own)
     assert 'aria-label="消息 (3)"' in served and 'aria-label="购物车 (1)"' in served
