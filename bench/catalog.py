@@ -19,8 +19,9 @@ not one URL.
 a few pages are very popular, most are seen rarely) over every listed product id (100,000),
 the 12 belts × their filters and 200 searches, 60 / 25 / 15 %, with 20 % of the requests from
 signed-in buyers (real server sessions, made by the app: they are served the copies the page
-cache keeps, with their own header, or their own render when none is kept) and every request accepting gzip/brotli as a browser does. `--only "real traffic"` runs
-just that scenario beside /ping. `--costs` then times cold renders of its requests in process;
+cache keeps, with their own header, or their own render when none is kept) and every
+request accepting gzip/brotli as a browser does. `--only "real traffic"` runs just that
+scenario beside /ping. `--costs` then times cold renders of its requests in process;
 `--replay N` replays its first N requests in process with the page cache on and says where the
 time went (per kind, visitor, and whether the cache kept, renewed or rendered the page).
 """
