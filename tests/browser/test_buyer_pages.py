@@ -68,16 +68,20 @@ def test_photos_without_javascript_are_links_and_each_says_its_place(page_nojs, 
     expect(page.locator("#photo-2 .gallery-count")).to_have_text("2/3")
 
 
+def _sign_in(page, live_server: str, email: str) -> None:
+    page.goto(live_server + "/signin")
+    page.get_by_label("手机号或邮箱").fill(email)
+    page.get_by_label("密码").fill(make.PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(lambda url: "/signin" not in url)
+
+
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_the_search_hint_is_not_cut_off_on_a_phone(page, live_server, ctx, signed_in):
     if signed_in:
         make.user("老铁买家", email="laotie@example.cn")
         db.session.commit()
-        page.goto(live_server + "/signin")
-        page.get_by_label("手机号或邮箱").fill("laotie@example.cn")
-        page.get_by_label("密码").fill(make.PASSWORD)
-        page.locator("main form button[type=submit]").first.click()
-        page.wait_for_url(lambda url: "/signin" not in url)
+        _sign_in(page, live_server, "laotie@example.cn")
     for lang in ("zh_Hans_CN", "en"):
         page.context.add_cookies([{"name": "lang", "value": lang, "url": live_server}])
         page.goto(live_server + "/")
@@ -120,11 +124,7 @@ def test_a_signed_in_buyer_gets_the_kept_page_with_their_own_header_and_sign_out
     buyer = make.user("老铁买家", email="laotie-kept@example.cn")
     db.session.add(CartItem(user_id=buyer.id, product_id=bangle, quantity=1))
     db.session.commit()
-    page.goto(live_server + "/signin")
-    page.get_by_label("手机号或邮箱").fill("laotie-kept@example.cn")
-    page.get_by_label("密码").fill(make.PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(lambda url: "/signin" not in url)
+    _sign_in(page, live_server, "laotie-kept@example.cn")
     app.config["PUBLIC_PAGE_TTL"] = 1
     try:
         new_page().goto(f"{live_server}/products/{bangle}")  # an anonymous visitor: kept
