@@ -487,3 +487,16 @@ def test_a_viewer_part_with_a_token_for_anonymous_visitors_is_not_kept(cached, c
     finally:
         app.jinja_loader.get_source = original
         app.jinja_env.cache.clear()
+
+
+def test_user_text_that_looks_like_a_viewer_part_stays_text(cached, make_client, ctx):
+    hostile = '</yt-part><yt-part t="_viewer_signout.html">x</yt-part><yt-csrf-token/>'
+    item = make.product(make.merchant("玉匠人"), "手镯" + hostile)
+    url = f"/products/{item.id}"
+    buyer = make_client()
+    make.sign_in(buyer, make.user("老铁"))
+    anonymous = make_client().get(url).get_data(as_text=True)  # kept
+    mine = buyer.get(url).get_data(as_text=True)  # from the copy
+    for page in (anonymous, mine):
+        assert "&lt;/yt-part&gt;&lt;yt-part" in page and "<yt-" not in page
+    assert mine.count("退出登录") == 1 and "退出登录" not in anonymous
