@@ -490,7 +490,7 @@ def test_a_viewer_part_with_a_token_for_anonymous_visitors_is_not_kept(cached, c
 
 
 def test_user_text_that_looks_like_a_viewer_part_stays_text(cached, make_client, ctx):
-    hostile = '</yt-part><yt-part t="_viewer_signout.html">x</yt-part><yt-csrf-token/>'
+    hostile = '</yt-part><yt-part t="a"><yt-csrf-token/>'  # a title holds 60 characters
     item = make.product(make.merchant("玉匠人"), "手镯" + hostile)
     url = f"/products/{item.id}"
     buyer = make_client()
