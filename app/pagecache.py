@@ -282,13 +282,16 @@ def public_page(view=None, *, revalidate: Revalidation | None = None):
         if entry is not None and (len(entry) != ENTRY_FIELDS or entry[0] != ENTRY_VERSION):
             entry = None  # written by an earlier version (a shared cache across a deploy)
         now = time.time()
+        claimed = False  # this request holds the renewal
         if entry is not None:
             age = now - entry[1]
-            if age > MAX_AGE or (age > ttl and cache.add(key + ":renewing", 1, timeout=5)):
+            claimed = MAX_AGE >= age > ttl and cache.add(key + ":renewing", 1, timeout=5)
+            if age > MAX_AGE or claimed:
                 entry = _renew_cheaply(key, entry, now, revalidate)  # None: render it again
         if audience == "viewer":
             if entry is None or not entry[7]:
-                cache.delete(key + ":renewing")  # anonymous visitors' requests render copies
+                if claimed and entry is None:  # anonymous visitors' requests render copies
+                    cache.delete(key + ":renewing")
                 return view(*args, **kwargs)
             return _served(entry[2], entry[3], viewer=True)
         if entry is None:

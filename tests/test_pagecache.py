@@ -500,3 +500,16 @@ def test_user_text_that_looks_like_a_viewer_part_stays_text(cached, make_client,
     for page in (anonymous, mine):
         assert "&lt;/yt-part&gt;&lt;yt-part" in page and "<yt-" not in page
     assert mine.count("退出登录") == 1 and "退出登录" not in anonymous
+
+
+def test_a_buyer_leaves_another_requests_renewal_alone(cached, make_client, ctx):
+    from app.extensions import cache
+
+    item = make.product(make.merchant("玉匠人"), "冰种手镯")
+    url = f"/products/{item.id}"
+    buyer = make_client()
+    make.sign_in(buyer, make.user("老铁"))
+    key = f"page:zh_Hans_CN|||{url}?"
+    assert cache.add(key + ":renewing", 1, timeout=5)  # an anonymous request is rendering it
+    assert "退出登录" in buyer.get(url).get_data(as_text=True)  # the buyer's own page
+    assert not cache.add(key + ":renewing", 1, timeout=5)  # still that request's
