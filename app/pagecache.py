@@ -103,9 +103,9 @@ class Body:
 
     texts: tuple[bytes, ...]
     pieces: tuple[bytes, ...]
-    places: tuple[str | None, ...] = ()
-    anonymous: tuple[bytes, ...] = ()
-    anonymous_pieces: tuple[bytes, ...] = ()
+    places: tuple[str | None, ...]
+    anonymous: tuple[bytes, ...]
+    anonymous_pieces: tuple[bytes, ...]
 
     @classmethod
     def of(cls, data: bytes) -> Body:
