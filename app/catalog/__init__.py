@@ -44,13 +44,13 @@ def _after_commit_of_marked(mark: str, act) -> None:
 
 
 def _forget_page_reference_on_change() -> None:
-    """Belt and portal pages read their belt or industry from a per-process copy
-    (services.page_belt): dropped after any commit that changed a belt or industry row."""
+    """Belt, portal and product pages read their belt, industry or category from a
+    per-process copy (services.page_belt): dropped after any commit that changed one."""
     from flask import has_app_context
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    from app.catalog.models import Belt, Industry
+    from app.catalog.models import Belt, Category, Industry
     from app.catalog.services import forget_page_reference
 
     if getattr(Session, "_yt_page_reference_listening", False):
@@ -60,7 +60,7 @@ def _forget_page_reference_on_change() -> None:
     @event.listens_for(Session, "after_flush")
     def note(session, _context):
         for row in (*session.new, *session.dirty, *session.deleted):
-            if isinstance(row, (Belt, Industry)):
+            if isinstance(row, (Belt, Category, Industry)):
                 session.info["yt_page_reference_changed"] = True
                 if has_app_context():
                     forget_page_reference()  # and again after the commit (below)

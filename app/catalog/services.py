@@ -519,13 +519,14 @@ def belt_by_slug(slug: str) -> Belt | None:
     return db.session.scalar(_by_slug_statement(Belt), {"slug": slug})
 
 
-# --- the belt or industry a page is about, kept per process -------------------------------
-# A belt page and a portal page each began with a query for their row by slug. The rows are
-# reference data (operators change them rarely): kept as plain copies with the other reference
-# data (REFERENCE_CACHE_TTL), and dropped at once when a belt or industry row changes
+# --- the belt, industry or category a page shows, kept per process -----------------------
+# A belt page and a portal page each began with a query for their row by slug, and a product
+# page joined its goods' belt, industry and category. The rows are reference data (operators
+# change them rarely): kept as plain copies with the other reference data
+# (REFERENCE_CACHE_TTL), and dropped at once when a belt, industry or category row changes
 # (`forget_page_reference`, run after every commit that flushed one: init_catalog).
 
-PAGE_REFERENCE_KEYS = ("catalog:page-belts", "catalog:page-industries")
+PAGE_REFERENCE_KEYS = ("catalog:page-belts", "catalog:page-industries", "catalog:page-categories")
 
 
 def _row_copy(row, **extra) -> SimpleNamespace:
@@ -561,14 +562,37 @@ def _page_belts() -> dict[str, SimpleNamespace]:
 
 def page_industry(slug: str) -> SimpleNamespace | None:
     """The industry with this slug, as a plain copy (one query for all when not cached)."""
-    industries = _cached(PAGE_REFERENCE_KEYS[1], lambda: {
-        industry.slug: _row_copy(industry) for industry in db.session.scalars(select(Industry))})
-    return industries.get(slug)
+    return _page_industries().get(slug)
+
+
+def page_industries_by_id() -> dict[int, SimpleNamespace]:
+    return {industry.id: industry for industry in _page_industries().values()}
+
+
+def _page_industries() -> dict[str, SimpleNamespace]:
+    """Every industry by slug (cached like `_page_belts`)."""
+    industries = g.get("yt_page_industries")
+    if industries is None:
+        industries = g.yt_page_industries = _cached(PAGE_REFERENCE_KEYS[1], lambda: {
+            industry.slug: _row_copy(industry)
+            for industry in db.session.scalars(select(Industry))})
+    return industries
+
+
+def page_categories_by_id() -> dict[int, SimpleNamespace]:
+    """Every category by id, as plain copies (cached like `_page_belts`)."""
+    categories = g.get("yt_page_categories")
+    if categories is None:
+        categories = g.yt_page_categories = _cached(PAGE_REFERENCE_KEYS[2], lambda: {
+            category.id: _row_copy(category)
+            for category in db.session.scalars(select(Category))})
+    return categories
 
 
 def forget_page_reference() -> None:
     cache.delete_many(*PAGE_REFERENCE_KEYS)
-    g.pop("yt_page_belts", None)
+    for name in ("yt_page_belts", "yt_page_industries", "yt_page_categories"):
+        g.pop(name, None)
 
 
 def all_categories() -> list[Category]:

@@ -146,17 +146,19 @@ def room_flash_views(room_id: int, limit: int = 4) -> list[FlashView]:
 
 @functools.cache
 def _product_sale_statement():
-    # Built once, run with parameters: the product page runs it for every product.
+    # Built once, run with parameters: the product page runs it for goods with extras. The
+    # sale's goods (their stock decides its state) and shop are joined: the page's own copies
+    # of them are plain, not in the session.
     return (select(FlashSale).where(FlashSale.product_id == bindparam("product_id"),
                                     FlashSale.status == FlashStatus.scheduled,
                                     FlashSale.ends_at > bindparam("now", type_=FlashSale.ends_at.type))
+            .options(joinedload(FlashSale.product), joinedload(FlashSale.merchant))
             .order_by(FlashSale.starts_at, FlashSale.id).limit(1))
 
 
 def product_flash_view(product_id: int) -> FlashView | None:
     """The product's current or next flash sale, if any."""
     now = clock.now()
-    # One query: the product page has already loaded the sale's product and shop.
     sale = db.session.scalars(_product_sale_statement(),
                               {"product_id": product_id, "now": now}).first()
     return view_of(sale, now, with_key=False) if sale is not None else None
