@@ -7,6 +7,7 @@ from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from sqlalchemy import DateTime, Insert, Update, bindparam, event, exc
 from sqlalchemy.engine import Engine
@@ -548,6 +549,15 @@ def _plain_read(statement, dialect) -> _PlainRead:
             _PLAIN_READS.clear()      # would only cost compiling, not memory
         _PLAIN_READS[key] = read
     return read
+
+
+def plain_copy(attributes, values, kind: type = SimpleNamespace, **extra):
+    """A row's values as a plain object with its model's attribute names (`attributes`: the
+    mapper's column attributes the row selected, in order): pages read it as they would read
+    the entity, without the ORM's loading (identity map, instrumentation) per row. `kind`: a
+    SimpleNamespace subclass carrying the model's rules (e.g. merchants' ShopCopy)."""
+    return kind(**{attribute.key: value
+                   for attribute, value in zip(attributes, values, strict=True)}, **extra)
 
 
 def plain_rows(statement, params: dict | None = None) -> list[tuple]:

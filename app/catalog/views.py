@@ -17,7 +17,7 @@ from app.catalog.facets import listing_facets
 from app.catalog.filters import ParsedFilter, ProductFilter
 from app.catalog.models import Belt, Industry, Product, ProductPhoto
 from app.catalog.reference import VENUE_GROUPS
-from app.db import plain_rows
+from app.db import plain_copy, plain_rows
 from app.pagedata import Parts, gather
 
 
@@ -42,7 +42,17 @@ def _product_columns() -> tuple:
 
 @functools.cache
 def _shop_columns() -> tuple:
-    return tuple(sa_inspect(Product).relationships["merchant"].mapper.column_attrs)
+    return tuple(_shop_mapper().column_attrs)
+
+
+def _shop_mapper():
+    return sa_inspect(Product).relationships["merchant"].mapper
+
+
+@functools.cache
+def _shop_kind() -> type:
+    """The shops domain's plain copy (it carries the shop's rules, e.g. `is_open`)."""
+    return getattr(_shop_mapper().class_, "plain_kind", SimpleNamespace)
 
 
 _PHOTO_COLUMNS = (ProductPhoto.image_key, ProductPhoto.width, ProductPhoto.height)
@@ -60,12 +70,6 @@ def _product_statement():
             .order_by(ProductPhoto.position))
 
 
-def _plain(attributes, values, **extra) -> SimpleNamespace:
-    return SimpleNamespace(**{attribute.key: value
-                              for attribute, value in zip(attributes, values, strict=True)},
-                           **extra)
-
-
 def _product_with_everything(product_id: int) -> SimpleNamespace | None:
     """The product with everything its page shows about it, as plain copies with the
     models' attribute names (templates, page providers and the page cache read them as they
@@ -79,10 +83,10 @@ def _product_with_everything(product_id: int) -> SimpleNamespace | None:
     products = len(columns)
     first = rows[0]
     belts = services.page_belts_by_id()
-    merchant = _plain(shop, first[products:products + len(shop)])
+    merchant = plain_copy(shop, first[products:products + len(shop)], _shop_kind())
     merchant.belt = belts.get(merchant.belt_id)
     photos = [services.CardPhoto(*row[-3:]) for row in rows if row[-3] is not None]
-    product = _plain(columns, first[:products], merchant=merchant, photos=photos,
+    product = plain_copy(columns, first[:products], merchant=merchant, photos=photos,
                      cover=photos[0] if photos else None)
     product.belt = belts.get(product.belt_id)
     product.industry = services.page_industries_by_id().get(product.industry_id)

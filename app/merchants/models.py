@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,7 +13,26 @@ from app.db import UTCDateTime, utcnow
 from app.extensions import db
 
 
-class Merchant(db.Model):
+class ShopState:
+    """Whether a shop is open, for the entity and for its plain copies (`ShopCopy`)."""
+
+    status: str
+    suspended_until: datetime | None
+
+    def is_suspended(self, now: datetime) -> bool:
+        return self.suspended_until is not None and self.suspended_until > now
+
+    def is_open(self, now: datetime) -> bool:
+        """Taking orders and listed: active and not under a suspension in force."""
+        return self.status == "active" and not self.is_suspended(now)
+
+
+class ShopCopy(ShopState, SimpleNamespace):
+    """A shop's columns as a plain object (pages: app.merchants.views), with the entity's
+    attribute names and rules."""
+
+
+class Merchant(ShopState, db.Model):
     """A shop (店铺), owned by one user, optionally in a belt."""
 
     __tablename__ = "merchants"
@@ -20,6 +41,10 @@ class Merchant(db.Model):
         CheckConstraint("status IN ('active','suspended')", name="status_known"),
         Index("ix_merchants_belt_rank", "belt_id", "certified", "sales_count"),
     )
+
+    # What other domains' plain copies of a shop are made as (app.catalog.views, which
+    # reaches the shop through Product.merchant without importing this domain).
+    plain_kind: ClassVar[type] = ShopCopy
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
@@ -45,13 +70,6 @@ class Merchant(db.Model):
     industry = relationship("Industry")
     belt = relationship("Belt")
     products = relationship("Product", back_populates="merchant", lazy="dynamic")
-
-    def is_suspended(self, now: datetime) -> bool:
-        return self.suspended_until is not None and self.suspended_until > now
-
-    def is_open(self, now: datetime) -> bool:
-        """Taking orders and listed: active and not under a suspension in force."""
-        return self.status == "active" and not self.is_suspended(now)
 
 
 class Certificate(db.Model):
