@@ -115,3 +115,30 @@ def test_a_missing_parameter_is_refused_not_sent_as_null(app, shop):
 
     with app.app_context(), pytest.raises(InvalidRequestError, match="merchant_id"):
         plain_rows(_goods_statement(), {})
+
+
+def test_statements_of_one_shape_share_a_compiled_form_and_keep_their_own_values(app, shop):
+    """A search builds its statements for its own words; statements that differ only in the
+    values of their literals take the first one's compiled form, with their own values."""
+    from sqlalchemy import literal
+
+    from app.db import _plain_read
+
+    def titled(title: str, price: int):
+        return (select(Product.title, Product.price_fen)
+                .where(Product.title == literal(title), Product.price_fen >= literal(price),
+                       Product.merchant_id == bindparam("merchant_id")))
+
+    with app.app_context():
+        bangle, pendant = titled("手镯", 100), titled("吊坠", 100)
+        assert plain_rows(bangle, {"merchant_id": shop}) == [("手镯", 128000)]
+        assert plain_rows(pendant, {"merchant_id": shop}) == [("吊坠", 9900)]
+        assert plain_rows(titled("吊坠", 10000), {"merchant_id": shop}) == []
+        dialect = db.session.connection().dialect
+        assert _plain_read(pendant, dialect).compiled is _plain_read(bangle, dialect).compiled
+        # a statement of another shape is compiled for itself
+        other = select(Product.title).where(Product.title == literal("手镯"))
+        assert _plain_read(other, dialect).compiled is not _plain_read(bangle, dialect).compiled
+        assert plain_rows(other) == [("手镯",)]
+        # and the first keeps its own values
+        assert plain_rows(bangle, {"merchant_id": shop}) == [("手镯", 128000)]
