@@ -112,4 +112,9 @@ def test_a_category_renamed_shows_at_once(app, client, goods, monkeypatch):
     assert old_name in before
     product.category.name = "改名的类目"
     db.session.commit()
-    assert "改名的类目" in served(client, url)
+    try:
+        assert "改名的类目" in served(client, url)
+    finally:  # categories are reference data every test shares
+        product.category.name = old_name
+        db.session.commit()
+    assert "改名的类目" not in served(client, url)
