@@ -87,7 +87,7 @@ def _product_with_everything(product_id: int) -> SimpleNamespace | None:
     merchant.belt = belts.get(merchant.belt_id)
     photos = [services.CardPhoto(*row[-3:]) for row in rows if row[-3] is not None]
     product = plain_copy(columns, first[:products], merchant=merchant, photos=photos,
-                     cover=photos[0] if photos else None)
+                         cover=photos[0] if photos else None)
     product.belt = belts.get(product.belt_id)
     product.industry = services.page_industries_by_id().get(product.industry_id)
     product.category = (services.page_categories_by_id().get(product.category_id)
