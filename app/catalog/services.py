@@ -549,15 +549,10 @@ def page_belts_by_id() -> dict[int, SimpleNamespace]:
 
 
 def _page_belts() -> dict[str, SimpleNamespace]:
-    """Every belt by slug, read from the cache once per app context (a belt page asks for its
-    belt, its shops' and its rooms' belts: one cache read, not three; forget_page_reference
-    drops this copy too)."""
-    belts = g.get("yt_page_belts")
-    if belts is None:
-        belts = g.yt_page_belts = _cached(PAGE_REFERENCE_KEYS[0], lambda: {
-            belt.slug: _row_copy(belt, industry=_row_copy(belt.industry))
-            for belt in db.session.scalars(select(Belt))})
-    return belts
+    """Every belt by slug (a belt page asks for its belt, its shops' and its rooms' belts)."""
+    return _page_reference(0, lambda: {
+        belt.slug: _row_copy(belt, industry=_row_copy(belt.industry))
+        for belt in db.session.scalars(select(Belt))})
 
 
 def page_industry(slug: str) -> SimpleNamespace | None:
@@ -570,29 +565,29 @@ def page_industries_by_id() -> dict[int, SimpleNamespace]:
 
 
 def _page_industries() -> dict[str, SimpleNamespace]:
-    """Every industry by slug (cached like `_page_belts`)."""
-    industries = g.get("yt_page_industries")
-    if industries is None:
-        industries = g.yt_page_industries = _cached(PAGE_REFERENCE_KEYS[1], lambda: {
-            industry.slug: _row_copy(industry)
-            for industry in db.session.scalars(select(Industry))})
-    return industries
+    return _page_reference(1, lambda: {
+        industry.slug: _row_copy(industry) for industry in db.session.scalars(select(Industry))})
 
 
 def page_categories_by_id() -> dict[int, SimpleNamespace]:
-    """Every category by id, as plain copies (cached like `_page_belts`)."""
-    categories = g.get("yt_page_categories")
-    if categories is None:
-        categories = g.yt_page_categories = _cached(PAGE_REFERENCE_KEYS[2], lambda: {
-            category.id: _row_copy(category)
-            for category in db.session.scalars(select(Category))})
-    return categories
+    """Every category by id, as plain copies."""
+    return _page_reference(2, lambda: {
+        category.id: _row_copy(category) for category in db.session.scalars(select(Category))})
+
+
+def _page_reference(which: int, compute) -> dict:
+    """PAGE_REFERENCE_KEYS[which]'s copies, read from the cache once per app context (a page
+    that asks three times reads the cache once; forget_page_reference drops this copy too)."""
+    kept = g.setdefault("yt_page_reference", {})
+    value = kept.get(which)
+    if value is None:
+        value = kept[which] = _cached(PAGE_REFERENCE_KEYS[which], compute)
+    return value
 
 
 def forget_page_reference() -> None:
     cache.delete_many(*PAGE_REFERENCE_KEYS)
-    for name in ("yt_page_belts", "yt_page_industries", "yt_page_categories"):
-        g.pop(name, None)
+    g.pop("yt_page_reference", None)
 
 
 def all_categories() -> list[Category]:
