@@ -3,6 +3,7 @@ who is watching, and its broadcasts (直播场次) with their replays and 讲解
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,7 +18,22 @@ class RoomStatus:
     ended = "ended"          # 已结束 (the anchor may go live again later)
 
 
-class LiveRoom(db.Model):
+class RoomState:
+    """What a room's status says, for the entity and for its plain copies (`RoomCopy`)."""
+
+    status: str
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == RoomStatus.live
+
+
+class RoomCopy(RoomState, SimpleNamespace):
+    """A room's columns as a plain object (its page: app.live.services.room_page), with the
+    entity's attribute names and rules; `merchant` is a merchants.models.ShopCopy."""
+
+
+class LiveRoom(RoomState, db.Model):
     """A shop's live room. Every change made through the room bumps `version`, which with the
     goods' own price and stock makes the ETag that buyers' polling compares."""
 
@@ -54,10 +70,6 @@ class LiveRoom(db.Model):
     items: Mapped[list[LiveRoomItem]] = relationship(
         back_populates="room", order_by=lambda: [LiveRoomItem.position, LiveRoomItem.product_id],
         cascade="all, delete-orphan")
-
-    @property
-    def is_live(self) -> bool:
-        return self.status == RoomStatus.live
 
 
 class LiveRoomItem(db.Model):
