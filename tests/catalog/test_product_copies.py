@@ -5,7 +5,6 @@ would print nothing rather than fail. So the page made from the copies is compar
 same template rendered from the ORM entities, for goods that take every branch."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -18,12 +17,7 @@ from app.extensions import db
 from app.pagedata import gather
 from app.rendering import render_page
 from tests import factories as make
-
-_TOKENS = re.compile(r'm\.[\w\-=.]{40,}')  # a masked CSRF token (app.csrf_mask), new per render
-
-
-def without_tokens(html: str) -> str:
-    return _TOKENS.sub("TOKEN", html)
+from tests.page_copies import assert_served_as, served
 
 
 def from_entities(app, product_id: int, url: str, lang: str = "zh") -> str:
@@ -37,12 +31,6 @@ def from_entities(app, product_id: int, url: str, lang: str = "zh") -> str:
                                parts=gather("product", product=product),
                                venue_groups=VENUE_GROUPS)
         return response.get_data(as_text=True)
-
-
-def served(client, url: str, lang: str = "zh") -> str:
-    response = client.get(url, headers={"Accept-Language": lang})
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture
@@ -76,9 +64,7 @@ def goods(ctx):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_page_from_copies_is_the_page_from_entities(app, client, goods, name, lang):
     url = f"/products/{goods[name]}"
-    page = served(client, url, lang)
-    assert without_tokens(page) == without_tokens(from_entities(app, goods[name], url,
-                                                                lang=lang))
+    assert_served_as(client, url, lang, from_entities(app, goods[name], url, lang=lang))
 
 
 def test_the_copies_carry_what_the_branches_need(app, client, goods):
