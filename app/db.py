@@ -1,6 +1,7 @@
 """Column types and helpers shared by every domain's models."""
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections import namedtuple
@@ -575,6 +576,14 @@ def _compiled_read(statement, dialect, cache_key) -> _PlainRead:
                       [column[3] for column in compiled._result_columns],
                       namedtuple("PlainRow", [column[0] for column in compiled._result_columns],
                                  rename=True))
+
+
+@functools.cache
+def column_attributes(model: type) -> tuple:
+    """`model`'s mapped column attributes in order (what a plain copy of its row selects)."""
+    from sqlalchemy import inspect
+
+    return tuple(inspect(model).column_attrs)
 
 
 def plain_copy(attributes, values, kind: type = SimpleNamespace, **extra):

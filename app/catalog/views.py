@@ -17,7 +17,7 @@ from app.catalog.facets import listing_facets
 from app.catalog.filters import ParsedFilter, ProductFilter
 from app.catalog.models import Belt, Industry, Product, ProductPhoto
 from app.catalog.reference import VENUE_GROUPS
-from app.db import plain_copy, plain_rows
+from app.db import column_attributes, plain_copy, plain_rows
 from app.pagedata import Parts, gather
 
 
@@ -36,13 +36,12 @@ class ProductView:
 # imports no shops. (Read once the mappers are configured, at the first page.)
 @functools.cache
 def _product_columns() -> tuple:
-    return tuple(attribute for attribute in sa_inspect(Product).column_attrs
+    return tuple(attribute for attribute in column_attributes(Product)
                  if attribute.key != "search_tokens")
 
 
-@functools.cache
 def _shop_columns() -> tuple:
-    return tuple(_shop_mapper().column_attrs)
+    return column_attributes(_shop_mapper().class_)
 
 
 def _shop_mapper():

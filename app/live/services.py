@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import ARRAY, Integer, any_, bindparam, case, select
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import clock
@@ -31,7 +30,7 @@ from app.catalog.services import (
     now_param,
     page_belts_by_id,
 )
-from app.db import given, plain_copy, plain_rows, where_given
+from app.db import column_attributes, given, plain_copy, plain_rows, where_given
 from app.exceptions import PermissionDenied
 from app.extensions import db
 from app.live import chat_feed, presence
@@ -101,21 +100,11 @@ def viewable_room(viewer: User | None, room_id: int) -> LiveRoom | None:
 
 
 @functools.cache
-def _room_columns() -> tuple:
-    return tuple(sa_inspect(LiveRoom).column_attrs)
-
-
-@functools.cache
-def _shop_columns() -> tuple:
-    return tuple(sa_inspect(Merchant).column_attrs)
-
-
-@functools.cache
 def _room_page_statement():
     # The room, its shop and its chat's state (newest comment, moderation version, likes):
     # one query, plain columns.
-    return (select(*(attribute.columns[0] for attribute in _room_columns()),
-                   *(attribute.columns[0] for attribute in _shop_columns()),
+    return (select(*(attribute.columns[0] for attribute in column_attributes(LiveRoom)),
+                   *(attribute.columns[0] for attribute in column_attributes(Merchant)),
                    *chat_feed.state_columns())
             .select_from(LiveRoom).join(LiveRoom.merchant)
             .where(LiveRoom.id == bindparam("room_id")))
@@ -129,10 +118,11 @@ def room_page(viewer: User | None, room_id: int) -> tuple[RoomCopy, chat_feed.St
     rows = plain_rows(_room_page_statement(), {"room_id": room_id})
     if not rows:
         return None
-    rooms, shops = len(_room_columns()), len(_shop_columns())
+    rooms, shops = len(column_attributes(LiveRoom)), len(column_attributes(Merchant))
     row = rows[0]
-    room = plain_copy(_room_columns(), row[:rooms], RoomCopy)
-    room.merchant = merchant = plain_copy(_shop_columns(), row[rooms:rooms + shops], ShopCopy)
+    room = plain_copy(column_attributes(LiveRoom), row[:rooms], RoomCopy)
+    room.merchant = merchant = plain_copy(column_attributes(Merchant),
+                                          row[rooms:rooms + shops], ShopCopy)
     merchant.belt = (page_belts_by_id().get(merchant.belt_id)
                      if merchant.belt_id is not None else None)
     if not visible_to(viewer, merchant, public=is_visible(room)):

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy import inspect as sa_inspect
 
 from app import clock
 from app.catalog import services as catalog
 from app.catalog.filters import ParsedFilter, ProductFilter
-from app.db import plain_copy, plain_rows
+from app.db import column_attributes, plain_copy, plain_rows
 from app.merchants.models import Merchant, ShopCopy
 from app.pagedata import Parts, gather
 
@@ -29,13 +28,8 @@ class ShopView:
 
 
 @functools.cache
-def _shop_columns() -> tuple:
-    return tuple(sa_inspect(Merchant).column_attrs)
-
-
-@functools.cache
 def _shop_statement():
-    return (select(*(attribute.columns[0] for attribute in _shop_columns()))
+    return (select(*(attribute.columns[0] for attribute in column_attributes(Merchant)))
             .where(Merchant.id == bindparam("merchant_id")))
 
 
@@ -46,7 +40,7 @@ def _shop_with_belt(merchant_id: int) -> ShopCopy | None:
     rows = plain_rows(_shop_statement(), {"merchant_id": merchant_id})
     if not rows:
         return None
-    merchant = plain_copy(_shop_columns(), rows[0], ShopCopy)
+    merchant = plain_copy(column_attributes(Merchant), rows[0], ShopCopy)
     merchant.belt = (catalog.page_belts_by_id().get(merchant.belt_id)
                      if merchant.belt_id is not None else None)
     merchant.industry = catalog.page_industries_by_id().get(merchant.industry_id)
