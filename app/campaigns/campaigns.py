@@ -23,9 +23,10 @@ from sqlalchemy import bindparam, select
 from app import clock
 from app.accounts.models import User
 from app.accounts.services import record_audit, require_operator
-from app.campaigns.models import Campaign, Phase
+from app.campaigns.models import Campaign, CampaignCopy, Phase
 from app.catalog.models import Product
 from app.catalog.reference import VENUE_GROUPS
+from app.db import column_attributes, plain_copy, plain_rows
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.i18n import N_
@@ -121,9 +122,11 @@ def all_campaigns() -> list[Campaign]:
     return list(db.session.scalars(select(Campaign).order_by(Campaign.warmup_start.desc())))
 
 
-def current_campaign(now: datetime, candidates: list[Campaign] | None = None) -> Campaign | None:
+def current_campaign(now: datetime,
+                     candidates: list[CampaignCopy] | None = None) -> CampaignCopy | None:
     """The campaign to show on the home page: one running now (warm-up or sale), else the next
-    one to start within 30 days, else none. Read once per request (a page's parts each ask).
+    one to start within 30 days, else none, as a plain copy (pages and the live room's parts
+    read it; nothing changes it). Read once per request (a page's parts each ask).
     `candidates`: what `candidates_statement` found, for a caller that read them with more."""
     if has_request_context():
         if "yt_current_campaign" not in g:
@@ -135,9 +138,10 @@ def current_campaign(now: datetime, candidates: list[Campaign] | None = None) ->
 
 @functools.cache
 def candidates_statement():
-    """The campaigns not over that start within 30 days (a handful), built once and run with
-    `candidate_params(now)`; a caller may add columns about each."""
-    return (select(Campaign)
+    """The campaigns not over that start within 30 days (a handful), their columns, built once
+    and run with `candidate_params(now)` (app.db.plain_rows); a caller may add columns about
+    each, after the campaign's (`campaign_copy` reads the campaign's)."""
+    return (select(*(attribute.columns[0] for attribute in column_attributes(Campaign)))
             .where(Campaign.sale_end > bindparam("now", type_=Campaign.sale_end.type),
                    Campaign.warmup_start <= bindparam("horizon", type_=Campaign.warmup_start.type))
             .order_by(Campaign.warmup_start, Campaign.id).limit(50))
@@ -147,11 +151,18 @@ def candidate_params(now: datetime) -> dict:
     return {"now": now, "horizon": now + timedelta(days=30)}
 
 
-def _candidates(now: datetime) -> list[Campaign]:
-    return list(db.session.scalars(candidates_statement(), candidate_params(now)))
+def campaign_copy(row) -> CampaignCopy:
+    """The campaign of a `candidates_statement` row (its first columns) as a plain copy."""
+    columns = column_attributes(Campaign)
+    return plain_copy(columns, row[:len(columns)], CampaignCopy)
 
 
-def _pick(candidates: list[Campaign], now: datetime) -> Campaign | None:
+def _candidates(now: datetime) -> list[CampaignCopy]:
+    return [campaign_copy(row) for row in plain_rows(candidates_statement(),
+                                                     candidate_params(now))]
+
+
+def _pick(candidates: list[CampaignCopy], now: datetime) -> CampaignCopy | None:
     running = [c for c in candidates if c.warmup_start <= now]
     if running:
         return max(running, key=lambda c: c.warmup_start)

@@ -9,6 +9,7 @@ A wallet row (`coupon_claims`) is one grabbed or granted copy; it is spent once.
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from sqlalchemy import (
     CheckConstraint,
@@ -32,6 +33,13 @@ class Phase:
     ended = "ended"        # 已结束
 
     ALL = (upcoming, warmup, sale, ended)
+
+
+class CampaignCopy(SimpleNamespace):
+    """A campaign's columns as a plain object, with the entity's attribute names (what pages
+    read of the current campaign: app.campaigns.campaigns.current_campaign). Its rules are
+    functions of the campaign and the time (campaigns.phase_of, next_deadline), so they read
+    either."""
 
 
 class Campaign(db.Model):

@@ -44,7 +44,7 @@ from app.campaigns.models import (
     VideoTask,
     Vote,
 )
-from app.db import is_postgres
+from app.db import is_postgres, plain_rows
 from app.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.i18n import N_
@@ -379,11 +379,9 @@ def voted_today(user: User | None, campaign: Campaign, merchant_id: int) -> bool
 
 
 @functools.cache
-def _room_campaign_statement(signed_in: bool):
-    """The candidate campaigns (campaigns.candidates_statement) with, for each, this room's
-    approval and votes, and for a signed-in viewer their vote today and balance: one query,
-    built once per shape and run with parameters."""
-    from app.campaigns.campaigns import candidates_statement
+def _room_part_columns(signed_in: bool) -> tuple:
+    """The room's part of each candidate campaign: approved, votes (and for a signed-in
+    viewer their vote today and balance)."""
     from app.campaigns.registration import approved_clause
 
     merchant_id = bindparam("merchant_id")
@@ -392,21 +390,34 @@ def _room_campaign_statement(signed_in: bool):
         user_id = bindparam("user_id")
         columns += [_voted_clause(Campaign.id, user_id, merchant_id, bindparam("day")),
                     _balance_column(user_id)]
-    return candidates_statement().add_columns(*columns)
+    return tuple(columns)
+
+
+@functools.cache
+def _room_campaign_statement(signed_in: bool):
+    """The candidate campaigns (campaigns.candidates_statement) with, for each, this room's
+    approval and votes, and for a signed-in viewer their vote today and balance: one query,
+    built once per shape and run with parameters."""
+    from app.campaigns.campaigns import candidates_statement
+
+    return candidates_statement().add_columns(*_room_part_columns(signed_in))
 
 
 def room_campaign(room, viewer) -> dict | None:
     """The live room's 预热任务 part: the campaign in warm-up whose approved anchors include
     this room's shop, with the viewer's vote, balance and the gifts; None outside warm-up.
-    One query: the current campaign's candidates, each with the room's part."""
-    from app.campaigns.campaigns import candidate_params, current_campaign
+    One query: the current campaign's candidates, each with the room's part (plain rows; the
+    campaign a plain copy, campaigns.campaign_copy)."""
+    from app.campaigns.campaigns import campaign_copy, candidate_params, current_campaign
 
     now = clock.now()
     signed_in = is_signed_in(viewer)
     params = {**candidate_params(now), "merchant_id": room.merchant_id}
     if signed_in:
         params.update(user_id=viewer.id, day=clock.local_today())
-    rows = db.session.execute(_room_campaign_statement(signed_in), params).all()
+    # Each row: the campaign, then (approved, votes[, voted today, balance]).
+    rows = [(campaign_copy(row), *row[-len(_room_part_columns(signed_in)):])
+            for row in plain_rows(_room_campaign_statement(signed_in), params)]
     campaign = current_campaign(now, [row[0] for row in rows])
     if campaign is None or phase_of(campaign, now) != "warmup":
         return None

@@ -65,6 +65,9 @@ _CARD_COLUMNS = (Product.id, Product.title, Product.price_fen, Product.stock, Pr
                  ProductPhoto.image_key, ProductPhoto.width, ProductPhoto.height)
 
 
+CARD_WIDTH = len(_CARD_COLUMNS)  # a card_select row's card columns, before any added ones
+
+
 def card_select(query):
     """`query` (built on `listable_products()`) reading what cards show: its goods' columns
     (with their copies of the shop's name and state) and their cover photo's (position 0:

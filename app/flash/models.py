@@ -8,6 +8,7 @@ buyer's units through one conditional upsert on `flash_claims` (unique per sale 
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,7 +34,30 @@ class FlashState:
     cancelled = "cancelled"  # 已取消
 
 
-class FlashSale(db.Model):
+class SaleState:
+    """What a sale's counts say, for the entity and for its plain copies (`FlashSaleCopy`)."""
+
+    quantity: int
+    sold: int
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def left(self) -> int:
+        return max(self.quantity - self.sold, 0)
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class FlashSaleCopy(SaleState, SimpleNamespace):
+    """A sale's columns as a plain object (the live room's strip: app.flash.views), with the
+    entity's attribute names and rules; `product` is a catalog ProductCard, `merchant` a
+    merchants ShopCopy."""
+
+
+class FlashSale(SaleState, db.Model):
     __tablename__ = "flash_sales"
     __table_args__ = (
         CheckConstraint("status IN ('scheduled','cancelled')", name="status_known"),
@@ -75,13 +99,6 @@ class FlashSale(db.Model):
     live_room = relationship("LiveRoom")
     campaign = relationship("Campaign")
 
-    @property
-    def left(self) -> int:
-        return max(self.quantity - self.sold, 0)
-
-    @property
-    def duration_minutes(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
 class FlashClaim(db.Model):

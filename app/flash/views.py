@@ -13,10 +13,13 @@ from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.catalog.models import Product
+from app.catalog.services import CARD_WIDTH, card_of, card_select
+from app.db import column_attributes, plain_copy, plain_rows
 from app.extensions import db
 from app.flash.buy import claimed, default_address_id, unpaid_checkout_id
-from app.flash.models import FlashSale, FlashState, FlashStatus
+from app.flash.models import FlashSale, FlashSaleCopy, FlashState, FlashStatus
 from app.flash.services import may_manage, sale_state
+from app.merchants.models import Merchant, ShopCopy
 
 POLL_OPEN_SECONDS = 3       # while open: sold-out shows to everyone within seconds
 POLL_UPCOMING_SECONDS = 20  # before: an edit or a cancel shows up; the countdown asks at zero
@@ -24,7 +27,7 @@ POLL_UPCOMING_SECONDS = 20  # before: an edit or a cancel shows up; the countdow
 
 @dataclass
 class FlashView:
-    sale: FlashSale
+    sale: FlashSale | FlashSaleCopy
     state: str
     now: datetime
     mine: int = 0
@@ -123,25 +126,47 @@ def _current(query, now: datetime):
             .order_by(FlashSale.starts_at, FlashSale.id))
 
 
+# The sale's columns, then its shop's, after the goods' card columns (catalog's card_select).
+# (Read once the mappers are configured, at the first page.)
+def _sale_columns() -> tuple:
+    return column_attributes(FlashSale)
+
+
+def _shop_columns() -> tuple:
+    return column_attributes(Merchant)
+
+
 @functools.cache
 def _room_sales_statement():
-    # Built once, run with parameters (every live room page runs it); the goods' photos joined
-    # too (one query: the room page shows each sale's cover).
-    return (select(FlashSale)
+    # Built once, run with parameters (every live room page runs it): each sale with its goods
+    # as a card (cover photo included) and its shop, one row per sale, plain columns.
+    return (card_select(select(FlashSale.id).select_from(FlashSale)
+                        .join(Product, Product.id == FlashSale.product_id)
+                        .join(Merchant, Merchant.id == FlashSale.merchant_id))
+            .add_columns(*(attribute.columns[0] for attribute in _sale_columns()),
+                         *(attribute.columns[0] for attribute in _shop_columns()))
             .where(FlashSale.live_room_id == bindparam("room_id"),
                    FlashSale.status == FlashStatus.scheduled,
                    FlashSale.ends_at > bindparam("now", type_=FlashSale.ends_at.type))
-            .options(joinedload(FlashSale.product).joinedload(Product.photos),
-                     joinedload(FlashSale.merchant))
             .order_by(FlashSale.starts_at, FlashSale.id).limit(bindparam("limit")))
 
 
 def room_flash_views(room_id: int, limit: int = 4) -> list[FlashView]:
-    """The live room's flash sales that have not ended (sold-out ones stay, greyed)."""
+    """The live room's flash sales that have not ended (sold-out ones stay, greyed): one
+    query, the sales read as plain copies (FlashSaleCopy: the panel and its rules read them
+    as they read the entity), not ORM entities (~1 ms of Python less per room page)."""
     now = clock.now()
-    sales = db.session.scalars(_room_sales_statement(),
-                               {"room_id": room_id, "now": now, "limit": limit}).unique().all()
-    return [view_of(sale, now) for sale in sales]
+    rows = plain_rows(_room_sales_statement(), {"room_id": room_id, "now": now, "limit": limit})
+    columns, shop = _sale_columns(), _shop_columns()
+    sales = len(columns)
+    views = []
+    for row in rows:
+        goods = card_of(row)
+        rest = row[CARD_WIDTH:]
+        sale = plain_copy(columns, rest[:sales], FlashSaleCopy, product=goods,
+                          merchant=plain_copy(shop, rest[sales:], ShopCopy))
+        views.append(view_of(sale, now))
+    return views
 
 
 @functools.cache

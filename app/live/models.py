@@ -110,7 +110,22 @@ class ReplayStatus:
     expired = "expired"      # removed after LIVE_REPLAY_DAYS
 
 
-class LiveBroadcast(db.Model):
+class BroadcastState:
+    """Whether a broadcast is on air, for the entity and for its plain copies."""
+
+    ended_at: datetime | None
+
+    @property
+    def on_air(self) -> bool:
+        return self.ended_at is None
+
+
+class BroadcastCopy(BroadcastState, SimpleNamespace):
+    """A broadcast's columns as a plain object (the room page's stage and replay list:
+    app.live.replays.room_broadcasts), with the entity's attribute names and rules."""
+
+
+class LiveBroadcast(BroadcastState, db.Model):
     """One broadcast (直播场次) through the ingest: from on_publish to on_publish_done (or the
     watchdog). `stream_name` is the public name the HLS files are written under (never the
     key); `key_hash` and `ingest_client` tell which publisher's publish_done ends it. At most
@@ -143,10 +158,6 @@ class LiveBroadcast(db.Model):
     markers: Mapped[list[LiveMarker]] = relationship(
         back_populates="broadcast", order_by=lambda: [LiveMarker.offset_seconds, LiveMarker.id],
         cascade="all, delete-orphan")
-
-    @property
-    def on_air(self) -> bool:
-        return self.ended_at is None
 
 
 class LiveMarker(db.Model):

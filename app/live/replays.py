@@ -27,9 +27,10 @@ from sqlalchemy.orm import selectinload
 from app import clock
 from app.catalog.models import Product
 from app.catalog.services import listable_products
+from app.db import column_attributes, plain_copy, plain_rows
 from app.extensions import db
 from app.live.ingest import settings
-from app.live.models import LiveBroadcast, LiveMarker, LiveRoom, ReplayStatus
+from app.live.models import BroadcastCopy, LiveBroadcast, LiveMarker, LiveRoom, ReplayStatus
 
 STREAM_NAME = re.compile(r"^r\d+-[0-9a-f]{16}$")
 VOD_NAME = "replay.m3u8"
@@ -252,8 +253,8 @@ def replays_of_shop(merchant_id: int, limit: int = 3) -> list[LiveBroadcast]:
 
 @functools.cache
 def _room_broadcasts_statement():
-    # Built once, run with parameters (every room page runs it).
-    return (select(LiveBroadcast)
+    # Built once, run with parameters (every room page runs it): plain columns.
+    return (select(*(attribute.columns[0] for attribute in column_attributes(LiveBroadcast)))
             .where(LiveBroadcast.room_id == bindparam("room_id"),
                    or_(LiveBroadcast.ended_at.is_(None),
                        LiveBroadcast.replay_status == ReplayStatus.ready))
@@ -261,13 +262,15 @@ def _room_broadcasts_statement():
             .limit(bindparam("limit")))
 
 
-def room_broadcasts(room_id: int, limit: int = 6) -> tuple[LiveBroadcast | None,
-                                                            list[LiveBroadcast]]:
+def room_broadcasts(room_id: int, limit: int = 6) -> tuple[BroadcastCopy | None,
+                                                            list[BroadcastCopy]]:
     """The room's broadcast on air (None when none is) and its replays that can be watched,
     newest first (`replays_of_room`), in one query: at most one broadcast is on air, and it is
-    the room's newest (a new one starts only after the last one ended)."""
-    found = db.session.scalars(_room_broadcasts_statement(),
-                               {"room_id": room_id, "limit": limit + 1}).all()
+    the room's newest (a new one starts only after the last one ended). Plain copies
+    (BroadcastCopy), not entities: the room page reads them, nothing changes them."""
+    columns = column_attributes(LiveBroadcast)
+    found = [plain_copy(columns, row, BroadcastCopy) for row in plain_rows(
+        _room_broadcasts_statement(), {"room_id": room_id, "limit": limit + 1})]
     on_air = next((b for b in found if b.ended_at is None), None)
     return on_air, [b for b in found if b.replay_status == ReplayStatus.ready][:limit]
 

@@ -34,7 +34,7 @@ from app.db import column_attributes, given, plain_copy, plain_rows, where_given
 from app.exceptions import PermissionDenied
 from app.extensions import db
 from app.live import chat_feed, presence
-from app.live.models import LiveBroadcast, LiveRoom, LiveRoomItem, RoomCopy, RoomStatus
+from app.live.models import BroadcastCopy, LiveRoom, LiveRoomItem, RoomCopy, RoomStatus
 from app.merchants.models import Merchant, ShopCopy
 from app.merchants.services import (
     SHOP_CARD_COLUMNS,
@@ -151,8 +151,8 @@ class Stage:
     state: str
     src: str | None = None
     link: str | None = None
-    broadcast: LiveBroadcast | None = None
-    replay: LiveBroadcast | None = None
+    broadcast: BroadcastCopy | None = None
+    replay: BroadcastCopy | None = None
 
     @property
     def is_hls(self) -> bool:
@@ -160,7 +160,7 @@ class Stage:
 
 
 def stage_of(room: LiveRoom,
-             broadcasts: tuple[LiveBroadcast | None, list[LiveBroadcast]] | None = None) -> Stage:
+             broadcasts: tuple[BroadcastCopy | None, list[BroadcastCopy]] | None = None) -> Stage:
     """The stage from the room's broadcast on air (if live) and its newest replay: one query,
     none when the page has read them already (`broadcasts`: replays.room_broadcasts)."""
     from app.live import ingest, replays
@@ -249,7 +249,7 @@ def room_cart(room_id: int) -> list[ProductCard]:
 
 
 def room_view(room: LiveRoom,
-              broadcasts: tuple[LiveBroadcast | None, list[LiveBroadcast]] | None = None,
+              broadcasts: tuple[BroadcastCopy | None, list[BroadcastCopy]] | None = None,
               goods: RoomGoods | None = None) -> RoomView:
     goods = (goods or room_goods_state(room.id)).cards
     pinned = None

@@ -164,6 +164,28 @@ def test_the_home_banner_and_the_venue_follow_the_phase(client, ctx):
     assert client.get("/campaigns/nope").status_code == 404
 
 
+def test_the_current_campaign_is_a_plain_copy_of_the_running_one(ctx):
+    """Pages read the current campaign as a plain copy (one plain query, no entity): the
+    running one before the next, with every column the entity has."""
+    from sqlalchemy import inspect as sa_inspect
+
+    from app.campaigns.models import CampaignCopy
+
+    start = shanghai(2026, 11, 1)
+    running = make.campaign("116-2026", warmup_start=start)
+    make.campaign("118-2026", warmup_start=start + timedelta(days=10), name="118大促")
+    make.campaign("old", warmup_start=start - timedelta(days=30), name="已结束的活动")
+    clock.freeze(start + timedelta(days=1))
+    found = campaigns.current_campaign(clock.now())
+    assert isinstance(found, CampaignCopy)
+    for attribute in sa_inspect(Campaign).column_attrs:
+        assert getattr(found, attribute.key) == getattr(running, attribute.key), attribute.key
+    assert campaigns.phase_of(found, clock.now()) == "warmup"
+    assert campaigns.next_deadline(found, clock.now()) == running.sale_start
+    clock.freeze(start + timedelta(days=7))  # 116 is over: the next one to start
+    assert campaigns.current_campaign(clock.now()).slug == "118-2026"
+
+
 def test_the_venue_shows_approved_anchors_rooms_live_first_and_goods_by_category(client, ctx):
     c = make.campaign("116-2026")
     jade = make.merchant("玉匠人", certified=True)
