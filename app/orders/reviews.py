@@ -4,6 +4,7 @@ dimension, compared with its peers' (the shops of its belt, or of its industry w
 no belt): 高于 / 低于同行 x%."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app import clock
 from app.accounts.models import User
 from app.accounts.services import notify
+from app.db import plain_rows
 from app.exceptions import Conflict, InvalidInput
 from app.extensions import cache, db
 from app.i18n import N_
@@ -56,17 +58,6 @@ class Dsr:
             "count": self.count}
 
 
-def _dsr(where, now: datetime, *also) -> Dsr:
-    return _dsr_and(where, now, *also)[0]
-
-
-def _dsr_and(where, now: datetime, *also) -> tuple[Dsr, tuple]:
-    row = db.session.execute(
-        select(*_dsr_columns(), *also).where(Review.created_at > now - DSR_WINDOW, *where)
-    ).one()
-    return dsr_of_row(row)
-
-
 def _dsr_columns() -> list:
     return [func.count(Review.id), func.coalesce(func.sum(Review.description), 0),
             func.coalesce(func.sum(Review.service), 0),
@@ -90,25 +81,41 @@ def dsr_since(now: datetime) -> datetime:
     return now - DSR_WINDOW
 
 
+@functools.cache
+def _shop_dsr_statement():
+    return shop_dsr_query()
+
+
 def shop_dsr(merchant_id: int, now: datetime | None = None) -> Dsr:
-    return _dsr([Review.merchant_id == merchant_id], now or clock.now())
+    """The shop's DSR over DSR_WINDOW: one statement built once, plain rows."""
+    row = plain_rows(_shop_dsr_statement(), {"merchant_id": merchant_id,
+                                             "since": dsr_since(now or clock.now())})[0]
+    return dsr_of_row(row)[0]
+
+
+@functools.cache
+def _peer_dsr_statement(scope: str):
+    """Every review of the shops of a belt (`scope` "belt") or an industry, in the window:
+    built once per scope, run with `scope_id` and `since`."""
+    column = Merchant.belt_id if scope == "belt" else Merchant.industry_id
+    peers = select(Merchant.id).where(column == bindparam("scope_id"))
+    return select(*_dsr_columns()).where(Review.created_at > bindparam("since"),
+                                         Review.merchant_id.in_(peers))
 
 
 def peer_dsr(merchant: Merchant, now: datetime | None = None) -> tuple[Dsr, str]:
     """The average of every review of the shop's belt (or industry), and which it was.
     Cached briefly: it moves slowly and is shown on every product page."""
     now = now or clock.now()
-    if merchant.belt_id is not None:
-        scope, where = "belt", [Merchant.belt_id == merchant.belt_id]
-        key = f"dsr-peer:belt:{merchant.belt_id}"
-    else:
-        scope, where = "industry", [Merchant.industry_id == merchant.industry_id]
-        key = f"dsr-peer:industry:{merchant.industry_id}"
+    scope = "belt" if merchant.belt_id is not None else "industry"
+    scope_id = merchant.belt_id if scope == "belt" else merchant.industry_id
+    key = f"dsr-peer:{scope}:{scope_id}"
     cached = cache.get(key)
     if cached is not None:
         return Dsr(*cached), scope
-    peers = select(Merchant.id).where(*where)
-    dsr = _dsr([Review.merchant_id.in_(peers)], now)
+    row = plain_rows(_peer_dsr_statement(scope), {"scope_id": scope_id,
+                                                  "since": dsr_since(now)})[0]
+    dsr = dsr_of_row(row)[0]
     cache.set(key, (dsr.count, dsr.description_sum, dsr.service_sum, dsr.logistics_sum),
               timeout=PEER_CACHE_SECONDS)
     return dsr, scope

@@ -101,5 +101,18 @@ def test_dsr_is_the_180_day_average_compared_with_the_belt(client, shop):
     assert "低于同行" in page(client.get(f"/shops/{peer.id}"))
 
 
+def test_a_shop_without_a_belt_is_compared_with_its_industry(ctx):
+    """Peers are the shops of the belt; a shop outside any belt is compared with its
+    industry's shops (the jade shops of belts don't count for small commodities)."""
+    loner = make.merchant("义乌小铺", belt_slug=None, industry_slug="small-commodities")
+    neighbour = make.merchant("义乌百货", belt_slug=None, industry_slug="small-commodities")
+    make.review(completed_order(loner, make.user("甲")), 5, 5, 5)
+    make.review(completed_order(neighbour, make.user("乙")), 3, 3, 3)
+    make.review(completed_order(make.merchant("镇平玉满堂"), make.user("丙")), 1, 1, 1)
+    summary = reviews.dsr_summary(loner)
+    assert summary.peer_scope == "industry" and summary.count == 1
+    assert summary.lines[0].comparison == "高于同行 25.0%"  # 5 against (5 + 3) / 2
+
+
 def test_a_shop_without_reviews_says_so(client, shop):
     assert "暂无评分" in page(client.get(f"/shops/{shop.id}"))
