@@ -17,20 +17,33 @@ from app.extensions import db
 from app.pagedata import gather
 from app.rendering import render_page
 from tests import factories as make
-from tests.page_copies import assert_served_as, served
+from tests.page_copies import assert_served_as, entity_flash_sales, served
+
+
+def entity_flash_view(product, **_):
+    """The good's flash sale as an ORM entity (the way the flash part was made before)."""
+    from app.flash.views import view_of
+
+    found = entity_flash_sales("product", product.id, 1) if product.has_extras else []
+    return view_of(found[0], clock.now(), with_key=False) if found else None
 
 
 def from_entities(app, product_id: int, url: str, lang: str = "zh") -> str:
     """The product page rendered from ORM entities, the way the page was made before."""
     db.session.expire_all()
+    providers = app.extensions["yt_page_data"]["product"]
+    copied, providers["flash"] = providers["flash"], entity_flash_view
     with app.test_request_context(url, headers={"Accept-Language": lang}):
-        product = db.session.get(Product, product_id)
-        listable = views.services.is_listable(product)
-        response = render_page("catalog/product.html", product=product, listable=listable,
-                               related=views.related_products(product),
-                               parts=gather("product", product=product),
-                               venue_groups=VENUE_GROUPS)
-        return response.get_data(as_text=True)
+        try:
+            product = db.session.get(Product, product_id)
+            listable = views.services.is_listable(product)
+            response = render_page("catalog/product.html", product=product, listable=listable,
+                                   related=views.related_products(product),
+                                   parts=gather("product", product=product),
+                                   venue_groups=VENUE_GROUPS)
+            return response.get_data(as_text=True)
+        finally:
+            providers["flash"] = copied
 
 
 @pytest.fixture

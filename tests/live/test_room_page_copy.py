@@ -18,22 +18,15 @@ from app.live import chat_feed, services
 from app.live.models import BroadcastCopy, LiveBroadcast, LiveRoom, ReplayStatus, RoomCopy
 from app.live.routes import render_room
 from tests import factories as make
-from tests.page_copies import assert_served_as, served
+from tests.page_copies import assert_served_as, entity_flash_sales, served
 
 
 def entity_flash_views(room, **_):
     """The room's flash sales as ORM entities (the way the strip was made before)."""
-    from sqlalchemy import select
-
-    from app.flash.models import FlashSale
     from app.flash.views import view_of
 
     now = clock.now()
-    sales = db.session.scalars(
-        select(FlashSale).where(FlashSale.live_room_id == room.id,
-                                FlashSale.status == "scheduled", FlashSale.ends_at > now)
-        .order_by(FlashSale.starts_at, FlashSale.id).limit(4)).all()
-    return [view_of(sale, now) for sale in sales]
+    return [view_of(sale, now) for sale in entity_flash_sales("room", room.id, 4)]
 
 
 def entity_room_coupons(room, viewer, **_):
