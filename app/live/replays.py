@@ -242,13 +242,23 @@ def replays_of_room(room_id: int, limit: int = 6) -> list[LiveBroadcast]:
         .order_by(LiveBroadcast.started_at.desc(), LiveBroadcast.id.desc()).limit(limit)))
 
 
-def replays_of_shop(merchant_id: int, limit: int = 3) -> list[LiveBroadcast]:
-    """A shop's newest replays, for its shop page (the shop's room only has them)."""
-    return list(db.session.scalars(
-        select(LiveBroadcast).join(LiveRoom, LiveRoom.id == LiveBroadcast.room_id)
-        .where(LiveRoom.merchant_id == merchant_id,
-               LiveBroadcast.replay_status == ReplayStatus.ready)
-        .order_by(LiveBroadcast.started_at.desc(), LiveBroadcast.id.desc()).limit(limit)))
+@functools.cache
+def _shop_replays_statement():
+    # Built once, run with parameters (every shop page with a room runs it): plain columns.
+    return (select(*(attribute.columns[0] for attribute in column_attributes(LiveBroadcast)))
+            .join(LiveRoom, LiveRoom.id == LiveBroadcast.room_id)
+            .where(LiveRoom.merchant_id == bindparam("merchant_id"),
+                   LiveBroadcast.replay_status == ReplayStatus.ready)
+            .order_by(LiveBroadcast.started_at.desc(), LiveBroadcast.id.desc())
+            .limit(bindparam("limit")))
+
+
+def replays_of_shop(merchant_id: int, limit: int = 3) -> list[BroadcastCopy]:
+    """A shop's newest replays, for its shop page (the shop's room only has them), as plain
+    copies."""
+    columns = column_attributes(LiveBroadcast)
+    return [plain_copy(columns, row, BroadcastCopy) for row in plain_rows(
+        _shop_replays_statement(), {"merchant_id": merchant_id, "limit": limit})]
 
 
 @functools.cache
