@@ -416,7 +416,8 @@ def room_campaign(room, viewer) -> dict | None:
     if signed_in:
         params.update(user_id=viewer.id, day=clock.local_today())
     # Each row: the campaign, then (approved, votes[, voted today, balance]).
-    rows = [(campaign_copy(row), *row[-len(_room_part_columns(signed_in)):])
+    part = len(_room_part_columns(signed_in))
+    rows = [(campaign_copy(row), *row[-part:])
             for row in plain_rows(_room_campaign_statement(signed_in), params)]
     campaign = current_campaign(now, [row[0] for row in rows])
     if campaign is None or phase_of(campaign, now) != "warmup":

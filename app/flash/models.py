@@ -100,7 +100,6 @@ class FlashSale(SaleState, db.Model):
     campaign = relationship("Campaign")
 
 
-
 class FlashClaim(db.Model):
     """How many units of a sale one buyer holds: one row per (sale, buyer), so the per-user
     limit is one conditional upsert, never a count read in Python. When the order is
