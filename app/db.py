@@ -586,6 +586,12 @@ def column_attributes(model: type) -> tuple:
     return tuple(inspect(model).column_attrs)
 
 
+def columns_of(attributes) -> tuple:
+    """The table columns behind mapped column attributes, in order (what a statement selects
+    for `plain_copy`: `select(*columns_of(column_attributes(Model)))`)."""
+    return tuple(attribute.columns[0] for attribute in attributes)
+
+
 def plain_copy(attributes, values, kind: type = SimpleNamespace, **extra):
     """A row's values as a plain object with its model's attribute names (`attributes`: the
     mapper's column attributes the row selected, in order): pages read it as they would read

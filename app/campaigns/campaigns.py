@@ -26,7 +26,7 @@ from app.accounts.services import record_audit, require_operator
 from app.campaigns.models import Campaign, CampaignCopy, Phase
 from app.catalog.models import Product
 from app.catalog.reference import VENUE_GROUPS
-from app.db import column_attributes, plain_copy, plain_rows
+from app.db import column_attributes, columns_of, plain_copy, plain_rows
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.i18n import N_
@@ -141,7 +141,7 @@ def candidates_statement():
     """The campaigns not over that start within 30 days (a handful), their columns, built once
     and run with `candidate_params(now)` (app.db.plain_rows); a caller may add columns about
     each, after the campaign's (`campaign_copy` reads the campaign's)."""
-    return (select(*(attribute.columns[0] for attribute in column_attributes(Campaign)))
+    return (select(*columns_of(column_attributes(Campaign)))
             .where(Campaign.sale_end > bindparam("now", type_=Campaign.sale_end.type),
                    Campaign.warmup_start <= bindparam("horizon", type_=Campaign.warmup_start.type))
             .order_by(Campaign.warmup_start, Campaign.id).limit(50))

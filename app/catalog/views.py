@@ -17,7 +17,7 @@ from app.catalog.facets import listing_facets
 from app.catalog.filters import ParsedFilter, ProductFilter
 from app.catalog.models import Belt, Industry, Product, ProductPhoto
 from app.catalog.reference import VENUE_GROUPS
-from app.db import column_attributes, plain_copy, plain_rows
+from app.db import column_attributes, columns_of, plain_copy, plain_rows
 from app.pagedata import Parts, gather
 
 
@@ -61,8 +61,8 @@ _PHOTO_COLUMNS = (ProductPhoto.image_key, ProductPhoto.width, ProductPhoto.heigh
 def _product_statement():
     """The product, its shop and its photos in order: a row per photo (one, with empty photo
     columns, when it has none), plain columns (built once: see services.now_param)."""
-    return (select(*(attribute.columns[0] for attribute in _product_columns()),
-                   *(attribute.columns[0] for attribute in _shop_columns()), *_PHOTO_COLUMNS)
+    return (select(*columns_of(_product_columns()),
+                   *columns_of(_shop_columns()), *_PHOTO_COLUMNS)
             .select_from(Product).join(Product.merchant)
             .outerjoin(ProductPhoto, ProductPhoto.product_id == Product.id)
             .where(Product.id == bindparam("product_id"))
@@ -89,8 +89,7 @@ def _product_with_everything(product_id: int) -> SimpleNamespace | None:
                          cover=photos[0] if photos else None)
     product.belt = belts.get(product.belt_id)
     product.industry = services.page_industries_by_id().get(product.industry_id)
-    product.category = (services.page_categories_by_id().get(product.category_id)
-                        if product.category_id is not None else None)
+    product.category = services.page_categories_by_id().get(product.category_id)
     return product
 
 

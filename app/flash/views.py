@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from app import clock
 from app.catalog.models import Product
 from app.catalog.services import CARD_WIDTH, card_of, card_select
-from app.db import column_attributes, plain_copy, plain_rows
+from app.db import column_attributes, columns_of, plain_copy, plain_rows
 from app.extensions import db
 from app.flash.buy import claimed, default_address_id, unpaid_checkout_id
 from app.flash.models import FlashSale, FlashSaleCopy, FlashState, FlashStatus
@@ -145,8 +145,8 @@ def _sales_statement(by: str):
     return (card_select(select(FlashSale.id).select_from(FlashSale)
                         .join(Product, Product.id == FlashSale.product_id)
                         .join(Merchant, Merchant.id == FlashSale.merchant_id))
-            .add_columns(*(attribute.columns[0] for attribute in _sale_columns()),
-                         *(attribute.columns[0] for attribute in _shop_columns()))
+            .add_columns(*columns_of(_sale_columns()),
+                         *columns_of(_shop_columns()))
             .where(subject == bindparam("subject_id"),
                    FlashSale.status == FlashStatus.scheduled,
                    FlashSale.ends_at > bindparam("now", type_=FlashSale.ends_at.type))

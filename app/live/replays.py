@@ -27,7 +27,7 @@ from sqlalchemy.orm import selectinload
 from app import clock
 from app.catalog.models import Product
 from app.catalog.services import listable_products
-from app.db import column_attributes, plain_copy, plain_rows
+from app.db import column_attributes, columns_of, plain_copy, plain_rows
 from app.extensions import db
 from app.live.ingest import settings
 from app.live.models import BroadcastCopy, LiveBroadcast, LiveMarker, LiveRoom, ReplayStatus
@@ -245,7 +245,7 @@ def replays_of_room(room_id: int, limit: int = 6) -> list[LiveBroadcast]:
 @functools.cache
 def _shop_replays_statement():
     # Built once, run with parameters (every shop page with a room runs it): plain columns.
-    return (select(*(attribute.columns[0] for attribute in column_attributes(LiveBroadcast)))
+    return (select(*columns_of(column_attributes(LiveBroadcast)))
             .join(LiveRoom, LiveRoom.id == LiveBroadcast.room_id)
             .where(LiveRoom.merchant_id == bindparam("merchant_id"),
                    LiveBroadcast.replay_status == ReplayStatus.ready)
@@ -264,7 +264,7 @@ def replays_of_shop(merchant_id: int, limit: int = 3) -> list[BroadcastCopy]:
 @functools.cache
 def _room_broadcasts_statement():
     # Built once, run with parameters (every room page runs it): plain columns.
-    return (select(*(attribute.columns[0] for attribute in column_attributes(LiveBroadcast)))
+    return (select(*columns_of(column_attributes(LiveBroadcast)))
             .where(LiveBroadcast.room_id == bindparam("room_id"),
                    or_(LiveBroadcast.ended_at.is_(None),
                        LiveBroadcast.replay_status == ReplayStatus.ready))

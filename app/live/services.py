@@ -30,7 +30,7 @@ from app.catalog.services import (
     now_param,
     page_belts_by_id,
 )
-from app.db import column_attributes, given, plain_copy, plain_rows, where_given
+from app.db import column_attributes, columns_of, given, plain_copy, plain_rows, where_given
 from app.exceptions import PermissionDenied
 from app.extensions import db
 from app.live import chat_feed, presence
@@ -103,8 +103,8 @@ def viewable_room(viewer: User | None, room_id: int) -> LiveRoom | None:
 def _room_page_statement():
     # The room, its shop and its chat's state (newest comment, moderation version, likes):
     # one query, plain columns.
-    return (select(*(attribute.columns[0] for attribute in column_attributes(LiveRoom)),
-                   *(attribute.columns[0] for attribute in column_attributes(Merchant)),
+    return (select(*columns_of(column_attributes(LiveRoom)),
+                   *columns_of(column_attributes(Merchant)),
                    *chat_feed.state_columns())
             .select_from(LiveRoom).join(LiveRoom.merchant)
             .where(LiveRoom.id == bindparam("room_id")))
@@ -123,8 +123,7 @@ def room_page(viewer: User | None, room_id: int) -> tuple[RoomCopy, chat_feed.St
     room = plain_copy(column_attributes(LiveRoom), row[:rooms], RoomCopy)
     room.merchant = merchant = plain_copy(column_attributes(Merchant),
                                           row[rooms:rooms + shops], ShopCopy)
-    merchant.belt = (page_belts_by_id().get(merchant.belt_id)
-                     if merchant.belt_id is not None else None)
+    merchant.belt = page_belts_by_id().get(merchant.belt_id)  # None: no belt
     if not visible_to(viewer, merchant, public=is_visible(room)):
         return None
     newest, version, likes = row[rooms + shops:]

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from app import clock
 from app.catalog import services as catalog
 from app.catalog.filters import ParsedFilter, ProductFilter
-from app.db import column_attributes, plain_copy, plain_rows
+from app.db import column_attributes, columns_of, plain_copy, plain_rows
 from app.merchants.models import Merchant, ShopCopy
 from app.pagedata import Parts, gather
 
@@ -29,7 +29,7 @@ class ShopView:
 
 @functools.cache
 def _shop_statement():
-    return (select(*(attribute.columns[0] for attribute in column_attributes(Merchant)))
+    return (select(*columns_of(column_attributes(Merchant)))
             .where(Merchant.id == bindparam("merchant_id")))
 
 
@@ -41,8 +41,7 @@ def _shop_with_belt(merchant_id: int) -> ShopCopy | None:
     if not rows:
         return None
     merchant = plain_copy(column_attributes(Merchant), rows[0], ShopCopy)
-    merchant.belt = (catalog.page_belts_by_id().get(merchant.belt_id)
-                     if merchant.belt_id is not None else None)
+    merchant.belt = catalog.page_belts_by_id().get(merchant.belt_id)  # None: no belt
     merchant.industry = catalog.page_industries_by_id().get(merchant.industry_id)
     return merchant
 
