@@ -492,6 +492,25 @@ def where_given(query, shape: tuple[str, ...], columns: dict):
     return query
 
 
+# --- a listing's LIMIT written into its statement --------------------------------------------
+# PostgreSQL plans a prepared statement afresh for each run (a "custom plan") until a plan made
+# once for any parameters (a "generic plan") looks no costlier. With LIMIT (or OFFSET) a
+# parameter it cannot know how few rows the generic plan reads, takes a tenth of the matches,
+# and so keeps planning a listing's query on every run: 0.2–1.5 ms of the database's time for
+# each listing, beside ~0.1 ms to run it. A LIMIT written as a number (and no OFFSET on a
+# first page) lets it keep one plan after five runs, the same plan, as it does for the other
+# prepared statements.
+
+
+def written_limit(rows: int):
+    """`rows` as a LIMIT written into the SQL (`.limit(written_limit(n))`), not bound: for a
+    statement built once per limit (a page size, a strip's length: a few constants), never
+    for a number a request chose."""
+    from sqlalchemy import literal_column
+
+    return literal_column(str(int(rows)))
+
+
 # --- plain reads --------------------------------------------------------------------------------
 # A page's lists (cards, shops, rooms, comments) are read as plain tuples by statements built
 # once. Run through the session, each such read spends ~0.3 ms of Python on SQLAlchemy's

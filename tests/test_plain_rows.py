@@ -53,8 +53,8 @@ def test_the_rows_are_the_sessions_rows_with_the_same_types(app, shop):
 
 def test_card_statements_give_the_same_cards_as_the_session(app, shop):
     with app.app_context():
-        statement = services._browse_shape(((("merchant_id",)), "default"))
-        params = {"merchant_id": shop, "offset": 0, "limit": 10, "now": clock.now()}
+        statement = services._browse_shape(((("merchant_id",)), "default"), 10, True)
+        params = {"merchant_id": shop, "offset": 0, "now": clock.now()}
         via_session = [services.card_of(row) for row in db.session.execute(statement, params)]
         assert services.cards_of(statement, params) == via_session
         assert [card.title for card in via_session] == ["手镯"]  # the suspended shop's good is not listed

@@ -16,7 +16,7 @@ from app import clock
 from app.catalog import matching
 from app.catalog.filters import ProductFilter
 from app.catalog.models import Belt, Category, Industry, Product, ProductPhoto, ProductStatus
-from app.db import plain_rows
+from app.db import plain_rows, written_limit
 from app.extensions import cache, db
 
 
@@ -416,18 +416,21 @@ _BROWSE_CONDITIONS = (
 
 
 @functools.cache
-def _browse_shape(shape: tuple[tuple[str, ...], str]):
-    """The card statement for the filters named in `shape` and a sort, with every value a
-    bound parameter (offset, limit and now too): built once per shape (see now_param)."""
+def _browse_shape(shape: tuple[tuple[str, ...], str], rows: int, paged: bool):
+    """The card statement for the filters named in `shape` and a sort, reading `rows` rows
+    (written: app.db.written_limit), after an `offset` when `paged` (a page after the first),
+    with every other value a bound parameter (now too): built once per shape (see
+    now_param)."""
     named, sort = shape
     query = listable_products(now_param()).where(
         *(condition() for field, condition in _BROWSE_CONDITIONS if field in named))
-    return card_select(query.order_by(*_ordering(ProductFilter(sort=sort), []))
-                       .offset(bindparam("offset")).limit(bindparam("limit")))
+    query = query.order_by(*_ordering(ProductFilter(sort=sort), [])).limit(written_limit(rows))
+    return card_select(query.offset(bindparam("offset")) if paged else query)
 
 
-def _browse_statement(f: ProductFilter) -> tuple:
-    """`_browse_shape`'s statement for `f` and its parameters (`f` has no words)."""
+def _browse_statement(f: ProductFilter, page_size: int) -> tuple:
+    """`_browse_shape`'s statement for `f`'s page (`f` has no words) and its parameters: it
+    reads page_size+1 rows (one more tells that more exist)."""
     params = {}
     for field, _condition in _BROWSE_CONDITIONS:
         value = getattr(f, field)
@@ -435,14 +438,16 @@ def _browse_statement(f: ProductFilter) -> tuple:
             params[field] = value
     named = tuple(params)
     params.pop("certified", None)
-    return _browse_shape((named, f.sort)), params
+    if f.page > 1:
+        params["offset"] = (f.page - 1) * page_size
+    return _browse_shape((named, f.sort), page_size + 1, f.page > 1), params
 
 
 def find_products(f: ProductFilter, page_size: int = 20) -> ProductPage:
     """One page of listable goods matching the filter; page_size+1 rows tell if more exist."""
     if not f.q:  # browsing (a belt, portal, shop, the home page): a statement built once
-        statement, params = _browse_statement(f)
-        params.update(offset=(f.page - 1) * page_size, limit=page_size + 1, now=clock.now())
+        statement, params = _browse_statement(f, page_size)
+        params["now"] = clock.now()
         rows = cards_of(statement, params)
         return ProductPage(rows[:page_size], f.page, len(rows) > page_size)
     exact = query_terms(f.q)

@@ -17,7 +17,7 @@ from app.catalog.facets import listing_facets
 from app.catalog.filters import ParsedFilter, ProductFilter
 from app.catalog.models import Belt, Industry, Product, ProductPhoto
 from app.catalog.reference import VENUE_GROUPS
-from app.db import column_attributes, columns_of, plain_copy, plain_rows
+from app.db import column_attributes, columns_of, plain_copy, plain_rows, written_limit
 from app.pagedata import Parts, gather
 
 
@@ -94,7 +94,7 @@ def _product_with_everything(product_id: int) -> SimpleNamespace | None:
 
 
 @functools.cache
-def _related_statement():
+def _related_statement(limit: int):
     return services.card_select(
         services.listable_products(services.now_param())
         .where(Product.id != bindparam("product_id"),
@@ -102,14 +102,13 @@ def _related_statement():
         # One shop's goods all have the same merchant_certified: naming it lets the shop's
         # listing index (ix_products_shop_listing) give them in order, without a sort.
         .order_by(Product.merchant_certified.desc(), Product.sales_count.desc(),
-                  Product.id.desc()).limit(bindparam("limit")))
+                  Product.id.desc()).limit(written_limit(limit)))
 
 
 def related_products(product: SimpleNamespace, limit: int = 6) -> list[services.ProductCard]:
     """More listable goods of the same shop, as cards: one query."""
-    return services.cards_of(_related_statement(), {
-        "product_id": product.id, "merchant_id": product.merchant_id, "limit": limit,
-        "now": clock.now()})
+    return services.cards_of(_related_statement(limit), {
+        "product_id": product.id, "merchant_id": product.merchant_id, "now": clock.now()})
 
 
 def product_page(product_id: int, viewer_id: int | None) -> ProductView | None:
