@@ -14,7 +14,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import ARRAY, Integer, any_, bindparam, case, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import clock
@@ -320,29 +320,24 @@ def _room_cards_statement(shape: tuple[str, ...], include_ended: bool):
 
 
 @functools.cache
-def _room_covers_statement(dialect: str):
-    """Every listed good of the rooms `ids` with its cover photo's columns. On PostgreSQL the
-    ids go as one array (`= ANY`: one prepared statement for any number of rooms)."""
-    if dialect == "postgresql":
-        in_rooms = LiveRoomItem.room_id == any_(bindparam("ids", type_=ARRAY(Integer)))
-    else:
-        in_rooms = LiveRoomItem.room_id.in_(bindparam("ids", expanding=True))
+def _room_covers_statement(rooms: int):
+    """Every listed good of `rooms` rooms (`room_0` … bound) with its cover photo's columns,
+    built once per number of rooms (a page shows at most `room_cards`' limit). Not one
+    array (`= ANY`): its length changes from page to page, and PostgreSQL then never trusts
+    one plan for it and plans the query again on every run."""
     return (listable_products(now_param())
             .with_only_columns(LiveRoomItem.room_id, Product.id, ProductPhoto.image_key,
                                ProductPhoto.width, ProductPhoto.height)
             .join(LiveRoomItem, LiveRoomItem.product_id == Product.id)
             .outerjoin(ProductPhoto, (ProductPhoto.product_id == Product.id)
                        & (ProductPhoto.position == 0))
-            .where(in_rooms)
+            .where(LiveRoomItem.room_id.in_([bindparam(f"room_{i}") for i in range(rooms)]))
             .order_by(LiveRoomItem.room_id, LiveRoomItem.position, LiveRoomItem.product_id))
 
 
 def _room_covers(ids: list[int], now) -> list:
-    dialect = db.engine.dialect.name
-    statement, params = _room_covers_statement(dialect), {"ids": ids, "now": now}
-    if dialect == "postgresql":
-        return plain_rows(statement, params)
-    return db.session.execute(statement, params).all()
+    return plain_rows(_room_covers_statement(len(ids)),
+                      {"now": now, **{f"room_{i}": room for i, room in enumerate(ids)}})
 
 
 def room_cards(*, merchant_id: int | None = None, belt_id: int | None = None,
