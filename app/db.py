@@ -496,7 +496,7 @@ def where_given(query, shape: tuple[str, ...], columns: dict):
 # PostgreSQL plans a prepared statement afresh for each run (a "custom plan") until a plan made
 # once for any parameters (a "generic plan") looks no costlier. With LIMIT (or OFFSET) a
 # parameter it cannot know how few rows the generic plan reads, takes a tenth of the matches,
-# and so keeps planning a listing's query on every run: 0.2–1.5 ms of the database's time for
+# and so keeps planning a listing's query on every run: 0.2–0.7 ms of the database's time for
 # each listing, beside ~0.1 ms to run it. A LIMIT written as a number (and no OFFSET on a
 # first page) lets it keep one plan after five runs, the same plan, as it does for the other
 # prepared statements.
