@@ -59,7 +59,8 @@ def _every_kind_held(app) -> None:
                                 services.page_categories_by_id()))
 
 
-def test_a_request_reads_the_version_and_nothing_else_once_the_process_holds_them(app, kept):
+def test_a_request_reads_the_version_and_nothing_else_once_the_process_holds_them(
+        app, kept, monkeypatch):
     _every_kind_held(app)
     read, statements = [], []
     get = cache.get
@@ -74,14 +75,14 @@ def test_a_request_reads_the_version_and_nothing_else_once_the_process_holds_the
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", note)
-    cache.get = reading
+    monkeypatch.setattr(cache, "get", reading)
     try:
         with app.test_request_context("/"):
             assert services.page_belt(BELT).industry.slug == "jade"
             assert services.page_industry("jade") is not None
             assert services.page_categories_by_id()
     finally:
-        cache.get = get
+        monkeypatch.undo()
         event.remove(engine, "before_cursor_execute", note)
     assert read == [services.REFERENCE_VERSION_KEY] and statements == []
 
