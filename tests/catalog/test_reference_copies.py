@@ -82,7 +82,6 @@ def test_a_request_reads_the_version_and_nothing_else_once_the_process_holds_the
             assert services.page_industry("jade") is not None
             assert services.page_categories_by_id()
     finally:
-        monkeypatch.undo()
         event.remove(engine, "before_cursor_execute", note)
     assert read == [services.REFERENCE_VERSION_KEY] and statements == []
 
