@@ -53,7 +53,7 @@ def test_the_rows_are_the_sessions_rows_with_the_same_types(app, shop):
 
 def test_card_statements_give_the_same_cards_as_the_session(app, shop):
     with app.app_context():
-        statement = services._browse_shape(((("merchant_id",)), "default"), 10, True)
+        statement = services._browse_shape(((("merchant_id",)), "default"), 10, None)
         params = {"merchant_id": shop, "offset": 0, "now": clock.now()}
         via_session = [services.card_of(row) for row in db.session.execute(statement, params)]
         assert services.cards_of(statement, params) == via_session
