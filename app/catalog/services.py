@@ -187,9 +187,10 @@ def query_terms(q: str, *, relaxed: bool = False) -> list[matching.Term]:
 
 def _apply_filter(query, f: ProductFilter, terms: list[matching.Term], *,
                   facets: tuple[str, ...] = ("industry", "belt", "category", "source",
-                                             "certified")):
+                                             "certified"), by_row: bool = False):
     """The filter as conditions. `facets` are the facet filters applied (the facet counts
-    leave them out to count what each choice would give)."""
+    leave them out to count what each choice would give); `by_row`: the words tested on each
+    row, not through their index (matching.match_conditions)."""
     if f.industry and "industry" in facets:
         query = query.where(Product.industry_id == select(Industry.id)
                             .where(Industry.slug == f.industry).scalar_subquery())
@@ -209,7 +210,7 @@ def _apply_filter(query, f: ProductFilter, terms: list[matching.Term], *,
         query = query.where(Product.price_fen >= f.min_fen)
     if f.max_fen is not None:
         query = query.where(Product.price_fen <= f.max_fen)
-    for condition in matching.match_conditions(terms):
+    for condition in matching.match_conditions(terms, by_row=by_row):
         query = query.where(condition)
     return query
 
@@ -278,6 +279,8 @@ class _SearchStatements:
     def __init__(self, f: ProductFilter, terms: tuple[matching.Term, ...]):
         self.f, self.terms = f, list(terms)
         self.query = _apply_filter(listable_products(now_param()), f, self.terms)
+        self.query_by_row = _apply_filter(listable_products(now_param()), f, self.terms,
+                                          by_row=True)
         self.order = _ordering(f, self.terms)
         self._built: dict = {}
 
@@ -304,7 +307,9 @@ class _SearchStatements:
     def ranked(self, seen: bool | None, prefix: bool | None, least: int | None):
         """One round of _ranked_rows: what the page is sorted by, for the goods after the
         prefix `seen` (its certified flag; sales bound `seen_sales`) up to the prefix `prefix`
-        (`prefix_sales`), scoring at least `least` when given."""
+        (`prefix_sales`), scoring at least `least` when given. The first round (the first
+        prefix: LISTING_PREFIXES[0] rows of the listing order's index) tests the words on
+        each of its rows rather than reading all their matches from the words' index."""
         def build():
             part = [] if seen is None else [~_in_prefix(seen, bindparam("seen_sales"))]
             if prefix is not None:
@@ -312,8 +317,10 @@ class _SearchStatements:
             if least is not None:
                 part += [self.relevance >= least,
                          matching.relevance_at_least(self.terms, self.f.q, least)]
-            return (self.query.with_only_columns(self.relevance, Product.merchant_certified,
-                                                 Product.sales_count, Product.id)
+            first_prefix = seen is None and prefix is not None
+            query = self.query_by_row if first_prefix else self.query
+            return (query.with_only_columns(self.relevance, Product.merchant_certified,
+                                            Product.sales_count, Product.id)
                     .where(*part).order_by(*self.order).limit(bindparam("limit")))
         return self._once(("ranked", seen, prefix, least), build)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from app.catalog import matching, services
 from app.catalog.filters import ProductFilter
@@ -121,3 +121,35 @@ def test_a_category_changed_by_a_bulk_update_is_searched_at_once(client, ctx):
     if db.engine.dialect.name == "postgresql":
         words = db.session.execute(select(matching._tokens()).where(Product.id == item.id))
         assert f"c:{bangles}" in words.scalar_one()
+
+
+def test_words_tested_on_each_row_match_exactly_what_the_words_index_finds(crowd):
+    """The first round of a broad query's ranking tests the words on each of its rows
+    (matching._term_condition_by_row) instead of reading their matches from the GIN index:
+    both must hold for the very same goods, whole English words (jade is not jadeite) and a
+    long description's words past the tokens kept (MAX_TOKENS) included."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite tests every row anyway")
+    from app.catalog.search import MAX_TOKENS
+
+    shop = make.merchant("缅料行", certified=True)
+    make.product(shop, "Jadeite bangle 冰种", category_slug="jade-bangle")
+    make.product(shop, "Green jade ring", category_slug="jade-bangle",
+                 description="Tea-green colour.")
+    filler = "".join(chr(0x4E00 + n) for n in range(MAX_TOKENS))  # 400 characters: tokens enough
+    make.product(shop, "老料摆件", category_slug="jade-ornament", description=filler + "手镯翡翠吊坠")
+    db.session.commit()
+    checked = 0
+    for q in [*QUERIES, "jadeite", "ring", "colour", "吊坠", "翡翠吊坠"]:
+        for relaxed in (False, True):
+            terms = services.query_terms(q, relaxed=relaxed)
+            if not terms:
+                continue
+            by_index = and_(*matching.match_conditions(terms))
+            by_row = and_(*matching.match_conditions(terms, by_row=True))
+            found = db.session.scalar(select(func.count()).select_from(Product).where(by_index))
+            differ = db.session.scalar(select(func.count()).select_from(Product).where(
+                or_(and_(by_index, ~by_row), and_(by_row, ~by_index))))
+            assert differ == 0, (q, relaxed)
+            checked += found
+    assert checked > 100  # the queries find goods, so the comparison says something
