@@ -136,6 +136,8 @@ def test_words_tested_on_each_row_match_exactly_what_the_words_index_finds(crowd
     make.product(shop, "Jadeite bangle 冰种", category_slug="jade-bangle")
     make.product(shop, "Green jade ring", category_slug="jade-bangle",
                  description="Tea-green colour.")
+    cups = make.merchant("义乌杯具", belt_slug=None, industry_slug="small-commodities")
+    make.product(cups, "Jadeite look glass cup", category_slug="household", description="Glass.")
     filler = "".join(chr(0x4E00 + n) for n in range(MAX_TOKENS))  # 400 characters: tokens enough
     make.product(shop, "老料摆件", category_slug="jade-ornament", description=filler + "手镯翡翠吊坠")
     db.session.commit()
