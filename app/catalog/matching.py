@@ -23,7 +23,8 @@ the page, or takes from the tier's few rows. app.catalog.services reads the tier
 until the page is full: the same goods in the same order as sorting by `relevance`. Its first
 round looks at only the first 200 goods of the listing order, so there the words are tested on
 each of those rows (`match_conditions(by_row=True)`: the same condition on the row's token
-text) instead of ANDing the 200 with every match the GIN index holds."""
+text) instead of ANDing the 200 with every match the GIN index holds — unless ties at the
+prefix's boundary make it many more goods (services._tested_by_row)."""
 from __future__ import annotations
 
 import re

@@ -258,6 +258,21 @@ def _in_prefix(certified: bool, sales):
     return or_(Product.merchant_certified == True, Product.sales_count >= sales)  # noqa: E712
 
 
+def _tested_by_row(prefix) -> bool:
+    """Whether the first ranking round tests the words on each of its rows (see
+    _SearchStatements.ranked): only when its prefix really holds a few hundred goods, at most
+    twice LISTING_PREFIXES[0]. The prefix takes every tie at its boundary, so where most goods
+    have sold the same (none, in a young shop) it can be the whole catalogue, which the words'
+    index answers far quicker than a test of every row. The count is cached with the prefix."""
+    certified, sales = prefix
+
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(Product).where(
+            Product.status == ProductStatus.active, _in_prefix(certified, sales))) or 0
+    return _cached(f"catalog:listing-prefix-count:{int(certified)}:{sales}", count) <= (
+        2 * LISTING_PREFIXES[0])
+
+
 def _ranks_by_prefix() -> bool:
     """PostgreSQL ranks a broad query's goods by listing prefixes; SQLite, at its scale, sorts
     them all (the tests also run the prefixes on SQLite: the results must be the same)."""
@@ -279,8 +294,6 @@ class _SearchStatements:
     def __init__(self, f: ProductFilter, terms: tuple[matching.Term, ...]):
         self.f, self.terms = f, list(terms)
         self.query = _apply_filter(listable_products(now_param()), f, self.terms)
-        self.query_by_row = _apply_filter(listable_products(now_param()), f, self.terms,
-                                          by_row=True)
         self.order = _ordering(f, self.terms)
         self._built: dict = {}
 
@@ -297,6 +310,11 @@ class _SearchStatements:
             .offset(bindparam("offset")).limit(bindparam("limit"))))
 
     @functools.cached_property
+    def query_by_row(self):
+        """`query` with the words tested on each row (matching.match_conditions(by_row))."""
+        return _apply_filter(listable_products(now_param()), self.f, self.terms, by_row=True)
+
+    @functools.cached_property
     def relevance(self):
         return matching.relevance(self.terms, self.f.q)
 
@@ -304,12 +322,14 @@ class _SearchStatements:
     def most(self) -> int:
         return matching.max_relevance(self.terms)
 
-    def ranked(self, seen: bool | None, prefix: bool | None, least: int | None):
+    def ranked(self, seen: bool | None, prefix: bool | None, least: int | None,
+               by_row: bool = False):
         """One round of _ranked_rows: what the page is sorted by, for the goods after the
         prefix `seen` (its certified flag; sales bound `seen_sales`) up to the prefix `prefix`
-        (`prefix_sales`), scoring at least `least` when given. The first round (the first
-        prefix: LISTING_PREFIXES[0] rows of the listing order's index) tests the words on
-        each of its rows rather than reading all their matches from the words' index."""
+        (`prefix_sales`), scoring at least `least` when given. `by_row` (the first round, when
+        its prefix is a few hundred goods of one range of the listing order's index:
+        _tested_by_row) tests the words on each of its rows rather than reading all their
+        matches from the words' index."""
         def build():
             part = [] if seen is None else [~_in_prefix(seen, bindparam("seen_sales"))]
             if prefix is not None:
@@ -317,12 +337,11 @@ class _SearchStatements:
             if least is not None:
                 part += [self.relevance >= least,
                          matching.relevance_at_least(self.terms, self.f.q, least)]
-            first_prefix = seen is None and prefix is not None
-            query = self.query_by_row if first_prefix else self.query
+            query = self.query_by_row if by_row else self.query
             return (query.with_only_columns(self.relevance, Product.merchant_certified,
                                             Product.sales_count, Product.id)
                     .where(*part).order_by(*self.order).limit(bindparam("limit")))
-        return self._once(("ranked", seen, prefix, least), build)
+        return self._once(("ranked", seen, prefix, least, by_row), build)
 
     def cards(self):
         """The cards of the page's ids (`ids`: an array on PostgreSQL, an expanding IN
@@ -396,8 +415,9 @@ def _ranked_rows(search: _SearchStatements, f: ProductFilter,
             least = rows[-1][0] + 1
             if least > search.most:
                 break
+        by_row = seen is None and prefix is not None and _tested_by_row(prefix)
         statement = search.ranked(None if seen is None else bool(seen[0]),
-                                  None if prefix is None else bool(prefix[0]), least)
+                                  None if prefix is None else bool(prefix[0]), least, by_row)
         rows = sorted([*rows, *search.rows(statement, params)], key=key)[:wanted]
         seen = prefix
     ids = [row[3] for row in rows[offset:wanted]]

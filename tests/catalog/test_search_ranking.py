@@ -155,3 +155,35 @@ def test_words_tested_on_each_row_match_exactly_what_the_words_index_finds(crowd
             assert differ == 0, (q, relaxed)
             checked += found
     assert checked > 100  # the queries find goods, so the comparison says something
+
+
+def test_the_first_round_tests_its_rows_only_when_its_prefix_is_a_few_goods(ctx, monkeypatch):
+    """The first prefix takes every tie at its boundary: where the goods have all sold the
+    same it is the whole catalogue, and testing each row's words would read all of it. Then
+    the first round goes through the words' index like the others."""
+    shop = make.merchant("玉匠人", certified=True)
+    for n in range(10):
+        make.product(shop, f"冰种手镯 {n}", sales=100 + n)
+    for n in range(30):
+        make.product(shop, f"玉石摆件 {n}", description="可与手镯搭配。", sales=0)
+    db.session.commit()
+    monkeypatch.setattr(services, "_ranks_by_prefix", lambda: True)
+    monkeypatch.setattr(services, "LISTING_PREFIXES", (5, 20))
+    first_rounds = []
+    ranked = services._SearchStatements.ranked
+
+    def spy(search, seen, prefix, least, by_row=False):
+        if seen is None and prefix is not None:
+            first_rounds.append(by_row)
+        return ranked(search, seen, prefix, least, by_row)
+
+    monkeypatch.setattr(services._SearchStatements, "ranked", spy)
+    expected = [f"冰种手镯 {n}" for n in (9, 8, 7, 6)]
+    assert [p.title for p in services.find_products(ProductFilter(q="手镯"), 4).items] == expected
+    assert first_rounds == [True]  # the first 5 goods: 5 rows, at most twice 5
+    db.session.execute(update(Product).values(sales_count=0))
+    db.session.commit()
+    first_rounds.clear()
+    found = services.find_products(ProductFilter(q="手镯"), 4).items
+    assert first_rounds == [False]  # the first "5" goods are all 40 of them
+    assert [p.title for p in found] == [f"冰种手镯 {n}" for n in (9, 8, 7, 6)]
