@@ -169,6 +169,20 @@ def _tokens():
     return literal_column("products.search_words", ARRAY(Text))
 
 
+def _longer_alternatives(term: Term):
+    """The term's alternatives that are no single search token, each as (the tokens every
+    product containing it has, its text condition). An English fragment has no such tokens:
+    its text condition alone (a scan)."""
+    for alt in term.alternatives:
+        if _single_token(alt, term):
+            continue
+        needed = required_tokens(alt)
+        if not needed and len(term.alternatives) > 1 and all(
+                ASCII_WORD.match(word) for word in alt.split()):
+            needed = alt.split()  # an English phrase standing for Chinese words: its words
+        yield needed, or_(_contains(Product.title, alt), _contains(Product.description, alt))
+
+
 def _term_condition_postgres(term: Term):
     """Single-token alternatives, and the categories and industries the term names, are one
     GIN lookup (array overlap) and need no recheck; a longer Chinese word needs all its
@@ -178,14 +192,7 @@ def _term_condition_postgres(term: Term):
     words = (single + [f"{CATEGORY}{i}" for i in sorted(term.categories)]
              + [f"{INDUSTRY}{i}" for i in sorted(term.industries)])
     options = [_tokens().overlap(literal(words, ARRAY(Text)))] if words else []
-    for alt in term.alternatives:
-        if alt in single:
-            continue
-        needed = required_tokens(alt)
-        if not needed and len(term.alternatives) > 1 and all(
-                ASCII_WORD.match(word) for word in alt.split()):
-            needed = alt.split()  # an English phrase standing for Chinese words: its words
-        text = or_(_contains(Product.title, alt), _contains(Product.description, alt))
+    for needed, text in _longer_alternatives(term):
         options.append(_tokens().contains(literal(needed, ARRAY(Text))) & text
                        if needed else text)
     return or_(*options)
@@ -206,21 +213,13 @@ def _term_condition_by_row(term: Term):
     index must read every match of a common word (14,700 for 翡翠, ~1.6 ms) to AND it with the
     200 rows, while testing the 200 rows' text costs ~0.3–0.6 ms. Testing `search_words` row by
     row would cost more still (~18 µs a row to unpack the array)."""
-    options = []
-    for alt in term.alternatives:
-        if _single_token(alt, term):
-            options.append(_has_token(alt))
-            continue
-        needed = required_tokens(alt)
-        if not needed and len(term.alternatives) > 1 and all(
-                ASCII_WORD.match(word) for word in alt.split()):
-            needed = alt.split()
-        text = or_(_contains(Product.title, alt), _contains(Product.description, alt))
+    options = [_has_token(alt) for alt in term.alternatives if _single_token(alt, term)]
+    for needed, text in _longer_alternatives(term):
         options.append(and_(*(_has_token(token) for token in needed), text) if needed else text)
     if term.categories:
-        options.append(Product.category_id == any_(literal(sorted(term.categories), ARRAY(Integer))))
+        options.append(_in_ids(Product.category_id, term.categories))
     if term.industries:
-        options.append(Product.industry_id == any_(literal(sorted(term.industries), ARRAY(Integer))))
+        options.append(_in_ids(Product.industry_id, term.industries))
     return or_(*options)
 
 
