@@ -237,16 +237,22 @@ LISTING_PREFIXES = (200, 1000, 5000)
 
 
 def _listing_prefix(size: int):
-    """(certified, sales) of the size-th active goods in the listing order, or False with
-    fewer goods (cached: any such boundary is right, a stale one too)."""
+    """(certified, sales, goods) of the size-th active goods in the listing order, `goods`
+    being how many the prefix up to it holds (all its ties too), or False with fewer goods
+    (cached: any such boundary is right, a stale one too)."""
     def compute():
         row = db.session.execute(
             select(Product.merchant_certified, Product.sales_count)
             .where(Product.status == ProductStatus.active)
             .order_by(Product.merchant_certified.desc(), Product.sales_count.desc())
             .offset(size - 1).limit(1)).first()
-        return tuple(row) if row else False
-    return _cached(f"catalog:listing-prefix:{size}", compute)
+        if row is None:
+            return False
+        certified, sales = row
+        goods = db.session.scalar(select(func.count()).select_from(Product).where(
+            Product.status == ProductStatus.active, _in_prefix(certified, sales))) or 0
+        return certified, sales, goods
+    return _cached(f"catalog:listing-prefix:{size}:with-count", compute)
 
 
 def _in_prefix(certified: bool, sales):
@@ -263,14 +269,8 @@ def _tested_by_row(prefix) -> bool:
     _SearchStatements.ranked): only when its prefix really holds a few hundred goods, at most
     twice LISTING_PREFIXES[0]. The prefix takes every tie at its boundary, so where most goods
     have sold the same (none, in a young shop) it can be the whole catalogue, which the words'
-    index answers far quicker than a test of every row. The count is cached with the prefix."""
-    certified, sales = prefix
-
-    def count() -> int:
-        return db.session.scalar(select(func.count()).select_from(Product).where(
-            Product.status == ProductStatus.active, _in_prefix(certified, sales))) or 0
-    return _cached(f"catalog:listing-prefix-count:{int(certified)}:{sales}", count) <= (
-        2 * LISTING_PREFIXES[0])
+    index answers far quicker than a test of every row."""
+    return prefix[2] <= 2 * LISTING_PREFIXES[0]
 
 
 def _ranks_by_prefix() -> bool:
