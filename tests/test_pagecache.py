@@ -310,6 +310,58 @@ def test_a_browser_refusing_gzip_gets_another_encoding_or_none(cached, make_clie
     assert "冰种手镯" in page and "yt-csrf-token" not in page
 
 
+def test_each_kept_piece_stands_alone():
+    """A piece repeating an earlier piece's text must not point back at it: pieces are served
+    with other things between them (a token, a buyer's own parts), so each must decompress
+    on its own."""
+    import zlib
+
+    from app.pagecache import PLACEHOLDER, Body
+
+    repeated = "<li>同一件好货</li>".encode() * 60
+    cart = b"<a>" + repeated + b"</a>"
+    data = (repeated + b'<yt-part t="cart.html">' + cart + b"</yt-part>" + PLACEHOLDER.encode()
+            + repeated + b'<yt-part t="cart.html">' + cart + b"</yt-part>" + repeated)
+    body = Body.of(data)
+    assert len(body.pieces) == 4 and len(body.anonymous_pieces) == 3
+    for text, piece in zip(body.texts, body.pieces, strict=True):
+        assert zlib.decompressobj(-zlib.MAX_WBITS).decompress(piece) == text
+    for fill, piece in zip(body.anonymous, body.anonymous_pieces, strict=True):
+        if fill:
+            assert zlib.decompressobj(-zlib.MAX_WBITS).decompress(piece) == fill
+
+
+def test_places_are_found_as_one_scan_of_every_kind_finds_them():
+    """Body.of finds the token's and the parts' places with a regex that skips to "<yt-" and
+    the JSON token apart; it must cut every page where one scan for all three cuts it, tokens
+    inside a part included (they are the part's text)."""
+    import random
+    import re
+
+    from app.pagecache import PLACEHOLDER, PLACEHOLDER_JSON, Body
+
+    one_scan = re.compile(re.escape(PLACEHOLDER.encode()) + b"|"
+                          + re.escape(PLACEHOLDER_JSON.encode())
+                          + b'|<yt-part t="([^"<>]+)">(.*?)</yt-part>', re.S)
+    token, json_token = PLACEHOLDER.encode(), PLACEHOLDER_JSON.encode()
+    bits = ["页".encode(), b"<p>x</p>", b"<yt-", b"yt-csrf", b"\\u003c", token, json_token,
+            b'<yt-part t="a.html">', b'<yt-part t="cart.html">', b"</yt-part>", b"</yt-part"]
+    rng = random.Random(15)
+    for _ in range(3000):
+        data = b"".join(rng.choice(bits) for _ in range(rng.randint(0, 14)))
+        texts, places, anonymous, at = [], [], [], 0
+        for found in one_scan.finditer(data):
+            texts.append(data[at:found.start()])
+            template = found.group(1)
+            places.append(template.decode() if template else None)
+            anonymous.append(found.group(2) if template else b"")
+            at = found.end()
+        texts.append(data[at:])
+        body = Body.of(data)
+        assert (body.texts, body.places, body.anonymous) == (
+            tuple(texts), tuple(places), tuple(anonymous)), data
+
+
 def test_kept_pieces_join_into_valid_gzip_for_any_cut():
     import gzip
 
