@@ -7,7 +7,9 @@ page deflated whole in one go (zlib, the same level: the reference measured in t
 An anonymous render that may be shared makes one copy; in the real-traffic replay about
 four requests in ten do (`bench/catalog.py --replay`). The pages are rendered once each as
 an anonymous visitor on the cold-render database (`yt_coldrender`, created and seeded by
-bench/cold_render.py when missing), then each copy is made `--repeat` times.
+bench/cold_render.py when missing), then each copy is made `--repeat` times. A page kind
+the page cache does not keep (the live room, always rendered) makes no copy and
+is not listed.
 """
 from __future__ import annotations
 
