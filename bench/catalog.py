@@ -8,7 +8,10 @@ beside the same server's bare route (/ping) measured in the same run.
 Every round measures every scenario once, /ping first; the table gives each scenario's median
 over the rounds (req/s, p50, p99, and req/s against the same round's /ping), because on a shared
 2-core virtual machine a whole 10 s measurement can run at half speed; the rounds' own p99s are
-printed beside the median so a bad round shows.
+printed beside the median so a bad round shows. So does the busiest gunicorn worker's share
+of the workers' CPU (50 % is an even split over two). A /ping round that ran on one worker
+(wrk's kept-open connections all accepted by it) is measured again, up to 4 times in all:
+the yardstick is the whole server, not one core of it.
 
 Needs PostgreSQL (default: the `ytbench` database on 127.0.0.1, created when missing) and wrk
 (installed with apt-get when missing and running as root). Each scenario rotates through many
@@ -427,6 +430,20 @@ def busiest_share(before: dict[int, float], after: dict[int, float]) -> float:
     return max(spent) / sum(spent) if sum(spent) > 0 else float("nan")
 
 
+# The bare route is the yardstick, so it is measured on every worker: a /ping round whose
+# connections all landed on one worker (a gthread worker accepts whatever reaches it while it
+# polls; wrk keeps its connections open) measures one core, up to half the server's rate, and
+# would make every ratio look twice as good. Such a round is measured again with new
+# connections, up to BARE_ATTEMPTS times in all.
+BARE_ATTEMPTS = 4
+
+
+def balanced_share(workers: int) -> float:
+    """The busiest worker's largest share of the CPU that still counts as spread over
+    `workers` (an even split is 1/workers): 1.0 for one worker, 70 % for two."""
+    return 1.0 if workers <= 1 else min(1.0, 1 / workers + 0.2)
+
+
 def load(wrk: str, paths: list[str] | Plan, duration: int, connections: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA_PLAN if isinstance(paths, Plan) else lua_rotating(paths))
@@ -534,12 +551,17 @@ def main() -> None:
                   ZIPF_S, mix=" / ".join(f"{k} {w:.0%}" for k, w in MIX),
                   share=SIGNED_IN_SHARE, **made_of))
         rounds: list[dict] = []
+        redrawn = 0  # /ping measurements dropped because one worker took every connection
         for _round in range(args.rounds):
             measured = {}
             for name, paths in scenarios.items():
-                before = worker_cpu(server)
-                measured[name] = load(wrk, paths, args.duration, args.connections)
-                measured[name]["busiest"] = busiest_share(before, worker_cpu(server))
+                for attempt in range(BARE_ATTEMPTS if name == "bare route /ping" else 1):
+                    before = worker_cpu(server)
+                    measured[name] = load(wrk, paths, args.duration, args.connections)
+                    measured[name]["busiest"] = busiest_share(before, worker_cpu(server))
+                    if measured[name]["busiest"] <= balanced_share(args.workers):
+                        break
+                    redrawn += attempt + 1 < BARE_ATTEMPTS
             rounds.append(measured)
         # wrk's connections stay open, and gthread workers accept them as they come: all of
         # them can land on one worker, which then serves a cheap route alone while the others
@@ -557,6 +579,10 @@ def main() -> None:
                   f"{statistics.median(r['p50'] for r in runs):>10.2f}"
                   f"{statistics.median(r['p99'] for r in runs):>10.2f}{ratio:>9.0%}"
                   f"  {each:<24}{busiest:<18}{errors}")
+        if redrawn:
+            print(f"\n/ping measured again {redrawn} time(s): all of wrk's connections had landed "
+                  f"on one worker, which then served it alone (busiest worker > "
+                  f"{balanced_share(args.workers):.0%}); a round still over it is shown as it ran")
         weight = page_weight("/belts/zhenping-jade")
         total_kb = sum(weight.values()) / 1024
         print(f"\nfirst load of /belts/zhenping-jade, gzip on the wire (photos excluded): "
