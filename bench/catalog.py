@@ -48,6 +48,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from processes import children, cpu_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/ytbench"
@@ -408,19 +410,8 @@ class Plan(str):
 
 
 def worker_cpu(server: subprocess.Popen) -> dict[int, float]:
-    """CPU seconds each gunicorn worker (a child of the arbiter) has used so far (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    used = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        if int(fields[1]) == server.pid:  # its parent
-            used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
-    return used
+    """CPU seconds each gunicorn worker (a child of the arbiter) has used so far."""
+    return {pid: cpu_seconds([pid]) for pid in children(server.pid)}
 
 
 def busiest_share(before: dict[int, float], after: dict[int, float]) -> float:

@@ -35,6 +35,7 @@ def main() -> None:
     os.environ.update({"DATABASE_URL": args.database_url, "PUBLIC_PAGE_TTL": "0"})
     os.environ.pop("REDIS_URL", None)  # one process: its own caches, as one worker has
     import cold_render  # this checkout's: the same URLs for both checkouts
+    from processes import cpu_seconds
 
     from app import create_app
     from app.extensions import db
@@ -48,14 +49,7 @@ def main() -> None:
         backends.add(db.session.connection().connection.dbapi_connection.info.backend_pid)
 
     def server_cpu_ms() -> float:
-        ticks = 0
-        for pid in backends:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except FileNotFoundError:
-                continue
-            ticks += int(fields[11]) + int(fields[12])  # utime + stime
-        return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(list(backends)) * 1000
 
     client = app.test_client()
     for paths in pages.values():  # warm up: connections, prepared statements, caches

@@ -52,6 +52,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from processes import cpu_seconds, family
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -72,38 +74,6 @@ def fmt(ms: float) -> str:
 
 
 # --- processes: CPU placement and accounting ---------------------------------------------------
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return raw[raw.rindex(")") + 2:].split()  # fields from 3 (state) on
-
-
-def family(root: int) -> list[int]:
-    """`root` and all its descendants."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields:
-                parents[int(entry.name)] = int(fields[1])
-    found, frontier = [root], [root]
-    while frontier:
-        frontier = [pid for pid, parent in parents.items() if parent in frontier]
-        found += frontier
-    return found
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        fields = _stat(pid)
-        if fields:
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
-
 
 def pin(pids: list[int], cpus: set[int] | None) -> None:
     if not cpus:
